@@ -1,0 +1,91 @@
+// The device appliance as a Fastify app. Boot order, in one place: external plugins, our services,
+// then routes (STYLE.md rule 2).
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DeviceConfig } from './config.js';
+import dockerPlugin from './docker/docker-plugin.js';
+import type { DockerClient } from './docker/docker-client.js';
+import hostPlugin from './host/host-plugin.js';
+import { installBearerAuth } from './http/auth.js';
+import { errorHandler } from './http/http-errors.js';
+import { QuietLogController, loggerOptions } from './http/logging.js';
+import { registerStaticUi } from './http/static-ui.js';
+import { validatorCompiler } from './http/validation.js';
+import metricsPlugin from './metrics/metrics-plugin.js';
+import metricsRoutes from './metrics/metrics-routes.js';
+import { webDir } from './paths.js';
+import payloadPlugin from './payload/payload-plugin.js';
+import payloadRoutes from './payload/payload-routes.js';
+import statusPlugin from './status/status-plugin.js';
+import statusRoutes from './status/status-routes.js';
+
+export interface BuildOptions {
+  /** Inject a Docker client (tests); by default one is made from config.dockerSocket. */
+  docker?: DockerClient;
+  /** Serve the web UI from here instead of dist/web/device. */
+  webRoot?: string;
+}
+
+/** Compatibility routes of the Docker VNC orchestrator live at the root, so they are API paths too. */
+const COMPAT_PATHS = new Set(['/access', '/status', '/remove', '/remove-all', '/health']);
+
+export function isApiPath(path: string): boolean {
+  return (
+    path.startsWith('/api/') ||
+    path === '/api' ||
+    path === '/metrics' ||
+    path.startsWith('/sessions/') ||
+    COMPAT_PATHS.has(path)
+  );
+}
+
+export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: loggerOptions(config.logLevel, 'outpost-device'),
+    logController: new QuietLogController(),
+    bodyLimit: 256 * 1024,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  installBearerAuth(app, {
+    token: config.apiToken,
+    isPublic: (req) => {
+      const path = req.url.split('?')[0] ?? '/';
+      return path === '/api/health' || !isApiPath(path);
+    },
+  });
+
+  // External plugins
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
+
+  // Our services
+  await app.register(dockerPlugin, { socketPath: config.dockerSocket, client: opts.docker });
+  await app.register(hostPlugin, { refreshS: config.hostRefreshS });
+  await app.register(payloadPlugin, { name: config.payloadContainer, refreshS: config.hostRefreshS });
+  await app.register(statusPlugin, {
+    config,
+    startedAt: new Date(),
+    sessions: () => ({
+      active: 0,
+      capacity: config.sessions.maxSessions,
+      pool: {
+        headless: { ready: 0, target: config.sessions.poolHeadless },
+        vnc: { ready: 0, target: config.sessions.poolVnc },
+      },
+    }),
+  });
+  await app.register(metricsPlugin);
+
+  // Routes
+  await app.register(statusRoutes, { version: config.version });
+  await app.register(metricsRoutes);
+  await app.register(payloadRoutes);
+  await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
+
+  return app;
+}

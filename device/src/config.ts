@@ -1,0 +1,142 @@
+// The device appliance's configuration: the only module that reads process.env.
+// Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_* too and listed in README.
+import os from 'node:os';
+import { resolve } from 'node:path';
+import {
+  ConfigError,
+  envEnum,
+  envInt,
+  envLabels,
+  envListenHost,
+  envNumber,
+  envOptionalString,
+  envString,
+  isLoopbackHost,
+  type Env,
+} from './env.js';
+import { readVersion } from './paths.js';
+
+export const BACKENDS = ['process', 'docker'] as const;
+export const CAPACITY_POLICIES = ['reject', 'queue', 'recycle'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+export type Backend = (typeof BACKENDS)[number];
+export type CapacityPolicy = (typeof CAPACITY_POLICIES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface DeviceConfig {
+  host: string;
+  port: number;
+  apiToken: string | undefined;
+  dataDir: string;
+  logLevel: LogLevel;
+  version: string;
+  device: { id: string; name: string; labels: Record<string, string> };
+  chromiumPath: string;
+  backend: Backend;
+  sessions: {
+    maxSessions: number;
+    capacityPolicy: CapacityPolicy;
+    queueLength: number;
+    queueTimeoutS: number;
+    poolHeadless: number;
+    poolVnc: number;
+    ttlS: number;
+    idleS: number;
+    maxTtlS: number;
+    maxIdleS: number;
+    defaultWidth: number;
+    defaultHeight: number;
+    displayBase: number;
+    reapIntervalS: number;
+  };
+  payloadContainer: string | undefined;
+  dockerSocket: string;
+  hostRefreshS: number;
+  alerts: { diskPct: number; memoryPct: number; temperatureC: number };
+  update: { channel: string; stateFile: string };
+}
+
+/** Default capacity from host size: about one browser per 512 MiB, four per core, at least two. */
+export function defaultMaxSessions(totalMemBytes = os.totalmem(), cores = os.cpus().length): number {
+  const byMemory = Math.floor(totalMemBytes / (512 * 1024 * 1024));
+  return Math.max(2, Math.min(cores * 4, byMemory, 64));
+}
+
+export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
+  const host = envListenHost(env, 'OUTPOST_HOST', '127.0.0.1');
+  const apiToken = envOptionalString(env, 'OUTPOST_API_TOKEN', {
+    minLength: 16,
+    pattern: '^[\\x21-\\x7e]+$',
+    expected: 'a token of at least 16 printable characters without spaces',
+  });
+  if (!isLoopbackHost(host) && apiToken === undefined) {
+    throw new ConfigError(
+      'OUTPOST_API_TOKEN',
+      `a token because OUTPOST_HOST=${host} is not a loopback address (the API would be open to the network)`,
+      undefined,
+    );
+  }
+  const deviceId = envString(env, 'OUTPOST_DEVICE_ID', os.hostname(), {
+    pattern: '^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,62}$',
+    expected: 'an id of letters, digits, _ . - (at most 63 characters)',
+  });
+  const ttlS = envInt(env, 'OUTPOST_SESSION_TTL_S', 3600, 10, 7 * 24 * 3600);
+  const idleS = envInt(env, 'OUTPOST_SESSION_IDLE_S', 600, 5, 7 * 24 * 3600);
+  const dataDir = resolve(envString(env, 'OUTPOST_DATA_DIR', './data'));
+  return {
+    host,
+    port: envInt(env, 'OUTPOST_PORT', 8080, 0, 65535),
+    apiToken,
+    dataDir,
+    logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
+    version: readVersion(),
+    device: {
+      id: deviceId,
+      name: envString(env, 'OUTPOST_DEVICE_NAME', deviceId),
+      labels: envLabels(env, 'OUTPOST_DEVICE_LABELS'),
+    },
+    chromiumPath: envString(env, 'OUTPOST_CHROMIUM_PATH', '/usr/lib/chromium/chromium', {
+      pattern: '^/',
+      expected: 'an absolute path to the chromium binary',
+    }),
+    backend: envEnum(env, 'OUTPOST_BACKEND', BACKENDS, 'process'),
+    sessions: {
+      maxSessions: envInt(env, 'OUTPOST_MAX_SESSIONS', defaultMaxSessions(), 1, 1000),
+      capacityPolicy: envEnum(env, 'OUTPOST_CAPACITY_POLICY', CAPACITY_POLICIES, 'reject'),
+      queueLength: envInt(env, 'OUTPOST_QUEUE_LENGTH', 16, 1, 10000),
+      queueTimeoutS: envInt(env, 'OUTPOST_QUEUE_TIMEOUT_S', 30, 1, 3600),
+      poolHeadless: envInt(env, 'OUTPOST_POOL_HEADLESS', 1, 0, 100),
+      poolVnc: envInt(env, 'OUTPOST_POOL_VNC', 1, 0, 100),
+      ttlS,
+      idleS,
+      maxTtlS: envInt(env, 'OUTPOST_SESSION_MAX_TTL_S', Math.max(ttlS, 24 * 3600), ttlS, 30 * 24 * 3600),
+      maxIdleS: envInt(env, 'OUTPOST_SESSION_MAX_IDLE_S', Math.max(idleS, 4 * 3600), idleS, 30 * 24 * 3600),
+      defaultWidth: envInt(env, 'OUTPOST_SESSION_WIDTH', 1280, 200, 7680),
+      defaultHeight: envInt(env, 'OUTPOST_SESSION_HEIGHT', 800, 200, 4320),
+      displayBase: envInt(env, 'OUTPOST_DISPLAY_BASE', 100, 1, 60000),
+      reapIntervalS: envInt(env, 'OUTPOST_REAP_INTERVAL_S', 5, 1, 3600),
+    },
+    payloadContainer: envOptionalString(env, 'OUTPOST_PAYLOAD_CONTAINER', {
+      pattern: '^/?[A-Za-z0-9][A-Za-z0-9_.\\-]*$',
+      expected: 'a Docker container name',
+    }),
+    dockerSocket: envString(env, 'OUTPOST_DOCKER_SOCKET', '/var/run/docker.sock', {
+      pattern: '^/',
+      expected: 'an absolute path to the Docker engine socket',
+    }),
+    hostRefreshS: envNumber(env, 'OUTPOST_HOST_REFRESH_S', 5, 0.2, 3600),
+    alerts: {
+      diskPct: envInt(env, 'OUTPOST_ALERT_DISK_PCT', 90, 1, 100),
+      memoryPct: envInt(env, 'OUTPOST_ALERT_MEMORY_PCT', 90, 1, 100),
+      temperatureC: envInt(env, 'OUTPOST_ALERT_TEMP_C', 80, 20, 150),
+    },
+    update: {
+      channel: envString(env, 'OUTPOST_UPDATE_CHANNEL', 'stable', {
+        pattern: '^[a-z0-9][a-z0-9_\\-]{0,31}$',
+        expected: 'a channel name of lowercase letters, digits, _ -',
+      }),
+      stateFile: resolve(dataDir, 'update-state.json'),
+    },
+  };
+}

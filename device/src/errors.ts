@@ -1,0 +1,101 @@
+// Named domain errors, mapped to HTTP status codes in one place (statusOf). Services throw these;
+// the error handler turns them into { error: { code, message } } bodies.
+
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly statusCode: number,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class BadRequestError extends AppError {
+  constructor(message: string) {
+    super('bad_request', message, 400);
+  }
+}
+
+export class UnauthorizedError extends AppError {
+  constructor(message = 'missing or invalid bearer token') {
+    super('unauthorized', message, 401, { 'www-authenticate': 'Bearer realm="outpost"' });
+  }
+}
+
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super('not_found', what, 404);
+  }
+}
+
+export class SessionNotFoundError extends AppError {
+  constructor(id: string) {
+    super('session_not_found', `no session with id ${JSON.stringify(id)}`, 404);
+  }
+}
+
+export class ClientNotFoundError extends AppError {
+  constructor(clientId: string) {
+    super('client_not_found', `no session for client ${JSON.stringify(clientId)}`, 404);
+  }
+}
+
+export class ConflictError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 409);
+  }
+}
+
+export class PayloadNotConfiguredError extends AppError {
+  constructor() {
+    super('payload_not_configured', 'no payload container is configured (set OUTPOST_PAYLOAD_CONTAINER)', 404);
+  }
+}
+
+export class PayloadMissingError extends AppError {
+  constructor(name: string) {
+    super('payload_missing', `the payload container ${JSON.stringify(name)} does not exist`, 404);
+  }
+}
+
+export class DockerUnavailableError extends AppError {
+  constructor(detail: string) {
+    super('docker_unavailable', `the Docker engine is not reachable: ${detail}`, 503);
+  }
+}
+
+/** The host is full and the capacity policy says no (reject, or a queue that is full). */
+export class CapacityExceededError extends AppError {
+  constructor(message: string, retryAfterS?: number) {
+    super('capacity_exceeded', message, 429, retryAfterS ? { 'retry-after': String(retryAfterS) } : {});
+  }
+}
+
+/** Waited in the queue for a free slot, but none came in time. */
+export class QueueTimeoutError extends AppError {
+  constructor(waitedS: number) {
+    super('queue_timeout', `no session slot became free within ${waitedS}s`, 503, { 'retry-after': '5' });
+  }
+}
+
+/** Nothing can be freed to make room (all slots busy and nothing recyclable). */
+export class NoCapacityError extends AppError {
+  constructor(message: string) {
+    super('no_capacity', message, 503, { 'retry-after': '10' });
+  }
+}
+
+export class LaunchFailedError extends AppError {
+  constructor(message: string) {
+    super('launch_failed', message, 502);
+  }
+}
+
+export function statusOf(err: unknown): number {
+  if (err instanceof AppError) return err.statusCode;
+  const code = (err as { statusCode?: unknown })?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}

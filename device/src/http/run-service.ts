@@ -1,0 +1,45 @@
+// Listen and shut down gracefully on SIGTERM/SIGINT; shared by the device and fleet entry points.
+// A second signal, or a close that takes too long, exits at once: systemd's stop timeout should
+// never be what ends us.
+import type { FastifyInstance } from 'fastify';
+
+export async function runService(opts: {
+  name: string;
+  build: () => Promise<FastifyInstance>;
+  host: string;
+  port: number;
+  closeTimeoutMs?: number;
+}): Promise<FastifyInstance> {
+  let app: FastifyInstance;
+  try {
+    app = await opts.build();
+    await app.listen({ host: opts.host, port: opts.port });
+  } catch (err) {
+    process.stderr.write(`${opts.name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    process.exit(1);
+  }
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) {
+      app.log.warn({ signal }, 'second signal, exiting now');
+      process.exit(1);
+    }
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      app.log.error('graceful shutdown timed out, exiting');
+      process.exit(1);
+    }, opts.closeTimeoutMs ?? 15_000);
+    timer.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        app.log.error({ err }, 'error while closing');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  return app;
+}

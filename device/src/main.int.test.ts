@@ -1,0 +1,55 @@
+// The appliance as a process, started the way systemd and the playbooks start it.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { freePort, tempDir, waitFor } from '../test/helpers.js';
+import { rootDir } from './paths.js';
+
+const MAIN = join(rootDir, 'dist', 'device', 'src', 'main.js');
+
+function runMain(env: Record<string, string>) {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', OUTPOST_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
+}
+
+describe('device appliance process', () => {
+  it.each([
+    [{ OUTPOST_PORT: 'http' }, /OUTPOST_PORT: expected an integer from 0 to 65535, got "http"/],
+    [{ OUTPOST_HOST: '0.0.0.0' }, /OUTPOST_API_TOKEN: expected a token because OUTPOST_HOST=0\.0\.0\.0 is not a loopback address/],
+    [{ OUTPOST_CAPACITY_POLICY: 'maybe' }, /OUTPOST_CAPACITY_POLICY: expected one of reject, queue, recycle/],
+  ])('exits with status 1 and names the variable on a bad config (%o)', async (env, message) => {
+    const run = runMain(env);
+    expect(await run.exited).toBe(1);
+    expect(run.output()).toMatch(message);
+  });
+
+  it('listens on the configured port and shuts down gracefully on SIGTERM', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const run = runMain({ OUTPOST_PORT: String(port), OUTPOST_DATA_DIR: dir.path, OUTPOST_LOG_LEVEL: 'info' });
+    try {
+      const health = await waitFor(
+        async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/api/health`);
+          return res.ok ? ((await res.json()) as { status: string }) : null;
+        },
+        { timeoutMs: 20_000, what: 'the appliance to answer' },
+      );
+      expect(health.status).toBe('ok');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+      expect(run.output()).toContain('shutting down');
+      await expect(fetch(`http://127.0.0.1:${port}/api/health`)).rejects.toThrow();
+    } finally {
+      run.child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
+});

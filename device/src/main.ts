@@ -1,0 +1,23 @@
+// Entry point of the device appliance: config, build, listen, close gracefully.
+import { buildApp } from './app.js';
+import { loadDeviceConfig } from './config.js';
+import { ConfigError } from './env.js';
+import { runService } from './http/run-service.js';
+
+let config;
+try {
+  config = loadDeviceConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`outpost-device: configuration error: ${err.message}\n`);
+    process.exit(1);
+  }
+  throw err;
+}
+
+await runService({
+  name: 'outpost-device',
+  build: () => buildApp(config),
+  host: config.host,
+  port: config.port,
+});

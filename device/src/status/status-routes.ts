@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ErrorBody, FleetStatus, HealthResponse } from '../contract.js';
+
+const statusRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.get(
+    '/api/health',
+    { schema: { response: { 200: HealthResponse, 503: HealthResponse } } },
+    async (_req, reply) => {
+      if (closing) return reply.code(503).send({ status: 'stopping', version: opts.version });
+      return { status: 'ok' as const, version: opts.version };
+    },
+  );
+
+  app.get(
+    '/api/fleet/status',
+    { schema: { response: { 200: FleetStatus, 401: ErrorBody } } },
+    async () => app.fleetStatus.current(),
+  );
+};
+
+export default statusRoutes;

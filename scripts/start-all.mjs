@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// `npm start`: the device appliance and the fleet monitor on localhost, the monitor watching that
+// device. Both are child processes; a signal stops both, and if one dies the other is stopped too.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const devicePort = env.OUTPOST_PORT ?? '8080';
+const fleetPort = env.OUTPOST_FLEET_PORT ?? '9000';
+
+const services = [
+  {
+    name: 'device',
+    entry: 'dist/device/src/main.js',
+    env: { OUTPOST_DATA_DIR: env.OUTPOST_DATA_DIR ?? join(root, 'data', 'device') },
+    url: `http://${env.OUTPOST_HOST ?? '127.0.0.1'}:${devicePort}/`,
+  },
+  {
+    name: 'fleet',
+    entry: 'dist/fleet/src/main.js',
+    env: {
+      OUTPOST_FLEET_DB: env.OUTPOST_FLEET_DB ?? join(root, 'data', 'fleet', 'fleet.sqlite'),
+      OUTPOST_FLEET_LOCAL_DEVICE: env.OUTPOST_FLEET_LOCAL_DEVICE ?? `127.0.0.1:${devicePort}`,
+      OUTPOST_FLEET_DEVICE_TOKEN: env.OUTPOST_FLEET_DEVICE_TOKEN ?? env.OUTPOST_API_TOKEN,
+    },
+    url: `http://${env.OUTPOST_FLEET_HOST ?? '127.0.0.1'}:${fleetPort}/`,
+  },
+].filter((s) => existsSync(join(root, s.entry)));
+
+const children = new Map();
+let stopping = false;
+
+function stopAll(code) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.values()) child.kill('SIGTERM');
+  const timer = setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGKILL');
+    process.exit(code);
+  }, 20_000);
+  timer.unref();
+  const check = setInterval(() => {
+    if (children.size === 0) {
+      clearInterval(check);
+      process.exit(code);
+    }
+  }, 100);
+}
+
+for (const s of services) {
+  const childEnv = { ...env };
+  for (const [k, v] of Object.entries(s.env)) if (v !== undefined) childEnv[k] = v;
+  const child = spawn(process.execPath, [join(root, s.entry)], { cwd: root, env: childEnv, stdio: 'inherit' });
+  children.set(s.name, child);
+  child.on('exit', (code, signal) => {
+    children.delete(s.name);
+    if (!stopping) {
+      process.stderr.write(`[outpost] ${s.name} exited (${signal ?? code}); stopping the others\n`);
+      stopAll(code || 1);
+    }
+  });
+  process.stderr.write(`[outpost] ${s.name}: ${s.url}\n`);
+}
+
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));

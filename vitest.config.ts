@@ -1,0 +1,33 @@
+// Two test projects: `unit` (fast, no external processes) and `integration` (real chromium, Xvfb,
+// x11vnc, dockerd, systemd testbed containers, Ansible). `npm test` runs both.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{device,fleet,scripts,web}/**/*.test.{ts,tsx}'],
+          exclude: ['**/*.int.test.{ts,tsx}', '**/node_modules/**', 'dist/**'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['{device,fleet,scripts,web,ansible}/**/*.int.test.{ts,tsx}'],
+          exclude: ['**/node_modules/**', 'dist/**'],
+          environment: 'node',
+          globalSetup: ['device/test/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // Two cores: browsers and containers fight for CPU, so files run one or two at a time.
+          fileParallelism: true,
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
