@@ -52,7 +52,7 @@ try {
     });
   await run(2); // warm-up: JIT, caches
   const r = await run(duration);
-  const rows = [
+  const rows: [string, string][] = [
     ['endpoint', 'GET /api/fleet/status' + (withToken ? ' (bearer auth)' : '')],
     ['duration', `${duration} s, ${connections} connections`],
     ['requests/s', r.requests.average.toFixed(0)],
