@@ -17,6 +17,10 @@ import metricsRoutes from './metrics/metrics-routes.js';
 import { webDir } from './paths.js';
 import payloadPlugin from './payload/payload-plugin.js';
 import payloadRoutes from './payload/payload-routes.js';
+import compatRoutes from './sessions/compat-routes.js';
+import type { SessionBackend } from './sessions/session-backend.js';
+import sessionPlugin from './sessions/session-plugin.js';
+import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';
 import statusRoutes from './status/status-routes.js';
 
@@ -25,6 +29,8 @@ export interface BuildOptions {
   docker?: DockerClient;
   /** Serve the web UI from here instead of dist/web/device. */
   webRoot?: string;
+  /** A session backend other than the default for config.backend (tests). */
+  sessionBackend?: SessionBackend;
 }
 
 /** Compatibility routes of the Docker VNC orchestrator live at the root, so they are API paths too. */
@@ -70,21 +76,17 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(statusPlugin, {
     config,
     startedAt: new Date(),
-    sessions: () => ({
-      active: 0,
-      capacity: config.sessions.maxSessions,
-      pool: {
-        headless: { ready: 0, target: config.sessions.poolHeadless },
-        vnc: { ready: 0, target: config.sessions.poolVnc },
-      },
-    }),
+    sessions: (instance) => instance.sessionManager.summary(),
   });
   await app.register(metricsPlugin);
+  await app.register(sessionPlugin, { config, backend: opts.sessionBackend });
 
   // Routes
   await app.register(statusRoutes, { version: config.version });
   await app.register(metricsRoutes);
   await app.register(payloadRoutes);
+  await app.register(sessionRoutes, { backend: config.backend });
+  await app.register(compatRoutes);
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 
   return app;

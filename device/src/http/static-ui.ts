@@ -24,6 +24,7 @@ export async function registerStaticUi(app: FastifyInstance, opts: StaticUiOptio
       root: opts.root,
       prefix: '/',
       index: ['index.html'],
+      redirect: true,
       // Hashed asset names never change content; index.html must always be revalidated.
       setHeaders(reply, path) {
         reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache');

@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useFleetStatus } from './api';
 import { OverviewPage } from './pages/OverviewPage';
+import { SessionsPage } from './pages/SessionsPage';
 
 export function App() {
   const path = usePath();
@@ -26,6 +27,9 @@ export function App() {
           <NavLink to="/" current={path}>
             Overview
           </NavLink>
+          <NavLink to="/sessions" current={path}>
+            Sessions
+          </NavLink>
         </nav>
         <div className="spacer" />
         <div className="meta" data-testid="topbar-meta">
@@ -33,7 +37,7 @@ export function App() {
         </div>
       </header>
       <main>
-        <OverviewPage status={status} />
+        {path.startsWith('/sessions') ? <SessionsPage /> : <OverviewPage status={status} />}
       </main>
     </>
   );

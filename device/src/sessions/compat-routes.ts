@@ -1,0 +1,79 @@
+// The Docker VNC orchestrator's routes, kept so its clients keep working against an Outpost device
+// (../shared/seeds: "GET /access?id=…", /status, /remove, /remove-all, /health). Behaviour as that
+// orchestrator documented it: reuse a client's session, claim a warm one, recreate on a size change,
+// recycle the least recently used when full, 503 when nothing can be freed.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ErrorBody } from '../contract.js';
+import { BadRequestError, ClientNotFoundError } from '../errors.js';
+import { CLIENT_ID_PATTERN } from './session-schemas.js';
+import { liveViewUrl, publicBase } from './session-view.js';
+
+const Dim = Type.Integer({ minimum: 200, maximum: 7680 });
+const AccessQuery = Type.Object(
+  { id: Type.Optional(Type.String({ maxLength: 128 })), width: Type.Optional(Dim), height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })) },
+  { additionalProperties: false },
+);
+const IdQuery = Type.Object({ id: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false });
+const RemoveBody = Type.Object({ status: Type.String(), client_id: Type.String(), session_id: Type.String() });
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+const clientIdRe = new RegExp(CLIENT_ID_PATTERN);
+
+function requireId(id: string | undefined): string {
+  if (id === undefined || id.trim() === '') throw new BadRequestError('Missing required parameter: id');
+  if (!clientIdRe.test(id)) throw new BadRequestError('Parameter id must be letters, digits and _ . : @ - (at most 128 characters)');
+  return id;
+}
+
+const compatRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const manager = app.sessionManager;
+
+  app.get('/access', { schema: { querystring: AccessQuery, response: errors } }, async (req, reply) => {
+    const id = requireId(req.query.id);
+    // Width and height only count together; one alone is ignored, as the orchestrator did.
+    const custom = req.query.width !== undefined && req.query.height !== undefined;
+    const { session } = await manager.create(
+      { vnc: true, client_id: id, ...(custom ? { width: req.query.width, height: req.query.height } : {}) },
+      { policy: 'recycle' },
+    );
+    const url = liveViewUrl(publicBase(req), session);
+    if (!url) throw new BadRequestError('the session has no live view');
+    return reply.redirect(url, 302);
+  });
+
+  app.get('/status', async () => {
+    const all = manager.all();
+    return {
+      active_containers: all.filter((s) => !s.pool).length,
+      pool_containers: all.filter((s) => s.pool).length,
+      max_slots: manager.limits.maxSessions,
+      records: all.map((s) => ({
+        client_id: s.pool ? '__pool__' : s.clientId,
+        session_id: s.id,
+        kind: s.kind,
+        status: s.status,
+        width: String(s.width),
+        height: String(s.height),
+        created_at: new Date(s.createdAt).toISOString(),
+        last_accessed_at: new Date(s.lastSeenAt).toISOString(),
+      })),
+    };
+  });
+
+  app.get('/remove', { schema: { querystring: IdQuery, response: { 200: RemoveBody, ...errors } } }, async (req) => {
+    const id = requireId(req.query.id);
+    const s = manager.findByClient(id);
+    if (!s) throw new ClientNotFoundError(id);
+    await manager.remove(s.id, 'removed');
+    return { status: 'removed', client_id: id, session_id: s.id };
+  });
+
+  app.get('/remove-all', async () => {
+    const removed = await manager.removeAll('removed');
+    return removed === 0 ? { status: 'empty', removed: 0 } : { status: 'removed_all', removed };
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+};
+
+export default compatRoutes;

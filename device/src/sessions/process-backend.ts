@@ -1,0 +1,312 @@
+// The embedded backend (DESIGN.md, "Sessions"): each session is a playwright-core browser server
+// (chromium.launchServer with the system chromium). A VNC session also gets its own `Xvfb :N` and
+// an `x11vnc` on a loopback port with a random password, and its browser runs headful on that
+// display. Every process carries the owner marker (owned-processes.ts) so a later start can find
+// it even after `kill -9`.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { chromium, type BrowserServer } from 'playwright-core';
+import type { Log } from '../log.js';
+import {
+  OWNER_ENV,
+  SESSION_ENV,
+  clearStaleDisplay,
+  displayInUse,
+  findOwnedProcesses,
+  isAlive,
+  killOwnedProcesses,
+  removeOrphanProfiles,
+} from './owned-processes.js';
+import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
+
+export interface ProcessBackendOptions {
+  chromiumPath: string;
+  dataDir: string;
+  ownerKey: string;
+  displayBase: number;
+  log: Log;
+  launchTimeoutMs?: number;
+}
+
+const DISPLAY_SPAN = 1000;
+const PASSWORD_ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
+
+/** VNC authentication only uses the first 8 characters of a password, so it gets exactly 8. */
+export function vncPassword(): string {
+  let out = '';
+  for (let i = 0; i < 8; i += 1) out += PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)];
+  return out;
+}
+
+async function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection({ host: '127.0.0.1', port });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('error', () => resolve(false));
+  });
+}
+
+function exitOf(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(`exited (${child.signalCode ?? child.exitCode})`);
+    else child.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`));
+  });
+}
+
+/** Wait until `ready()` holds, failing early if the process exits. */
+async function waitReady(child: ChildProcess, what: string, ready: () => boolean | Promise<boolean>, timeoutMs: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${what} exited (${child.signalCode ?? child.exitCode}) before it was ready: ${output().trim().slice(-400)}`);
+    }
+    if (await ready()) return;
+    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs} ms: ${output().trim().slice(-400)}`);
+    await new Promise((r) => setTimeout(r, 15));
+  }
+}
+
+function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (!child?.pid) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    try {
+      child.kill(signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+async function stopChild(child: ChildProcess | undefined, graceMs = 1500): Promise<void> {
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = exitOf(child);
+  killGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function pssOf(pid: number): Promise<number> {
+  try {
+    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
+    const m = /^Pss:\s+(\d+) kB/m.exec(text);
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+export function createProcessBackend(opts: ProcessBackendOptions): SessionBackend {
+  const { log } = opts;
+  const launchTimeoutMs = opts.launchTimeoutMs ?? 30_000;
+  const displays = new Set<number>();
+  const sessionsDir = join(opts.dataDir, 'sessions');
+  const live = new Set<LaunchedBrowser>();
+
+  function baseEnv(sessionId: string): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      LANG: process.env.LANG ?? 'C.UTF-8',
+      TZ: process.env.TZ,
+      [OWNER_ENV]: opts.ownerKey,
+      [SESSION_ENV]: sessionId,
+    };
+  }
+
+  function allocateDisplay(): number {
+    for (let i = 0; i < DISPLAY_SPAN; i += 1) {
+      const n = opts.displayBase + i;
+      if (displays.has(n) || displayInUse(n) || existsSync(`/tmp/.X11-unix/X${n}`)) continue;
+      displays.add(n);
+      return n;
+    }
+    throw new Error(`no free X display in :${opts.displayBase}..:${opts.displayBase + DISPLAY_SPAN - 1}`);
+  }
+
+  async function startXvfb(spec: LaunchSpec): Promise<{ display: number; xvfb: ChildProcess }> {
+    // Two appliances (or a stale lock) may race for a display: take the next one and retry.
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const display = allocateDisplay();
+      let out = '';
+      const xvfb = spawn('Xvfb', [`:${display}`, '-screen', '0', `${spec.width}x${spec.height}x24`, '-nolisten', 'tcp', '-noreset'], {
+        env: baseEnv(spec.id),
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      xvfb.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+      xvfb.once('error', (err) => (out += String(err)));
+      try {
+        await waitReady(xvfb, `Xvfb :${display}`, () => existsSync(`/tmp/.X11-unix/X${display}`) && existsSync(`/tmp/.X${display}-lock`), 10_000, () => out);
+        return { display, xvfb };
+      } catch (err) {
+        lastError = err;
+        killGroup(xvfb);
+        displays.delete(display);
+        if (!/already active|Cannot establish any listening sockets|exited/.test(String(err))) break;
+      }
+    }
+    throw lastError;
+  }
+
+  async function startX11vnc(spec: LaunchSpec, display: number, dir: string, password: string): Promise<{ port: number; x11vnc: ChildProcess }> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      const port = await freeLoopbackPort();
+      const pwFile = join(dir, 'vncpasswd');
+      await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
+      let out = '';
+      // rm: makes x11vnc delete the password file once read; -localhost keeps it off the network.
+      const x11vnc = spawn(
+        'x11vnc',
+        ['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
+        { env: baseEnv(spec.id), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      x11vnc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+      x11vnc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+      x11vnc.once('error', (err) => (out += String(err)));
+      try {
+        await waitReady(x11vnc, 'x11vnc', () => canConnect(port), 10_000, () => out);
+        return { port, x11vnc };
+      } catch (err) {
+        lastError = err;
+        killGroup(x11vnc);
+        await rm(pwFile, { force: true });
+      }
+    }
+    throw lastError;
+  }
+
+  async function launch(spec: LaunchSpec): Promise<LaunchedBrowser> {
+    const dir = join(sessionsDir, spec.id);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    let xvfb: ChildProcess | undefined;
+    let x11vnc: ChildProcess | undefined;
+    let display: number | null = null;
+    let server: BrowserServer | undefined;
+    let vnc: LaunchedBrowser['vnc'] = null;
+    const cleanup = async () => {
+      if (server) await server.close().catch(() => server?.kill().catch(() => undefined));
+      await stopChild(x11vnc);
+      await stopChild(xvfb);
+      if (display !== null) {
+        clearStaleDisplay(display);
+        displays.delete(display);
+      }
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    };
+    try {
+      const env = baseEnv(spec.id);
+      if (!spec.headless || spec.vnc) {
+        const x = await startXvfb(spec);
+        xvfb = x.xvfb;
+        display = x.display;
+        env.DISPLAY = `:${display}`;
+      }
+      if (spec.vnc && display !== null) {
+        const password = vncPassword();
+        const v = await startX11vnc(spec, display, dir, password);
+        x11vnc = v.x11vnc;
+        vnc = { host: '127.0.0.1', port: v.port, password };
+      }
+      server = await chromium.launchServer({
+        executablePath: opts.chromiumPath,
+        headless: spec.headless,
+        host: '127.0.0.1',
+        port: 0,
+        env,
+        timeout: launchTimeoutMs,
+        // Our own shutdown ends sessions; Playwright's handlers would exit the process under us.
+        handleSIGINT: false,
+        handleSIGTERM: false,
+        handleSIGHUP: false,
+        args: [
+          `--window-size=${spec.width},${spec.height}`,
+          '--window-position=0,0',
+          '--disable-quic',
+          '--disable-sync',
+          '--no-default-browser-check',
+          ...(spec.headless ? [] : ['--start-maximized', '--disable-infobars', '--test-type']),
+        ],
+      });
+    } catch (err) {
+      await cleanup();
+      throw err;
+    }
+    const browserProcess = server.process();
+    const exits = [exitOf(browserProcess).then((r) => `browser ${r}`)];
+    if (xvfb) exits.push(exitOf(xvfb).then((r) => `Xvfb ${r}`));
+    if (x11vnc) exits.push(exitOf(x11vnc).then((r) => `x11vnc ${r}`));
+    let closing: Promise<void> | null = null;
+    const launched: LaunchedBrowser = {
+      wsEndpoint: server.wsEndpoint(),
+      vnc,
+      record: {
+        browser_pid: browserProcess.pid ?? null,
+        xvfb_pid: xvfb?.pid ?? null,
+        x11vnc_pid: x11vnc?.pid ?? null,
+        display,
+        vnc_port: vnc?.port ?? null,
+      },
+      exited: Promise.race(exits),
+      close() {
+        closing ??= cleanup().finally(() => live.delete(launched));
+        return closing;
+      },
+      async memoryBytes() {
+        const procs = findOwnedProcesses(opts.ownerKey).filter((p) => p.session === spec.id);
+        const sizes = await Promise.all(procs.map((p) => pssOf(p.pid)));
+        return sizes.reduce((a, b) => a + b, 0);
+      },
+    };
+    live.add(launched);
+    return launched;
+  }
+
+  return {
+    name: 'process',
+    launch,
+    async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
+      // Browser servers lived inside the previous appliance process: nothing can be adopted.
+      const killed = await killOwnedProcesses(opts.ownerKey);
+      for (const r of records) {
+        const d = r.record.display;
+        if (typeof d === 'number') clearStaleDisplay(d);
+        for (const key of ['browser_pid', 'xvfb_pid', 'x11vnc_pid'] as const) {
+          const pid = r.record[key];
+          if (typeof pid === 'number' && isAlive(pid)) log.warn({ pid, session: r.id }, 'recorded process still alive without the owner marker; leaving it');
+        }
+      }
+      await rm(sessionsDir, { recursive: true, force: true }).catch(() => undefined);
+      const profiles = await removeOrphanProfiles();
+      if (killed > 0 || records.length > 0 || profiles > 0) {
+        log.info({ killed, records: records.length, profiles }, 'ended what the previous run left behind');
+      }
+      return [];
+    },
+    async close() {
+      await Promise.all([...live].map((l) => l.close()));
+    },
+  };
+}

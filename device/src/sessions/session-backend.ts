@@ -1,0 +1,73 @@
+// What the session manager needs from a backend (process or docker). The manager owns lifetimes,
+// capacity, the pool and state.json; a backend only starts and stops browsers and finds what a
+// previous run left behind.
+
+export type SessionKind = 'headless' | 'vnc';
+
+export interface LaunchSpec {
+  id: string;
+  /** Browser headless; false for VNC sessions (headful under their own X display). */
+  headless: boolean;
+  vnc: boolean;
+  width: number;
+  height: number;
+  clientId: string | null;
+  pool: boolean;
+}
+
+/** Backend-specific facts kept in state.json to find a session again after a restart. */
+export type BackendRecord = Record<string, string | number | boolean | null | number[]>;
+
+export interface LaunchedBrowser {
+  /** The browser's own Playwright websocket, on loopback; clients reach it through the appliance. */
+  wsEndpoint: string;
+  /** The session's VNC server on loopback, when it has one. */
+  vnc: { host: string; port: number; password: string } | null;
+  record: BackendRecord;
+  /** Settles when the browser (or its display) goes away on its own, with a reason. */
+  exited: Promise<string>;
+  /** Ends everything this session started. Idempotent. */
+  close(): Promise<void>;
+  /** Proportional set size of everything the session runs, in bytes (for metrics and bench). */
+  memoryBytes(): Promise<number>;
+}
+
+export interface PersistedSession {
+  id: string;
+  kind: SessionKind;
+  headless: boolean;
+  vnc: boolean;
+  width: number;
+  height: number;
+  client_id: string | null;
+  labels: Record<string, string>;
+  start_url: string | null;
+  ttl_s: number;
+  idle_s: number;
+  pool: boolean;
+  from_pool: boolean;
+  created_at: string;
+  last_seen_at: string;
+  /** null for pool sessions, which never expire */
+  ttl_deadline: string | null;
+  backend: 'process' | 'docker';
+  record: BackendRecord;
+}
+
+export interface RecoveredSession {
+  persisted: PersistedSession;
+  browser: LaunchedBrowser;
+}
+
+export interface SessionBackend {
+  readonly name: 'process' | 'docker';
+  launch(spec: LaunchSpec): Promise<LaunchedBrowser>;
+  /**
+   * Called once at start with what state.json recorded. Ends whatever cannot be adopted and returns
+   * the sessions that can (the process backend adopts nothing: its browser servers lived inside
+   * the old appliance process).
+   */
+  recover(records: PersistedSession[]): Promise<RecoveredSession[]>;
+  /** Sessions of this backend that hold resources right now, for leak checks. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,78 @@
+import fp from 'fastify-plugin';
+import { Counter, Histogram } from 'prom-client';
+import type { DeviceConfig } from '../config.js';
+import { ownerKey } from './owned-processes.js';
+import { createProcessBackend } from './process-backend.js';
+import type { SessionBackend } from './session-backend.js';
+import { createSessionManager, type SessionManager } from './session-manager.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    sessionManager: SessionManager;
+  }
+}
+
+export interface SessionPluginOptions {
+  config: DeviceConfig;
+  /** Another backend (the docker one); by default the process backend. */
+  backend?: SessionBackend;
+}
+
+export default fp<SessionPluginOptions>(
+  async (app, { config, backend }) => {
+    const log = app.log.child({ module: 'sessions' });
+    const registry = app.metrics.registry;
+    const created = new Counter({
+      name: 'outpost_sessions_created_total',
+      help: 'Sessions handed out, by kind and source (pool claim, cold start, reused by client id)',
+      labelNames: ['kind', 'source'],
+      registers: [registry],
+    });
+    const ended = new Counter({
+      name: 'outpost_sessions_ended_total',
+      help: 'Sessions ended, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+    const launchSeconds = new Histogram({
+      name: 'outpost_session_start_seconds',
+      help: 'Cold start time of a session (launch to ready)',
+      labelNames: ['kind'],
+      buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
+      registers: [registry],
+    });
+    const poolFailures = new Counter({
+      name: 'outpost_pool_launch_failures_total',
+      help: 'Warm pool launches that failed',
+      labelNames: ['kind'],
+      registers: [registry],
+    });
+
+    const manager = createSessionManager({
+      config,
+      log,
+      backend:
+        backend ??
+        createProcessBackend({
+          chromiumPath: config.chromiumPath,
+          dataDir: config.dataDir,
+          ownerKey: ownerKey(config.dataDir),
+          displayBase: config.sessions.displayBase,
+          log: log.child({ backend: 'process' }),
+        }),
+      events: {
+        created(s, source, ms) {
+          created.inc({ kind: s.kind, source });
+          if (ms !== null) launchSeconds.observe({ kind: s.kind }, ms / 1000);
+        },
+        ended: (_s, reason) => ended.inc({ reason }),
+        poolLaunchFailed: (kind) => poolFailures.inc({ kind }),
+      },
+    });
+    app.decorate('sessionManager', manager);
+    // Recovery happens before the port opens, so nothing is served from a stale state.
+    app.addHook('onReady', async () => manager.start());
+    app.addHook('preClose', async () => manager.close());
+  },
+  { name: 'sessions', dependencies: ['metrics'] },
+);

@@ -1,0 +1,93 @@
+// Sessions API and the two websocket routes that carry Playwright and VNC through the
+// appliance's port (DESIGN.md, "Sessions").
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ErrorBody } from '../contract.js';
+import { SessionNotFoundError } from '../errors.js';
+import type { Session } from './session-manager.js';
+import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from './session-schemas.js';
+import { publicBase, toView } from './session-view.js';
+import { bridgeWebSocketToTcp, relayWebSocket } from './ws-relay.js';
+
+const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+
+const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker' }> = async (app, opts) => {
+  const manager = app.sessionManager;
+  const limits = { maxTtlS: manager.limits.maxTtlS, maxIdleS: manager.limits.maxIdleS };
+  const view = (req: FastifyRequest, s: Session) => toView(manager, s, publicBase(req), opts.backend);
+
+  app.get('/api/sessions', { schema: { response: { 200: SessionList, 401: ErrorBody } } }, async (req) => ({
+    sessions: manager.list().map((s) => view(req, s)),
+    pool: manager.poolView(),
+    capacity: manager.capacityView(),
+  }));
+
+  app.post(
+    '/api/sessions',
+    { schema: { body: createSessionBody(limits), response: { 200: SessionView, 201: SessionView, ...errors } } },
+    async (req, reply) => {
+      const { session, created } = await manager.create((req.body ?? {}) as CreateSessionBody);
+      return reply.code(created ? 201 : 200).send(view(req, session));
+    },
+  );
+
+  app.get('/api/sessions/:id', { schema: { params: SessionParams, response: { 200: SessionView, ...errors } } }, async (req) => {
+    const s = manager.get(req.params.id);
+    if (s.pool) throw new SessionNotFoundError(req.params.id);
+    return view(req, s);
+  });
+
+  app.post(
+    '/api/sessions/:id/touch',
+    { schema: { params: SessionParams, body: touchSessionBody(limits), response: { 200: SessionView, ...errors } } },
+    async (req) => view(req, manager.touch(req.params.id, req.body ?? null)),
+  );
+
+  app.delete('/api/sessions/:id', { schema: { params: SessionParams, response: { 200: SessionView, ...errors } } }, async (req) => {
+    const s = await manager.remove(req.params.id, 'deleted');
+    return view(req, s);
+  });
+
+  // Websockets: the session is checked before the upgrade, so an unknown id is a plain 404.
+  const requireSession = (needVnc: boolean) => async (req: FastifyRequest, _reply: FastifyReply) => {
+    const { id } = req.params as { id: string };
+    const s = manager.get(id);
+    if (s.pool || s.status !== 'ready' || !s.browser) throw new SessionNotFoundError(id);
+    if (needVnc && !s.browser.vnc) throw new SessionNotFoundError(`${id}/vnc (the session has no live view)`);
+  };
+
+  app.get(
+    '/sessions/:id/playwright',
+    { websocket: true, schema: { params: SessionParams }, preValidation: requireSession(false) },
+    (socket, req) => {
+      const s = manager.get((req.params as { id: string }).id);
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) {
+        if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
+      }
+      let detach = () => {};
+      const relay = relayWebSocket(socket, s.browser!.wsEndpoint, headers, {
+        onActivity: () => manager.noteActivity(s),
+        onClose: () => detach(),
+      });
+      detach = manager.attach(s, relay);
+    },
+  );
+
+  app.get(
+    '/sessions/:id/vnc',
+    { websocket: true, schema: { params: SessionParams }, preValidation: requireSession(true) },
+    (socket, req) => {
+      const s = manager.get((req.params as { id: string }).id);
+      const vnc = s.browser!.vnc!;
+      let detach = () => {};
+      const bridge = bridgeWebSocketToTcp(socket, vnc.host, vnc.port, {
+        onActivity: () => manager.noteActivity(s),
+        onClose: () => detach(),
+      });
+      detach = manager.attach(s, bridge);
+    },
+  );
+};
+
+export default sessionRoutes;

@@ -1,0 +1,127 @@
+// HTTP shapes of the sessions API (DESIGN.md, "Sessions"). The UI imports these types too.
+import Type, { type Static, type TSchema } from 'typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const SESSION_ID_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
+export const CLIENT_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:@\\-]{0,127}$';
+export const LABEL_KEY_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.\\-/]{0,62}$';
+
+export const StartUrlWait = Type.Union([Type.Literal('none'), Type.Literal('domcontentloaded'), Type.Literal('load')]);
+export type StartUrlWait = Static<typeof StartUrlWait>;
+
+export const SessionStatus = Type.Union([
+  Type.Literal('starting'),
+  Type.Literal('ready'),
+  Type.Literal('closing'),
+  Type.Literal('closed'),
+]);
+export type SessionStatus = Static<typeof SessionStatus>;
+
+export const Labels = Type.Record(Type.String({ pattern: LABEL_KEY_PATTERN }), Type.String({ maxLength: 256 }), {
+  maxProperties: 32,
+});
+
+export interface SessionLimits {
+  maxTtlS: number;
+  maxIdleS: number;
+}
+
+/** POST /api/sessions. Limits come from config, so the schema is built at registration. */
+export function createSessionBody(limits: SessionLimits) {
+  return Type.Object(
+    {
+      headless: Type.Optional(Type.Boolean()),
+      vnc: Type.Optional(Type.Boolean()),
+      start_url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$', format: 'uri' })),
+      start_url_wait: Type.Optional(StartUrlWait),
+      ttl_s: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.maxTtlS })),
+      idle_s: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.maxIdleS })),
+      client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })),
+      width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
+      height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
+      labels: Type.Optional(Labels),
+    },
+    { additionalProperties: false },
+  );
+}
+export type CreateSessionBody = Static<ReturnType<typeof createSessionBody>>;
+
+/** POST /api/sessions/:id/touch: optional new lifetimes, counted from now. */
+export function touchSessionBody(limits: SessionLimits) {
+  return Nullable(
+    Type.Object(
+      {
+        ttl_s: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.maxTtlS })),
+        idle_s: Type.Optional(Type.Integer({ minimum: 1, maximum: limits.maxIdleS })),
+      },
+      { additionalProperties: false },
+    ),
+  );
+}
+export type TouchSessionBody = { ttl_s?: number; idle_s?: number } | null;
+
+export const SessionParams = Type.Object(
+  { id: Type.String({ pattern: SESSION_ID_PATTERN }) },
+  { additionalProperties: false },
+);
+
+export const VncInfo = Type.Object(
+  {
+    ws: Type.String(),
+    http: Type.String(),
+    password_protected: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionView = Type.Object(
+  {
+    id: Type.String(),
+    backend: Type.Union([Type.Literal('process'), Type.Literal('docker')]),
+    status: SessionStatus,
+    client_id: Nullable(Type.String()),
+    headless: Type.Boolean(),
+    vnc_enabled: Type.Boolean(),
+    ws_endpoint: Type.String(),
+    vnc: Nullable(VncInfo),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    labels: Type.Record(Type.String(), Type.String()),
+    start_url: Nullable(Type.String()),
+    ttl_s: Type.Integer(),
+    idle_s: Type.Integer(),
+    created_at: Type.String(),
+    last_seen_at: Type.String(),
+    expires_at: Type.String(),
+    connections: Type.Integer(),
+    from_pool: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type SessionView = Static<typeof SessionView>;
+
+const PoolKindView = Type.Object(
+  { ready: Type.Integer(), starting: Type.Integer(), target: Type.Integer() },
+  { additionalProperties: false },
+);
+
+export const PoolView = Type.Object({ headless: PoolKindView, vnc: PoolKindView }, { additionalProperties: false });
+export type PoolView = Static<typeof PoolView>;
+
+export const CapacityView = Type.Object(
+  {
+    max_sessions: Type.Integer(),
+    active: Type.Integer(),
+    starting: Type.Integer(),
+    policy: Type.Union([Type.Literal('reject'), Type.Literal('queue'), Type.Literal('recycle')]),
+    queued: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionList = Type.Object(
+  { sessions: Type.Array(SessionView), pool: PoolView, capacity: CapacityView },
+  { additionalProperties: false },
+);
+export type SessionList = Static<typeof SessionList>;
