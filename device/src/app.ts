@@ -58,6 +58,11 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
+
+  // External plugins
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
+  // After the websocket plugin: its onRequest hook must mark upgrade requests first, so that a
+  // refused upgrade (401) has its socket closed instead of left open by the client.
   installBearerAuth(app, {
     token: config.apiToken,
     isPublic: (req) => {
@@ -65,9 +70,6 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
       return path === '/api/health' || !isApiPath(path);
     },
   });
-
-  // External plugins
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
 
   // Our services
   await app.register(dockerPlugin, { socketPath: config.dockerSocket, client: opts.docker });

@@ -49,6 +49,8 @@ export function describeValidation(errors: readonly (FastifySchemaValidationErro
       switch (e.keyword) {
         case 'additionalProperties':
           return `${where} has an unknown field ${JSON.stringify(params.additionalProperty)}`;
+        case 'propertyNames':
+          return `${where} has an invalid key ${JSON.stringify(params.propertyName)}`;
         case 'required':
           return `${where} is missing the required field ${JSON.stringify(params.missingProperty)}`;
         case 'enum':

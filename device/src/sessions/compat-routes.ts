@@ -10,11 +10,13 @@ import { CLIENT_ID_PATTERN } from './session-schemas.js';
 import { liveViewUrl, publicBase } from './session-view.js';
 
 const Dim = Type.Integer({ minimum: 200, maximum: 7680 });
-const AccessQuery = Type.Object(
-  { id: Type.Optional(Type.String({ maxLength: 128 })), width: Type.Optional(Dim), height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })) },
-  { additionalProperties: false },
-);
-const IdQuery = Type.Object({ id: Type.Optional(Type.String({ maxLength: 128 })) }, { additionalProperties: false });
+// Unknown query parameters are ignored (cache busters and the like), as the orchestrator did.
+const AccessQuery = Type.Object({
+  id: Type.Optional(Type.String({ maxLength: 128 })),
+  width: Type.Optional(Dim),
+  height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
+});
+const IdQuery = Type.Object({ id: Type.Optional(Type.String({ maxLength: 128 })) });
 const RemoveBody = Type.Object({ status: Type.String(), client_id: Type.String(), session_id: Type.String() });
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 const clientIdRe = new RegExp(CLIENT_ID_PATTERN);

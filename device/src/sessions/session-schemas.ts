@@ -18,8 +18,9 @@ export const SessionStatus = Type.Union([
 ]);
 export type SessionStatus = Static<typeof SessionStatus>;
 
-export const Labels = Type.Record(Type.String({ pattern: LABEL_KEY_PATTERN }), Type.String({ maxLength: 256 }), {
+export const Labels = Type.Record(Type.String(), Type.String({ maxLength: 256 }), {
   maxProperties: 32,
+  propertyNames: { pattern: LABEL_KEY_PATTERN },
 });
 
 export interface SessionLimits {
