@@ -1,0 +1,139 @@
+// npm run bench:sessions — in one run on this machine:
+//   warm-pool claim latency (POST → connected Playwright client) p50/p99,
+//   cold start through the appliance next to a bare chromium.launchServer() + connect, as a ratio,
+//   memory (PSS) per idle session, headless and VNC.
+// The appliance runs compiled, in its own process, on loopback. Loops are bounded.
+//
+// env: BENCH_CLAIMS (40), BENCH_COLD (10)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { rootDir } from '../../device/src/paths.js';
+import { findOwnedProcesses, ownerKey } from '../../device/src/sessions/owned-processes.js';
+import { freePort, waitFor } from '../../device/test/helpers.js';
+
+const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const claims = Number(process.env.BENCH_CLAIMS ?? 40);
+const colds = Number(process.env.BENCH_COLD ?? 10);
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+const port = await freePort();
+const dataDir = mkdtempSync(join(tmpdir(), 'outpost-bench-sessions-'));
+const base = `http://127.0.0.1:${port}`;
+const device = spawn(process.execPath, [join(rootDir, 'dist/device/src/main.js')], {
+  env: {
+    ...process.env,
+    OUTPOST_PORT: String(port),
+    OUTPOST_DATA_DIR: dataDir,
+    OUTPOST_LOG_LEVEL: 'warn',
+    OUTPOST_POOL_HEADLESS: '2',
+    OUTPOST_POOL_VNC: '0',
+    OUTPOST_MAX_SESSIONS: '6',
+  },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+
+async function post(body: object): Promise<{ id: string; ws_endpoint: string }> {
+  const res = await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { id: string; ws_endpoint: string };
+}
+async function del(id: string): Promise<void> {
+  await fetch(`${base}/api/sessions/${id}`, { method: 'DELETE' });
+}
+async function poolReady(n: number): Promise<void> {
+  await waitFor(async () => {
+    const r = (await (await fetch(`${base}/api/fleet/status`)).json()) as { sessions: { pool: { headless: { ready: number } } } };
+    return r.sessions.pool.headless.ready >= n;
+  }, { timeoutMs: 60_000, intervalMs: 20, what: 'warm pool' });
+}
+const settle = () => new Promise((r) => setTimeout(r, 300));
+
+try {
+  await waitFor(async () => (await fetch(`${base}/api/health`)).ok, { timeoutMs: 30_000, what: 'appliance' });
+
+  // Warm-up: JIT on both sides, first-connection costs of the Playwright client.
+  for (let i = 0; i < 3; i += 1) {
+    await poolReady(1);
+    const s = await post({});
+    const b = await chromium.connect(s.ws_endpoint);
+    await b.close();
+    await del(s.id);
+  }
+
+  // 1. Warm claims.
+  const warm: number[] = [];
+  for (let i = 0; i < claims; i += 1) {
+    await poolReady(2);
+    await settle();
+    const t0 = performance.now();
+    const s = await post({});
+    const b = await chromium.connect(s.ws_endpoint);
+    warm.push(performance.now() - t0);
+    await b.close();
+    await del(s.id);
+  }
+
+  // 2. Cold starts (a size no pool session has) next to bare launches, alternating.
+  const cold: number[] = [];
+  const bare: number[] = [];
+  for (let i = 0; i < colds; i += 1) {
+    await poolReady(2);
+    await settle();
+    let t0 = performance.now();
+    const s = await post({ width: 1111, height: 777 });
+    const b = await chromium.connect(s.ws_endpoint);
+    cold.push(performance.now() - t0);
+    await b.close();
+    await del(s.id);
+    await settle();
+    t0 = performance.now();
+    const server = await chromium.launchServer({ executablePath: CHROMIUM, headless: true, args: ['--window-size=1111,777'] });
+    const b2 = await chromium.connect(server.wsEndpoint());
+    bare.push(performance.now() - t0);
+    await b2.close();
+    await server.close();
+  }
+
+  // 3. Memory of idle sessions (everything the session runs, PSS).
+  const key = ownerKey(dataDir);
+  const pss = async (id: string) => {
+    const procs = findOwnedProcesses(key).filter((p) => p.session === id);
+    let total = 0;
+    for (const p of procs) {
+      try {
+        const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p.pid}/smaps_rollup`, 'utf8'));
+        total += m ? Number(m[1]) * 1024 : 0;
+      } catch {
+        // exited
+      }
+    }
+    return { total, procs: procs.length };
+  };
+  const h = await post({ width: 1280, height: 800, client_id: 'mem-headless' });
+  const v = await post({ vnc: true, width: 1280, height: 800, client_id: 'mem-vnc' });
+  await new Promise((r) => setTimeout(r, 3000));
+  const hm = await pss(h.id);
+  const vm = await pss(v.id);
+  await del(h.id);
+  await del(v.id);
+
+  const mib = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MiB`;
+  console.log(`warm claim (POST -> connected client), n=${warm.length}:  p50 ${ms(pct(warm, 50))}  p99 ${ms(pct(warm, 99))}  (target p50 <= 60 ms)`);
+  console.log(`cold start through the appliance, n=${cold.length}:        p50 ${ms(pct(cold, 50))}`);
+  console.log(`bare launchServer() + connect, n=${bare.length}:            p50 ${ms(pct(bare, 50))}`);
+  console.log(`cold / bare ratio (p50):                            ${(pct(cold, 50) / pct(bare, 50)).toFixed(2)}x  (target <= 1.3x)`);
+  console.log(`idle headless session: ${mib(hm.total)} PSS in ${hm.procs} processes`);
+  console.log(`idle VNC session (chromium + Xvfb + x11vnc): ${mib(vm.total)} PSS in ${vm.procs} processes`);
+} finally {
+  device.kill('SIGTERM');
+  await new Promise((r) => device.once('exit', r));
+  rmSync(dataDir, { recursive: true, force: true });
+}
