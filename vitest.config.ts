@@ -8,6 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['{device,fleet,scripts,web}/**/*.test.{ts,tsx}'],
           exclude: ['**/*.int.test.{ts,tsx}', '**/node_modules/**', 'dist/**'],
           environment: 'node',
@@ -17,6 +18,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
+          // After the unit project: fail fast on cheap tests before starting browsers and containers.
+          sequence: { groupOrder: 1 },
           include: ['{device,fleet,scripts,web,ansible}/**/*.int.test.{ts,tsx}'],
           exclude: ['**/node_modules/**', 'dist/**'],
           environment: 'node',

@@ -99,7 +99,8 @@ function mtime(path) {
 function ensureNodeModules() {
   const lock = join(root, 'package-lock.json');
   const installed = join(root, 'node_modules', '.package-lock.json');
-  if (existsSync(installed) && mtime(installed) >= mtime(lock) && mtime(installed) >= mtime(join(root, 'package.json'))) return;
+  // npm rewrites package-lock.json whenever dependencies change; edits to scripts do not need a reinstall.
+  if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
   log('installing npm packages');
   run('npm', existsSync(lock) ? ['ci', '--no-fund', '--no-audit'] : ['install', '--no-fund', '--no-audit']);
 }

@@ -2,6 +2,7 @@
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_* too and listed in README.
 import os from 'node:os';
 import { resolve } from 'node:path';
+import cron from 'node-cron';
 import {
   ConfigError,
   envEnum,
@@ -48,7 +49,17 @@ export interface DeviceConfig {
     defaultWidth: number;
     defaultHeight: number;
     displayBase: number;
-    reapIntervalS: number;
+    /** node-cron expression of the TTL/idle sweep (OUTPOST_CLEANUP_SCHEDULE or every OUTPOST_REAP_INTERVAL_S). */
+    cleanupSchedule: string;
+  };
+  docker: {
+    image: string;
+    network: string;
+    subnet: string;
+    portMin: number;
+    portMax: number;
+    healthTimeoutS: number;
+    memoryMb: number;
   };
   payloadContainer: string | undefined;
   dockerSocket: string;
@@ -84,13 +95,21 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
   const ttlS = envInt(env, 'OUTPOST_SESSION_TTL_S', 3600, 10, 7 * 24 * 3600);
   const idleS = envInt(env, 'OUTPOST_SESSION_IDLE_S', 600, 5, 7 * 24 * 3600);
   const dataDir = resolve(envString(env, 'OUTPOST_DATA_DIR', './data'));
+  const version = readVersion();
+  const reapS = envInt(env, 'OUTPOST_REAP_INTERVAL_S', 5, 1, 3600);
+  const cleanupSchedule = envString(env, 'OUTPOST_CLEANUP_SCHEDULE', reapS < 60 ? `*/${reapS} * * * * *` : `*/${Math.max(1, Math.round(reapS / 60))} * * * *`);
+  if (!cron.validate(cleanupSchedule)) {
+    throw new ConfigError('OUTPOST_CLEANUP_SCHEDULE', 'a cron expression (5 fields, or 6 with seconds first)', cleanupSchedule);
+  }
+  const portMin = envInt(env, 'OUTPOST_DOCKER_PORT_MIN', 20000, 1024, 65534);
+  const portMax = envInt(env, 'OUTPOST_DOCKER_PORT_MAX', 20199, portMin + 1, 65535);
   return {
     host,
     port: envInt(env, 'OUTPOST_PORT', 8080, 0, 65535),
     apiToken,
     dataDir,
     logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
-    version: readVersion(),
+    version,
     device: {
       id: deviceId,
       name: envString(env, 'OUTPOST_DEVICE_NAME', deviceId),
@@ -115,7 +134,25 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       defaultWidth: envInt(env, 'OUTPOST_SESSION_WIDTH', 1280, 200, 7680),
       defaultHeight: envInt(env, 'OUTPOST_SESSION_HEIGHT', 800, 200, 4320),
       displayBase: envInt(env, 'OUTPOST_DISPLAY_BASE', 100, 1, 60000),
-      reapIntervalS: envInt(env, 'OUTPOST_REAP_INTERVAL_S', 5, 1, 3600),
+      cleanupSchedule,
+    },
+    docker: {
+      image: envString(env, 'OUTPOST_DOCKER_IMAGE', `outpost-session:${version}`, {
+        pattern: '^[a-z0-9][a-z0-9._/:@\\-]*$',
+        expected: 'a Docker image reference',
+      }),
+      network: envString(env, 'OUTPOST_DOCKER_NETWORK', 'outpost-sessions', {
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.\\-]*$',
+        expected: 'a Docker network name',
+      }),
+      subnet: envString(env, 'OUTPOST_DOCKER_SUBNET', '10.89.0.0/24', {
+        pattern: '^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}/\\d{1,2}$',
+        expected: 'an IPv4 subnet in CIDR form (10.89.0.0/24)',
+      }),
+      portMin,
+      portMax,
+      healthTimeoutS: envInt(env, 'OUTPOST_DOCKER_HEALTH_TIMEOUT_S', 60, 1, 3600),
+      memoryMb: envInt(env, 'OUTPOST_DOCKER_MEMORY_MB', 0, 0, 1024 * 1024),
     },
     payloadContainer: envOptionalString(env, 'OUTPOST_PAYLOAD_CONTAINER', {
       pattern: '^/?[A-Za-z0-9][A-Za-z0-9_.\\-]*$',

@@ -14,6 +14,10 @@ export async function setup(_project: TestProject): Promise<void> {
   if (build.status !== 0) throw new Error('build failed');
   startedDockerd = await ensureDockerd();
   await ensureBusyboxImage();
+  // The docker backend's session image, from the cached Debian rootfs (the first build on a new
+  // machine runs debootstrap: a few minutes; later runs reuse it).
+  const image = spawnSync(join(rootDir, 'scripts', 'images', 'build-session-image.sh'), [], { stdio: 'inherit' });
+  if (image.status !== 0) throw new Error('building the session image failed');
 }
 
 export async function teardown(): Promise<void> {
@@ -27,6 +31,7 @@ export async function teardown(): Promise<void> {
       // already gone
     }
   }
-  const problems = [...leaked, ...managed.map((c) => `${c.Names.join(',')} (managed)`)];
+  const networks = (await docker.listNetworks()).filter((n) => n.Name.startsWith('outpost-test-'));
+  const problems = [...leaked, ...managed.map((c) => `${c.Names.join(',')} (managed)`), ...networks.map((n) => `network ${n.Name}`)];
   if (problems.length > 0) throw new Error(`tests left containers behind: ${problems.join('; ')}`);
 }

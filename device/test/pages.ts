@@ -7,7 +7,8 @@ export interface TestPages {
   close(): Promise<void>;
 }
 
-export async function startTestPages(): Promise<TestPages> {
+/** Listens on loopback, or on a Docker network's gateway address so containers can reach it. */
+export async function startTestPages(host = '127.0.0.1'): Promise<TestPages> {
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/title') {
@@ -31,10 +32,10 @@ export async function startTestPages(): Promise<TestPages> {
     }
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

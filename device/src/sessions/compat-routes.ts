@@ -48,7 +48,7 @@ const compatRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return {
       active_containers: all.filter((s) => !s.pool).length,
       pool_containers: all.filter((s) => s.pool).length,
-      max_slots: manager.limits.maxSessions,
+      max_slots: manager.maxSlots(),
       records: all.map((s) => ({
         client_id: s.pool ? '__pool__' : s.clientId,
         session_id: s.id,

@@ -68,6 +68,8 @@ export interface SessionBackend {
    * the old appliance process).
    */
   recover(records: PersistedSession[]): Promise<RecoveredSession[]>;
-  /** Sessions of this backend that hold resources right now, for leak checks. */
+  /** How many sessions the backend can hold at once, when it has a limit of its own (host ports). */
+  slots?(): number;
+  /** Ends everything this backend still runs. */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@
 //   ('leak test', 'kill -9 recovery').
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import cron, { type ScheduledTask } from 'node-cron';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { CapacityPolicy, DeviceConfig } from '../config.js';
 import type { SessionsSummary } from '../contract.js';
@@ -106,7 +107,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     log.error({ err }, 'cannot write state.json'),
   );
   let closed = false;
-  let reaper: NodeJS.Timeout | undefined;
+  let reaper: ScheduledTask | undefined;
   let poolRetry: NodeJS.Timeout | undefined;
   let poolFailures = 0;
   let poolBlockedUntil = 0;
@@ -179,7 +180,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const pool = poolView();
     return {
       active: clientSessions().filter((s) => s.status === 'ready' || s.status === 'starting').length,
-      capacity: limits.maxSessions,
+      capacity: maxSlots(),
       pool: {
         headless: { ready: pool.headless.ready, target: pool.headless.target },
         vnc: { ready: pool.vnc.ready, target: pool.vnc.target },
@@ -190,7 +191,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
   function capacityView() {
     const clients = clientSessions();
     return {
-      max_sessions: limits.maxSessions,
+      max_sessions: maxSlots(),
       active: clients.filter((s) => s.status === 'ready').length,
       starting: clients.filter((s) => s.status === 'starting').length,
       policy: limits.capacityPolicy,
@@ -214,8 +215,13 @@ export function createSessionManager(opts: SessionManagerOptions) {
     }
   }
 
+  /** The configured maximum, or fewer when the backend runs out of something (docker: host ports). */
+  function maxSlots(): number {
+    return Math.min(limits.maxSessions, backend.slots?.() ?? Number.POSITIVE_INFINITY);
+  }
+
   function hasFreeSlot(): boolean {
-    return sessions.size + reserved < limits.maxSessions;
+    return sessions.size + reserved < maxSlots();
   }
 
   async function closeOwner(s: Session): Promise<void> {
@@ -359,7 +365,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
       }
       if (policy === 'reject') {
         throw new CapacityExceededError(
-          `all ${limits.maxSessions} session slots are in use (OUTPOST_CAPACITY_POLICY=reject); end a session or retry later`,
+          `all ${maxSlots()} session slots are in use (OUTPOST_CAPACITY_POLICY=reject); end a session or retry later`,
           5,
         );
       }
@@ -367,13 +373,13 @@ export function createSessionManager(opts: SessionManagerOptions) {
         const lru = clientSessions()
           .filter((x) => x.status === 'ready')
           .sort((a, b) => a.lastSeenAt - b.lastSeenAt)[0];
-        if (!lru) throw new NoCapacityError(`all ${limits.maxSessions} session slots are busy starting; nothing can be recycled`);
+        if (!lru) throw new NoCapacityError(`all ${maxSlots()} session slots are busy starting; nothing can be recycled`);
         log.info({ sessionId: lru.id, clientId: lru.clientId }, 'recycling the least recently used session');
         await end(lru, 'recycled');
         continue;
       }
       if (waiters.length >= limits.queueLength) {
-        throw new CapacityExceededError(`all ${limits.maxSessions} session slots are in use and the queue is full (${limits.queueLength} waiting)`, 5);
+        throw new CapacityExceededError(`all ${maxSlots()} session slots are in use and the queue is full (${limits.queueLength} waiting)`, 5);
       }
       await new Promise<void>((resolve, reject) => {
         const waiter: Waiter = {
@@ -560,6 +566,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
 
   return {
     limits,
+    maxSlots,
     async start(): Promise<void> {
       const state = await store.load();
       const records = state?.sessions ?? [];
@@ -575,14 +582,19 @@ export function createSessionManager(opts: SessionManagerOptions) {
           clientId: p.client_id,
           labels: p.labels,
           startUrl: p.start_url,
-          ttlS: p.ttl_s,
-          idleS: p.idle_s,
+          // Containers adopted without a record get the default lifetimes from their creation.
+          ttlS: p.ttl_s || limits.ttlS,
+          idleS: p.idle_s || limits.idleS,
           pool: p.pool,
           fromPool: p.from_pool,
           status: 'ready',
           createdAt: Date.parse(p.created_at),
           lastSeenAt: Date.parse(p.last_seen_at),
-          ttlDeadline: p.pool || !p.ttl_deadline ? Number.POSITIVE_INFINITY : Date.parse(p.ttl_deadline),
+          ttlDeadline: p.pool
+            ? Number.POSITIVE_INFINITY
+            : p.ttl_deadline
+              ? Date.parse(p.ttl_deadline)
+              : Date.parse(p.created_at) + (p.ttl_s || limits.ttlS) * 1000,
           browser,
           owner: null,
           connections: new Set(),
@@ -595,7 +607,8 @@ export function createSessionManager(opts: SessionManagerOptions) {
         });
       }
       await save();
-      reaper = setInterval(reap, limits.reapIntervalS * 1000);
+      // The idle/TTL sweep (the orchestrator's cleanup scheduler); pool sessions are skipped in reap().
+      reaper = cron.schedule(config.sessions.cleanupSchedule, reap, { name: `outpost-reaper-${process.pid}-${Math.random()}`, noOverlap: true });
       reaper.unref();
       refillPool();
     },
@@ -660,7 +673,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      clearInterval(reaper);
+      await reaper?.destroy();
       clearTimeout(poolRetry);
       for (const w of waiters.splice(0)) {
         clearTimeout(w.timer);

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import { Counter, Histogram } from 'prom-client';
 import type { DeviceConfig } from '../config.js';
 import { ownerKey } from './owned-processes.js';
+import { createDockerBackend } from './docker-backend.js';
 import { createProcessBackend } from './process-backend.js';
 import type { SessionBackend } from './session-backend.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
@@ -48,18 +49,32 @@ export default fp<SessionPluginOptions>(
       registers: [registry],
     });
 
+    const key = ownerKey(config.dataDir);
+    const chosen =
+      backend ??
+      (config.backend === 'docker'
+        ? createDockerBackend({
+            docker: app.docker,
+            image: config.docker.image,
+            network: config.docker.network,
+            subnet: config.docker.subnet,
+            ports: { min: config.docker.portMin, max: config.docker.portMax },
+            healthTimeoutS: config.docker.healthTimeoutS,
+            memoryMb: config.docker.memoryMb,
+            ownerKey: key,
+            log: log.child({ backend: 'docker' }),
+          })
+        : createProcessBackend({
+            chromiumPath: config.chromiumPath,
+            dataDir: config.dataDir,
+            ownerKey: key,
+            displayBase: config.sessions.displayBase,
+            log: log.child({ backend: 'process' }),
+          }));
     const manager = createSessionManager({
       config,
       log,
-      backend:
-        backend ??
-        createProcessBackend({
-          chromiumPath: config.chromiumPath,
-          dataDir: config.dataDir,
-          ownerKey: ownerKey(config.dataDir),
-          displayBase: config.sessions.displayBase,
-          log: log.child({ backend: 'process' }),
-        }),
+      backend: chosen,
       events: {
         created(s, source, ms) {
           created.inc({ kind: s.kind, source });
@@ -74,5 +89,5 @@ export default fp<SessionPluginOptions>(
     app.addHook('onReady', async () => manager.start());
     app.addHook('preClose', async () => manager.close());
   },
-  { name: 'sessions', dependencies: ['metrics'] },
+  { name: 'sessions', dependencies: ['metrics', 'docker'] },
 );

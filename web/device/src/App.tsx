@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { useFleetStatus } from './api';
 import { OverviewPage } from './pages/OverviewPage';
+import { PayloadPage } from './pages/PayloadPage';
 import { SessionsPage } from './pages/SessionsPage';
 
 export function App() {
@@ -30,6 +31,9 @@ export function App() {
           <NavLink to="/sessions" current={path}>
             Sessions
           </NavLink>
+          <NavLink to="/payload" current={path}>
+            Payload
+          </NavLink>
         </nav>
         <div className="spacer" />
         <div className="meta" data-testid="topbar-meta">
@@ -37,7 +41,7 @@ export function App() {
         </div>
       </header>
       <main>
-        {path.startsWith('/sessions') ? <SessionsPage /> : <OverviewPage status={status} />}
+        {path.startsWith('/sessions') ? <SessionsPage /> : path.startsWith('/payload') ? <PayloadPage /> : <OverviewPage status={status} />}
       </main>
     </>
   );

@@ -1,17 +1,19 @@
 // Typed calls to the device appliance. Types come from the server's contract and session schema
 // modules (type-only imports), so the UI cannot drift from what the API actually sends.
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { api } from '@common/api';
-import type { FleetStatus } from '../../../device/src/contract';
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { ApiError, api } from '@common/api';
+import type { FleetStatus, PayloadState } from '../../../device/src/contract';
 import type { CreateSessionBody, PoolView, SessionList, SessionView } from '../../../device/src/sessions/session-schemas';
 
-export type { CreateSessionBody, FleetStatus, PoolView, SessionList, SessionView };
+export type { CreateSessionBody, FleetStatus, PayloadState, PoolView, SessionList, SessionView };
 
 export const POLL_MS = 2000;
 
+const FLEET_STATUS_KEY = ['fleet-status'] as const;
+
 export function useFleetStatus() {
   return useQuery({
-    queryKey: ['fleet-status'],
+    queryKey: FLEET_STATUS_KEY,
     queryFn: () => api<FleetStatus>('GET', '/api/fleet/status'),
     refetchInterval: POLL_MS,
   });
@@ -35,7 +37,7 @@ function useSessionMutation<V>(mutationFn: (vars: V) => Promise<SessionView>) {
   return useMutation({
     mutationFn,
     onSettled: async () => {
-      await Promise.all([qc.invalidateQueries({ queryKey: SESSIONS_KEY }), qc.invalidateQueries({ queryKey: ['fleet-status'] })]);
+      await Promise.all([qc.invalidateQueries({ queryKey: SESSIONS_KEY }), qc.invalidateQueries({ queryKey: FLEET_STATUS_KEY })]);
     },
   });
 }
@@ -50,4 +52,85 @@ export function useTouchSession() {
 
 export function useEndSession() {
   return useSessionMutation((id: string) => api<SessionView>('DELETE', sessionPath(id)));
+}
+
+// --- Payload container (GET/POST /api/payload*) ---
+// The server has no shared TS type for these bodies (its TypeBox schemas live in the route module),
+// so they are written out here; the state union is the contract's.
+
+export interface PayloadDetails {
+  name: string;
+  state: PayloadState;
+  image: string | null;
+  version: string | null;
+  /** ISO time. */
+  started_at: string | null;
+  restarts: number;
+  /** 'healthy' | 'unhealthy' | 'starting', or null when the container has no health check. */
+  health: string | null;
+  container_id: string | null;
+  error: string | null;
+  /** ISO time. */
+  checked_at: string;
+}
+
+export interface PayloadLogLine {
+  stream: 'stdout' | 'stderr';
+  /** ISO time, when docker reported one. */
+  time: string | null;
+  text: string;
+}
+
+export interface PayloadLogs {
+  name: string;
+  lines: PayloadLogLine[];
+}
+
+export type PayloadAction = 'start' | 'stop' | 'restart';
+
+export const PAYLOAD_LOGS_POLL_MS = 3000;
+
+const PAYLOAD_KEY = ['payload'] as const;
+const PAYLOAD_LOGS_KEY = ['payload-logs'] as const;
+
+/** The payload container, or null when none is configured (404 payload_not_configured). */
+export function usePayload() {
+  return useQuery({
+    queryKey: PAYLOAD_KEY,
+    queryFn: async (): Promise<PayloadDetails | null> => {
+      try {
+        return await api<PayloadDetails>('GET', '/api/payload');
+      } catch (e) {
+        if (e instanceof ApiError && e.code === 'payload_not_configured') return null;
+        throw e;
+      }
+    },
+    refetchInterval: POLL_MS,
+  });
+}
+
+export function usePayloadAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (action: PayloadAction) => api<PayloadDetails>('POST', `/api/payload/${action}`),
+    onSuccess: (details) => qc.setQueryData(PAYLOAD_KEY, details),
+    onSettled: async () => {
+      await Promise.all([
+        qc.invalidateQueries({ queryKey: PAYLOAD_KEY }),
+        qc.invalidateQueries({ queryKey: FLEET_STATUS_KEY }),
+        qc.invalidateQueries({ queryKey: PAYLOAD_LOGS_KEY }),
+      ]);
+    },
+  });
+}
+
+export function usePayloadLogs(lines: number, enabled: boolean) {
+  return useQuery({
+    queryKey: [...PAYLOAD_LOGS_KEY, lines],
+    queryFn: () => api<PayloadLogs>('GET', `/api/payload/logs?lines=${encodeURIComponent(String(lines))}`),
+    enabled,
+    refetchInterval: enabled ? PAYLOAD_LOGS_POLL_MS : false,
+    // Keep showing the old lines while a different line count loads.
+    placeholderData: keepPreviousData,
+  });
 }

@@ -1,19 +1,9 @@
-import { Badge, Card, ErrorNote, Field, Meter, type Tone } from '@common/ui';
+import { Badge, Card, ErrorNote, Field, Meter } from '@common/ui';
 import { ago, bytes, duration, pct } from '@common/format';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { FleetStatus } from '../api';
-
-const PAYLOAD_TONE: Record<string, Tone> = {
-  running: 'ok',
-  restarting: 'warn',
-  paused: 'warn',
-  created: 'muted',
-  exited: 'bad',
-  dead: 'bad',
-  removing: 'warn',
-  missing: 'bad',
-  docker_unavailable: 'bad',
-};
+import { AppLink } from '../AppLink';
+import { payloadStateLabel, payloadTone } from '../payload-model';
 
 export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }) {
   const s = status.data;
@@ -70,13 +60,21 @@ export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }
             </Field>
           </dl>
         </Card>
-        <Card title="Payload container" testId="card-payload">
+        <Card
+          title="Payload container"
+          testId="card-payload"
+          actions={
+            <AppLink to="/payload" className="btn small" testId="payload-manage">
+              Manage
+            </AppLink>
+          }
+        >
           {payload ? (
             <dl>
               <Field label="Name">{payload.name}</Field>
               <Field label="State">
-                <Badge tone={PAYLOAD_TONE[payload.state] ?? 'muted'} testId="payload-state">
-                  {payload.state.replace('_', ' ')}
+                <Badge tone={payloadTone(payload.state)} testId="payload-state">
+                  {payloadStateLabel(payload.state)}
                 </Badge>
               </Field>
               <Field label="Image">{payload.image ?? '—'}</Field>

@@ -1,0 +1,54 @@
+// Labels that mark what Outpost owns in the Docker engine. Reconciliation only ever looks at
+// containers carrying LABEL_MANAGED for this appliance's owner key; anything else is never touched.
+
+export const LABEL_MANAGED = 'outpost.managed';
+export const LABEL_SESSION = 'outpost.session';
+export const LABEL_CLIENT = 'outpost.client';
+export const LABEL_OWNER = 'outpost.owner';
+export const LABEL_KIND = 'outpost.kind';
+export const LABEL_SIZE = 'outpost.size';
+export const POOL_CLIENT = '__pool__';
+
+export interface SessionLabels {
+  session: string;
+  /** null for a pool container (labelled __pool__) and for a session without a client id (empty). */
+  client: string | null;
+  pool: boolean;
+  owner: string;
+  kind: 'headless' | 'vnc';
+  width: number;
+  height: number;
+}
+
+export function sessionLabels(l: SessionLabels): Record<string, string> {
+  return {
+    [LABEL_MANAGED]: 'true',
+    [LABEL_SESSION]: l.session,
+    [LABEL_CLIENT]: l.pool ? POOL_CLIENT : (l.client ?? ''),
+    [LABEL_OWNER]: l.owner,
+    [LABEL_KIND]: l.kind,
+    [LABEL_SIZE]: `${l.width}x${l.height}`,
+  };
+}
+
+export function parseSessionLabels(labels: Record<string, string> | undefined): SessionLabels | null {
+  if (!labels || labels[LABEL_MANAGED] !== 'true') return null;
+  const session = labels[LABEL_SESSION];
+  const owner = labels[LABEL_OWNER];
+  if (!session || !owner) return null;
+  const size = /^(\d+)x(\d+)$/.exec(labels[LABEL_SIZE] ?? '');
+  const client = labels[LABEL_CLIENT];
+  return {
+    session,
+    owner,
+    client: !client || client === POOL_CLIENT ? null : client,
+    pool: client === POOL_CLIENT,
+    kind: labels[LABEL_KIND] === 'vnc' ? 'vnc' : 'headless',
+    width: size ? Number(size[1]) : 1280,
+    height: size ? Number(size[2]) : 800,
+  };
+}
+
+export function managedFilter(owner: string): string[] {
+  return [`${LABEL_MANAGED}=true`, `${LABEL_OWNER}=${owner}`];
+}

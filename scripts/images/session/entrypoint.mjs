@@ -1,0 +1,98 @@
+// Entrypoint of the outpost-session image: one browser session per container.
+//
+// Conventions (any image that follows them can be configured as OUTPOST_DOCKER_IMAGE):
+//   port 3000  Playwright browser server, websocket path /playwright
+//   port 5900  VNC (RFB), only when VNC_PASSWORD is set
+//   env        WIDTH, HEIGHT (screen), START_URL (optional first page), VNC_PASSWORD (enables VNC),
+//              HEADLESS (true|false; default: false with VNC, true without)
+//   health     the Docker HEALTHCHECK turns healthy once the browser server (and VNC) accept
+//              connections; the appliance hands out a container only when it is healthy.
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync, rmSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+
+const width = Number(process.env.WIDTH ?? 1280);
+const height = Number(process.env.HEIGHT ?? 800);
+const startUrl = process.env.START_URL || '';
+const vncPassword = process.env.VNC_PASSWORD || '';
+const headless = (process.env.HEADLESS ?? (vncPassword ? 'false' : 'true')) === 'true';
+const display = ':99';
+const READY = '/tmp/outpost-ready';
+const children = [];
+
+function log(msg) {
+  process.stdout.write(`[session] ${msg}\n`);
+}
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    log(`${cmd} exited (${signal ?? code}); ending the session`);
+    shutdown(1);
+  });
+  return child;
+}
+
+async function until(check, what, ms = 15000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what} not ready after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let server = null;
+let stopping = false;
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  rmSync(READY, { force: true });
+  await server?.close().catch(() => undefined);
+  for (const c of children) c.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 300).unref();
+}
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+
+try {
+  rmSync(READY, { force: true });
+  const env = { ...process.env };
+  if (!headless || vncPassword) {
+    start('Xvfb', [display, '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset']);
+    await until(() => existsSync('/tmp/.X11-unix/X99'), 'Xvfb');
+    env.DISPLAY = display;
+  }
+  if (vncPassword) {
+    writeFileSync('/tmp/vncpasswd', `${vncPassword}\n`, { mode: 0o600 });
+    start('x11vnc', ['-display', display, '-rfbport', '5900', '-forever', '-shared', '-passwdfile', 'rm:/tmp/vncpasswd', '-quiet', '-noxdamage', '-nowf', '-noipv6']);
+  }
+  server = await chromium.launchServer({
+    executablePath: process.env.CHROMIUM_PATH || '/usr/lib/chromium/chromium',
+    headless,
+    host: '0.0.0.0',
+    port: 3000,
+    wsPath: '/playwright',
+    env,
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+    args: [`--window-size=${width},${height}`, '--window-position=0,0', '--disable-quic', '--disable-sync', ...(headless ? [] : ['--start-maximized', '--test-type'])],
+  });
+  server.process().on('exit', () => {
+    log('browser exited; ending the session');
+    shutdown(1);
+  });
+  // A VNC session shows a window from the start; START_URL opens there.
+  if (!headless || startUrl) {
+    const own = await chromium.connect(`ws://127.0.0.1:3000/playwright`);
+    const context = await own.newContext({ viewport: headless ? { width, height } : null });
+    const page = await context.newPage();
+    if (startUrl) await page.goto(startUrl).catch((err) => log(`start page failed: ${err.message}`));
+  }
+  writeFileSync(READY, `${Date.now()}\n`);
+  log(`ready: ${width}x${height} ${headless ? 'headless' : 'headful'}${vncPassword ? ' with VNC' : ''}`);
+} catch (err) {
+  log(`failed to start: ${err.stack ?? err}`);
+  await shutdown(1);
+}

@@ -1,0 +1,18 @@
+import { chromium } from 'playwright-core';
+import { startAppliance, waitForPool } from './device/test/appliance.ts';
+const t = await startAppliance({ OUTPOST_BACKEND: 'docker', OUTPOST_POOL_HEADLESS: '1', OUTPOST_DOCKER_PORT_MIN: '21000', OUTPOST_DOCKER_PORT_MAX: '21009', OUTPOST_DOCKER_NETWORK: 'outpost-test-net', OUTPOST_DOCKER_SUBNET: '10.89.7.0/24', OUTPOST_LOG_LEVEL: 'info' });
+let t0 = performance.now();
+await waitForPool(t, 1, 0);
+console.log('pool ready', (performance.now() - t0).toFixed(0));
+t0 = performance.now();
+const s = await t.api('POST', '/api/sessions', {});
+const b = await chromium.connect(s.body.ws_endpoint);
+console.log('claim+connect', (performance.now() - t0).toFixed(0), s.status, s.body.from_pool);
+const p = await b.newPage(); await p.setContent('<title>in docker</title>'); console.log(await p.title()); await b.close();
+t0 = performance.now();
+const v = await t.api('POST', '/api/sessions', { vnc: true, width: 1000, height: 700 });
+console.log('cold vnc', (performance.now() - t0).toFixed(0), v.status, JSON.stringify(v.body.vnc ?? v.body));
+await t.close();
+const { execSync } = await import('node:child_process');
+console.log(execSync('docker ps -a --format "{{.Names}} {{.Status}}"').toString());
+execSync('docker network rm outpost-test-net');
