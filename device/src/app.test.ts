@@ -55,6 +55,7 @@ describe('device appliance routes (no token)', () => {
   });
 
   it('answers from the cached host snapshot, never calling systeminformation per request', async () => {
+    await app.hostMonitor.refresh(); // let the boot-time background sample settle first
     const spies = [vi.spyOn(si, 'currentLoad'), vi.spyOn(si, 'mem'), vi.spyOn(si, 'fsSize'), vi.spyOn(si, 'cpuTemperature')];
     for (let i = 0; i < 50; i += 1) expect((await app.inject('/api/fleet/status')).statusCode).toBe(200);
     for (const spy of spies) expect(spy).not.toHaveBeenCalled();

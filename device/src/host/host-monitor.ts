@@ -8,8 +8,8 @@ import type { HostStatus } from '../contract.js';
 
 export interface HostMonitor {
   snapshot(): HostStatus;
-  /** Take one sample now (the first one is awaited at boot so status is never empty). */
-  refresh(): Promise<void>;
+  /** Take one sample now (the first one, without CPU usage, is awaited at boot so status is never empty). */
+  refresh(withLoad?: boolean): Promise<void>;
   close(): void;
 }
 
@@ -56,14 +56,16 @@ export function createHostMonitor(opts: { refreshS: number; log: Logger }): Host
   let inFlight: Promise<void> | undefined;
   let osInfoDone = false;
 
-  async function sample(): Promise<void> {
+  // The first CPU figure needs two readings some time apart (systeminformation waits ~0.5 s for
+  // it); boot takes only the fast figures and the background loop fills CPU usage in.
+  async function sample(withLoad = true): Promise<void> {
     if (!osInfoDone) {
       const info = await si.osInfo().catch(() => undefined);
       if (info) osName = [info.distro, info.release].filter(Boolean).join(' ') || osName;
       osInfoDone = true;
     }
     const [load, mem, fs, temp] = await Promise.all([
-      si.currentLoad().catch(() => undefined),
+      withLoad ? si.currentLoad().catch(() => undefined) : undefined,
       si.mem().catch(() => undefined),
       si.fsSize().catch(() => undefined),
       si.cpuTemperature().catch(() => undefined),
@@ -85,8 +87,8 @@ export function createHostMonitor(opts: { refreshS: number; log: Logger }): Host
     };
   }
 
-  function refresh(): Promise<void> {
-    inFlight ??= sample()
+  function refresh(withLoad = true): Promise<void> {
+    inFlight ??= sample(withLoad)
       .catch((err: unknown) => log.warn({ err }, 'host sample failed'))
       .finally(() => {
         inFlight = undefined;

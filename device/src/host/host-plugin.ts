@@ -10,7 +10,8 @@ declare module 'fastify' {
 export default fp<{ refreshS: number }>(
   async (app, opts) => {
     const monitor = createHostMonitor({ refreshS: opts.refreshS, log: app.log.child({ module: 'host' }) });
-    await monitor.refresh();
+    await monitor.refresh(false);
+    void monitor.refresh();
     app.decorate('hostMonitor', monitor);
     app.addHook('onClose', async () => monitor.close());
   },

@@ -272,47 +272,35 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
       watchEvents();
       const listed = await docker.listContainers({ all: true, filters: { label: managedFilter(opts.ownerKey) } });
-      const byId = new Map(listed.map((c) => [c.Id, c]));
+      // Inspect every candidate at once: with many containers this is most of the restart time.
+      const inspected = new Map<string, Docker.ContainerInspectInfo | null>(
+        await Promise.all(
+          listed.map(async (c) => [c.Id, c.State === 'running' ? await docker.getContainer(c.Id).inspect().catch(() => null) : null] as const),
+        ),
+      );
       const recovered: RecoveredSession[] = [];
-      const seen = new Set<string>();
-      let removed = 0;
+      const claimed = new Set<string>();
+      const doomed: string[] = [];
       for (const r of records) {
         const id = typeof r.record.container_id === 'string' ? r.record.container_id : null;
-        const c = id ? byId.get(id) : undefined;
-        if (id) seen.add(id);
-        if (!c) continue; // the container is gone: drop the record
-        if (seen.has(`adopted:${id}`)) continue; // a duplicate record: keep the first
-        if (c.State !== 'running') {
-          await removeContainer(c.Id);
-          removed += 1;
-          continue;
-        }
-        const launched = await adopt(await docker.getContainer(c.Id).inspect());
-        if (!launched) {
-          await removeContainer(c.Id);
-          removed += 1;
-          continue;
-        }
-        seen.add(`adopted:${id}`);
-        recovered.push({ persisted: r, browser: launched });
+        if (!id || !inspected.has(id)) continue; // the container is gone: drop the record
+        if (claimed.has(id)) continue; // a duplicate record: keep the first
+        claimed.add(id);
+        const info = inspected.get(id);
+        const launched = info ? await adopt(info) : null;
+        if (launched) recovered.push({ persisted: r, browser: launched });
+        else doomed.push(id);
       }
       for (const c of listed) {
-        if (seen.has(c.Id)) continue;
+        if (claimed.has(c.Id)) continue;
         // Ours by its labels but not in state.json (written before the crash could record it).
         const labels = parseSessionLabels(c.Labels);
-        if (!labels || c.State !== 'running') {
-          await removeContainer(c.Id);
-          removed += 1;
+        const info = inspected.get(c.Id);
+        const launched = labels && info ? await adopt(info) : null;
+        if (!labels || !info || !launched) {
+          doomed.push(c.Id);
           continue;
         }
-        const info = await docker.getContainer(c.Id).inspect();
-        const launched = await adopt(info);
-        if (!launched) {
-          await removeContainer(c.Id);
-          removed += 1;
-          continue;
-        }
-        const created = new Date(c.Created * 1000).toISOString();
         recovered.push({
           browser: launched,
           persisted: {
@@ -329,7 +317,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
             idle_s: 0,
             pool: labels.pool,
             from_pool: false,
-            created_at: created,
+            created_at: new Date(c.Created * 1000).toISOString(),
             last_seen_at: new Date().toISOString(),
             ttl_deadline: null,
             backend: 'docker',
@@ -337,8 +325,9 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
           },
         });
       }
+      await Promise.all(doomed.map((id) => removeContainer(id).catch((err: unknown) => log.warn({ err, container: id }, 'cannot remove a dead container'))));
       if (records.length > 0 || listed.length > 0) {
-        log.info({ records: records.length, containers: listed.length, adopted: recovered.length, removed }, 'reconciled session containers');
+        log.info({ records: records.length, containers: listed.length, adopted: recovered.length, removed: doomed.length }, 'reconciled session containers');
       }
       return recovered;
     },

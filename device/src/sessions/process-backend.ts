@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { chromium, type BrowserServer } from 'playwright-core';
+import type { BrowserServer } from 'playwright-core';
 import type { Log } from '../log.js';
 import {
   OWNER_ENV,
@@ -21,6 +21,7 @@ import {
   killOwnedProcesses,
   removeOrphanProfiles,
 } from './owned-processes.js';
+import { chromiumType } from './playwright.js';
 import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 
 export interface ProcessBackendOptions {
@@ -230,6 +231,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         x11vnc = v.x11vnc;
         vnc = { host: '127.0.0.1', port: v.port, password };
       }
+      const chromium = await chromiumType();
       server = await chromium.launchServer({
         executablePath: opts.chromiumPath,
         headless: spec.headless,

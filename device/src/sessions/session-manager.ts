@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import cron, { type ScheduledTask } from 'node-cron';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { CapacityPolicy, DeviceConfig } from '../config.js';
 import type { SessionsSummary } from '../contract.js';
 import {
@@ -23,6 +23,7 @@ import {
   SessionNotFoundError,
 } from '../errors.js';
 import type { Log } from '../log.js';
+import { chromiumType } from './playwright.js';
 import type { LaunchedBrowser, PersistedSession, SessionBackend, SessionKind } from './session-backend.js';
 import type { CreateSessionBody, PoolView, SessionStatus, StartUrlWait, TouchSessionBody } from './session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
@@ -287,6 +288,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
   async function ensureOwner(s: Session): Promise<Page> {
     if (s.owner) return s.owner.page;
     if (!s.browser) throw new Error('session has no browser');
+    const chromium = await chromiumType();
     const browser = await chromium.connect(s.browser.wsEndpoint, { timeout: START_PAGE_TIMEOUT_MS });
     // Headful windows take the display's size; headless pages get the session's size.
     const context = await browser.newContext({ viewport: s.headless ? { width: s.width, height: s.height } : null });
@@ -432,7 +434,13 @@ export function createSessionManager(opts: SessionManagerOptions) {
   }
 
   function refillPool(): void {
-    if (closed || waiters.length > 0 || acquiring > 0 || now() < poolBlockedUntil) return;
+    if (closed) return;
+    // More warm sessions than the target (a lowered target, or containers adopted at start): trim.
+    for (const kind of ['headless', 'vnc'] as const) {
+      const extra = poolSessions(kind).filter((s) => s.status === 'ready').slice(poolTargets[kind]);
+      for (const s of extra) void end(s, 'evicted');
+    }
+    if (waiters.length > 0 || acquiring > 0 || now() < poolBlockedUntil) return;
     for (const kind of ['headless', 'vnc'] as const) {
       while (poolSessions(kind).length < poolTargets[kind] && hasFreeSlot()) launchPool(kind);
     }
@@ -568,9 +576,13 @@ export function createSessionManager(opts: SessionManagerOptions) {
     limits,
     maxSlots,
     async start(): Promise<void> {
+      const began = now();
       const state = await store.load();
       const records = state?.sessions ?? [];
       const recovered = await backend.recover(records.filter((r) => r.backend === backend.name));
+      if (records.length > 0 || recovered.length > 0) {
+        log.info({ records: records.length, recovered: recovered.length, ms: now() - began }, 'recovered sessions from state.json');
+      }
       for (const { persisted: p, browser } of recovered) {
         const s: Session = {
           id: p.id,
