@@ -52,6 +52,8 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
     logController: new QuietLogController(),
     bodyLimit: 256 * 1024,
     forceCloseConnections: true,
+    // Closing ends every session (containers included); that may take longer than the default 10 s.
+    pluginTimeout: 60_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<TypeBoxTypeProvider>();

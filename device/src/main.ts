@@ -20,4 +20,6 @@ await runService({
   build: () => buildApp(config),
   host: config.host,
   port: config.port,
+  // Ending every session (containers included) can take a while; systemd's TimeoutStopSec is longer.
+  closeTimeoutMs: 45_000,
 });

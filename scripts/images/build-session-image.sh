@@ -34,7 +34,7 @@ fi
 
 ctx="$(mktemp -d)"
 trap 'rm -rf "$ctx"' EXIT
-cp "$here/session/Dockerfile" "$here/session/entrypoint.mjs" "$here/session/healthcheck.mjs" "$ctx/"
+cp "$here/session/Dockerfile" "$here/session/entrypoint.mjs" "$here/session/healthcheck.sh" "$ctx/"
 cp "$node_bin" "$ctx/node"
 mkdir -p "$ctx/node_modules"
 cp -r "$pw" "$ctx/node_modules/playwright-core"

@@ -168,10 +168,11 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     return launched;
   }
 
-  async function waitHealthy(container: Docker.Container, name: string): Promise<void> {
+  async function waitHealthy(container: Docker.Container, name: string, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + opts.healthTimeoutS * 1000;
     let last = '';
     for (;;) {
+      if (signal?.aborted) throw new Error(`the appliance is shutting down; container ${name} was not needed any more`);
       const info = await container.inspect();
       const health = info.State?.Health;
       if (health?.Status === 'healthy') return;
@@ -224,7 +225,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
           },
         });
         await container.start();
-        await waitHealthy(container, name);
+        await waitHealthy(container, name, spec.signal);
         const record: BackendRecord = { container_id: container.id, container_name: name, ws_port: ports[0]!, vnc_port: ports[1]!, vnc_password: password };
         log.debug({ container: name, ports }, 'session container healthy');
         return makeLaunched(container.id, name, ports, password, record);

@@ -13,6 +13,8 @@ export interface LaunchSpec {
   height: number;
   clientId: string | null;
   pool: boolean;
+  /** Aborted when the appliance shuts down: a launch still waiting gives up and cleans up. */
+  signal?: AbortSignal;
 }
 
 /** Backend-specific facts kept in state.json to find a session again after a restart. */

@@ -108,6 +108,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     log.error({ err }, 'cannot write state.json'),
   );
   let closed = false;
+  const shutdown = new AbortController();
   let reaper: ScheduledTask | undefined;
   let poolRetry: NodeJS.Timeout | undefined;
   let poolFailures = 0;
@@ -322,6 +323,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
         height: s.height,
         clientId: s.clientId,
         pool: s.pool,
+        signal: shutdown.signal,
       });
       s.browser = browser;
       void browser.exited.then((why) => {
@@ -685,6 +687,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
+      shutdown.abort();
       await reaper?.destroy();
       clearTimeout(poolRetry);
       for (const w of waiters.splice(0)) {

@@ -5,7 +5,7 @@
 //   port 5900  VNC (RFB), only when VNC_PASSWORD is set
 //   env        WIDTH, HEIGHT (screen), START_URL (optional first page), VNC_PASSWORD (enables VNC),
 //              HEADLESS (true|false; default: false with VNC, true without)
-//   health     the Docker HEALTHCHECK turns healthy once the browser server (and VNC) accept
+//   health     the Docker HEALTHCHECK (healthcheck.sh) turns healthy once the browser server (and VNC) accept
 //              connections; the appliance hands out a container only when it is healthy.
 import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
