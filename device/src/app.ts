@@ -51,6 +51,8 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
     logger: loggerOptions(config.logLevel, 'outpost-device'),
     logController: new QuietLogController(),
     bodyLimit: 256 * 1024,
+    // Longer than the fleet's poll interval, so its keep-alive socket is still open at the next poll.
+    keepAliveTimeout: 72_000,
     forceCloseConnections: true,
     // Closing ends every session (containers included); that may take longer than the default 10 s.
     pluginTimeout: 60_000,

@@ -1,0 +1,244 @@
+// Fleet alerts (DESIGN.md, "Alerts"): derived from each device's state after every poll, deduped
+// on a stable key, resolved when the condition clears (with a recovery message), reminded while
+// open. The open set lives in SQLite (one open row per key) so a restart neither re-notifies nor
+// forgets what is open.
+import type { Log } from '../../../device/src/log.js';
+import type { Device } from '../devices/device-registry.js';
+import type { AlertRow, FleetStore } from '../store/fleet-store.js';
+import type { ChannelSet } from './channels/channel-set.js';
+import type { Notification, NotificationKind } from './channels/types.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface AlertRules {
+  diskPct: number;
+  memoryPct: number;
+  temperatureC: number;
+  reminderS: number;
+}
+
+interface Desired {
+  rule: string;
+  severity: Severity;
+  title: string;
+  message: string;
+}
+
+export interface AlertEngineOptions {
+  store: FleetStore;
+  channels: ChannelSet | null;
+  rules: AlertRules;
+  /** The version the fleet should run (config, or the stable channel's release); null: no drift rule. */
+  targetVersion: () => string | null;
+  deviceUrl: (deviceId: string) => string | null;
+  log: Log;
+  now?: () => number;
+}
+
+const pct = (used: number, total: number) => (total > 0 ? (used / total) * 100 : 0);
+
+/** What should be open for this device right now. Null: no fresh data, leave data-driven alerts as they are. */
+export function desiredAlerts(d: Device, rules: AlertRules, target: string | null): { always: Map<string, Desired>; fromData: Map<string, Desired> | null } {
+  const always = new Map<string, Desired>();
+  const h = d.health;
+  if (h.status === 'offline') {
+    always.set(`offline:${d.id}`, { rule: 'device_offline', severity: 'critical', title: `${d.name} is offline`, message: h.reason ?? 'no answer' });
+  }
+  if (h.flapping) {
+    always.set(`flapping:${d.id}`, {
+      rule: 'device_flapping',
+      severity: 'warning',
+      title: `${d.name} keeps going offline and back`,
+      message: `${h.flips.length} changes in the last hour; up/down notifications are held back while it flaps`,
+    });
+  }
+  const fresh = (h.status === 'online' || h.status === 'degraded') && h.lastStatus;
+  if (!fresh || !h.lastStatus) return { always, fromData: null };
+  const s = h.lastStatus;
+  const fromData = new Map<string, Desired>();
+  const reported = new Set(s.alerts.map((a) => a.id));
+  for (const a of s.alerts) {
+    fromData.set(`device:${d.id}:${a.id}`, { rule: 'device_alert', severity: a.severity, title: `${d.name}: ${a.message}`, message: `reported by the device since ${a.since}` });
+  }
+  for (const disk of s.host.disks) {
+    const p = pct(disk.used, disk.size);
+    if (p >= rules.diskPct && !reported.has(`disk:${disk.mount}`)) {
+      fromData.set(`disk:${d.id}:${disk.mount}`, { rule: 'disk', severity: p >= 97 ? 'critical' : 'warning', title: `${d.name}: disk ${disk.mount} is ${p.toFixed(0)}% full`, message: `threshold ${rules.diskPct}%` });
+    }
+  }
+  const mem = pct(s.host.memory.used, s.host.memory.total);
+  if (mem >= rules.memoryPct && !reported.has('memory')) {
+    fromData.set(`memory:${d.id}`, { rule: 'memory', severity: 'warning', title: `${d.name}: memory is ${mem.toFixed(0)}% used`, message: `threshold ${rules.memoryPct}%` });
+  }
+  const temp = s.host.temperature_c;
+  if (temp !== null && temp >= rules.temperatureC && !reported.has('temperature')) {
+    fromData.set(`temperature:${d.id}`, { rule: 'temperature', severity: 'warning', title: `${d.name}: CPU at ${temp.toFixed(0)} °C`, message: `threshold ${rules.temperatureC} °C` });
+  }
+  if (s.payload && s.payload.state !== 'running' && !reported.has('payload')) {
+    fromData.set(`payload:${d.id}`, { rule: 'payload', severity: 'critical', title: `${d.name}: payload ${s.payload.name} is ${s.payload.state.replace('_', ' ')}`, message: 'the host workload is not running' });
+  }
+  const last = s.appliance.update.last_result;
+  if ((last === 'rolled_back' || last === 'failed') && !reported.has('update')) {
+    fromData.set(`update:${d.id}`, {
+      rule: 'update',
+      severity: 'warning',
+      title: `${d.name}: the last update ${last === 'rolled_back' ? 'was rolled back' : 'failed'}`,
+      message: `running ${s.appliance.version}${s.appliance.update.previous_version ? `, previous ${s.appliance.update.previous_version}` : ''}`,
+    });
+  }
+  if (target && s.appliance.version !== target) {
+    fromData.set(`version_drift:${d.id}`, { rule: 'version_drift', severity: 'warning', title: `${d.name} runs ${s.appliance.version}, not ${target}`, message: `the fleet target is ${target}` });
+  }
+  return { always, fromData };
+}
+
+const DATA_PREFIXES = ['device:', 'disk:', 'memory:', 'temperature:', 'payload:', 'update:', 'version_drift:'];
+const UP_DOWN_RULES = new Set(['device_offline']);
+
+export function createAlertEngine(opts: AlertEngineOptions) {
+  const { store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const open = new Map<string, AlertRow>();
+  const byDevice = new Map<string, Set<string>>();
+  const pending = new Set<Promise<unknown>>();
+  const names = new Map<string, string>();
+  let reminder: NodeJS.Timeout | undefined;
+
+  for (const a of store.openAlerts()) index(a);
+
+  function index(a: AlertRow): void {
+    open.set(a.key, a);
+    if (a.device_id) {
+      let set = byDevice.get(a.device_id);
+      if (!set) byDevice.set(a.device_id, (set = new Set()));
+      set.add(a.key);
+    }
+  }
+
+  function unindex(a: AlertRow): void {
+    open.delete(a.key);
+    if (a.device_id) byDevice.get(a.device_id)?.delete(a.key);
+  }
+
+  function notify(a: AlertRow, kind: NotificationKind, flapping: boolean): void {
+    if (!opts.channels) return;
+    // While a device flaps, its up/down alerts are recorded but not sent; the flapping alert is.
+    if (flapping && UP_DOWN_RULES.has(a.rule)) return;
+    const at = now();
+    const n: Notification = {
+      kind,
+      alertId: a.key,
+      deviceId: a.device_id,
+      deviceName: a.device_id ? (names.get(a.device_id) ?? a.device_id) : null,
+      rule: a.rule,
+      severity: a.severity,
+      title: kind === 'resolved' && a.rule === 'device_offline' ? a.title.replace(/is offline$/, 'is back online') : a.title,
+      message: a.message,
+      since: new Date(a.opened_at).toISOString(),
+      at: new Date(at).toISOString(),
+      url: a.device_id ? opts.deviceUrl(a.device_id) : null,
+    };
+    store.markNotified(a.id, at);
+    const p = opts.channels
+      .send(n)
+      .then((results) => {
+        for (const r of results) {
+          store.recordNotification({ alert_id: a.id, kind, channel: r.channel, ts: now(), ok: r.ok ? 1 : 0, attempts: r.attempts, error: r.error });
+        }
+      })
+      .catch((err: unknown) => log.error({ err, alert: a.key }, 'notification failed'))
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  }
+
+  function openOne(key: string, deviceId: string | null, d: Desired, flapping: boolean): void {
+    const existing = open.get(key);
+    if (existing) {
+      if (existing.severity !== d.severity || existing.title !== d.title || existing.message !== d.message) {
+        Object.assign(existing, { severity: d.severity, title: d.title, message: d.message });
+        store.updateAlert(existing);
+      }
+      return;
+    }
+    const row: AlertRow = {
+      id: 0,
+      key,
+      device_id: deviceId,
+      rule: d.rule,
+      severity: d.severity,
+      title: d.title,
+      message: d.message,
+      opened_at: now(),
+      resolved_at: null,
+      last_notified_at: null,
+      notify_count: 0,
+    };
+    row.id = store.openAlert(row);
+    index(row);
+    log.info({ alert: key, severity: d.severity }, d.title);
+    notify(row, 'open', flapping);
+  }
+
+  function resolveOne(a: AlertRow, flapping: boolean): void {
+    a.resolved_at = now();
+    store.resolveAlert(a.id, a.resolved_at);
+    unindex(a);
+    log.info({ alert: a.key }, `resolved: ${a.title}`);
+    notify(a, 'resolved', flapping);
+  }
+
+  return {
+    /** Re-evaluate one device after a poll. */
+    evaluate(d: Device): void {
+      names.set(d.id, d.name);
+      const { always, fromData } = desiredAlerts(d, opts.rules, opts.targetVersion());
+      const flapping = d.health.flapping;
+      for (const [key, want] of always) openOne(key, d.id, want, flapping);
+      if (fromData) for (const [key, want] of fromData) openOne(key, d.id, want, flapping);
+      const keys = byDevice.get(d.id);
+      if (!keys) return;
+      for (const key of [...keys]) {
+        const a = open.get(key);
+        if (!a) continue;
+        const dataDriven = DATA_PREFIXES.some((p) => key.startsWith(p));
+        const still = always.has(key) || (dataDriven ? fromData === null || fromData.has(key) : false);
+        if (!still) resolveOne(a, flapping && !key.startsWith('flapping:'));
+      }
+    },
+    /** A device left the inventory: its alerts close. */
+    forgetDevice(deviceId: string): void {
+      for (const key of [...(byDevice.get(deviceId) ?? [])]) {
+        const a = open.get(key);
+        if (a) resolveOne(a, false);
+      }
+      byDevice.delete(deviceId);
+    },
+    /** Alerts not tied to a polled device (update reports, rollouts). */
+    raise(key: string, deviceId: string | null, d: Desired): void {
+      openOne(key, deviceId, d, false);
+    },
+    clear(key: string): void {
+      const a = open.get(key);
+      if (a) resolveOne(a, false);
+    },
+    remind(): void {
+      const t = now();
+      for (const a of open.values()) {
+        if (a.severity === 'info') continue;
+        if ((a.last_notified_at ?? a.opened_at) + opts.rules.reminderS * 1000 <= t) notify(a, 'reminder', false);
+      }
+    },
+    startReminders(everyMs = 30_000): void {
+      reminder = setInterval(() => this.remind(), everyMs);
+      reminder.unref();
+    },
+    open: () => [...open.values()].sort((a, b) => b.opened_at - a.opened_at),
+    openCount: () => open.size,
+    async close(): Promise<void> {
+      clearInterval(reminder);
+      await Promise.allSettled([...pending]);
+    },
+  };
+}
+
+export type AlertEngine = ReturnType<typeof createAlertEngine>;

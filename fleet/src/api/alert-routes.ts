@@ -1,0 +1,47 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { AlertRow } from '../store/fleet-store.js';
+
+const Query = Type.Object(
+  {
+    state: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('resolved'), Type.Literal('all')])),
+    device: Type.Optional(Type.String({ maxLength: 253 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 500 })),
+  },
+  { additionalProperties: false },
+);
+
+function view(a: AlertRow) {
+  return {
+    id: a.id,
+    key: a.key,
+    device_id: a.device_id,
+    rule: a.rule,
+    severity: a.severity,
+    title: a.title,
+    message: a.message,
+    state: a.resolved_at ? 'resolved' : 'open',
+    opened_at: new Date(a.opened_at).toISOString(),
+    resolved_at: a.resolved_at ? new Date(a.resolved_at).toISOString() : null,
+    last_notified_at: a.last_notified_at ? new Date(a.last_notified_at).toISOString() : null,
+    notify_count: a.notify_count,
+  };
+}
+
+const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { alertEngine, store } = app.fleet;
+  app.get('/api/alerts', { schema: { querystring: Query } }, async (req) => {
+    const { state = 'open', device, limit = 500 } = req.query;
+    let rows: AlertRow[] = [];
+    if (state === 'open' || state === 'all') rows = rows.concat(alertEngine.open());
+    if (state === 'resolved' || state === 'all') rows = rows.concat(store.resolvedAlerts(limit));
+    if (device) rows = rows.filter((a) => a.device_id === device);
+    return rows.slice(0, limit).map(view);
+  });
+
+  app.get('/api/notifications', { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })) }, { additionalProperties: false }) } }, async (req) =>
+    store.notifications(req.query.limit ?? 200).map((n) => ({ ...n, ok: n.ok === 1, ts: new Date(n.ts).toISOString() })),
+  );
+};
+
+export default alertRoutes;

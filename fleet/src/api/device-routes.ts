@@ -1,0 +1,175 @@
+// Devices, versions and history: server-side filtering and paging, so the dashboard stays fast
+// with 10,000 devices.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ErrorBody } from '../../../device/src/contract.js';
+import { NotFoundError } from '../../../device/src/errors.js';
+import type { Device } from '../devices/device-registry.js';
+import { DeviceStatusSchema, DeviceView, compareDevices, deviceView } from './views.js';
+
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ pattern: '^(online|suspect|offline|degraded|unknown)(,(online|suspect|offline|degraded|unknown))*$' })),
+    group: Type.Optional(Type.String({ maxLength: 200 })),
+    version: Type.Optional(Type.String({ maxLength: 100 })),
+    q: Type.Optional(Type.String({ maxLength: 200 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
+    view: Type.Optional(Type.Union([Type.Literal('summary'), Type.Literal('full')])),
+  },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
+const HistoryQuery = Type.Object({ hours: Type.Optional(Type.Number({ minimum: 0.01, maximum: 24 * 90, default: 24 })) }, { additionalProperties: false });
+
+const Count = Type.Object({ key: Type.String(), count: Type.Integer() });
+const Summary = Type.Object({
+  total: Type.Integer(),
+  by_status: Type.Record(Type.String(), Type.Integer()),
+  versions: Type.Array(Count),
+  groups: Type.Array(Count),
+  alerts_open: Type.Integer(),
+  target_version: Type.Union([Type.String(), Type.Null()]),
+  last_cycle: Type.Union([
+    Type.Object({ started_at: Type.String(), duration_ms: Type.Number(), polled: Type.Integer(), ok: Type.Integer(), failed: Type.Integer() }),
+    Type.Null(),
+  ]),
+});
+
+const Transition = Type.Object({ ts: Type.String(), from: DeviceStatusSchema, to: DeviceStatusSchema, reason: Type.Union([Type.String(), Type.Null()]) });
+const DeviceDetail = Type.Object({
+  ...DeviceView.properties,
+  transitions: Type.Array(Transition),
+  alerts_recent: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      key: Type.String(),
+      rule: Type.String(),
+      severity: Type.String(),
+      title: Type.String(),
+      opened_at: Type.String(),
+      resolved_at: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+});
+const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
+const History = Type.Object({
+  device: Type.String(),
+  snapshots: Type.Array(
+    Type.Object({
+      ts: Type.String(),
+      status: DeviceStatusSchema,
+      cpu_pct: NullableNumber,
+      mem_pct: NullableNumber,
+      disk_pct: NullableNumber,
+      temperature_c: NullableNumber,
+      sessions_active: NullableNumber,
+      latency_ms: NullableNumber,
+      version: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  transitions: Type.Array(Transition),
+});
+const VersionCount = Type.Object({ version: Type.String(), count: Type.Integer(), online: Type.Integer() });
+
+export interface DeviceRoutesOptions {
+  targetVersion: () => string | null;
+}
+
+function counts(values: Iterable<string>): Array<{ key: string; count: number }> {
+  const m = new Map<string, number>();
+  for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
+  return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
+}
+
+const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, opts) => {
+  const { registry, alertEngine: alerts, store, monitor } = app.fleet;
+
+  function openAlertsByDevice(): Map<string, number> {
+    const m = new Map<string, number>();
+    for (const a of alerts.open()) if (a.device_id) m.set(a.device_id, (m.get(a.device_id) ?? 0) + 1);
+    return m;
+  }
+
+  function getDevice(id: string): Device {
+    const d = registry.get(id);
+    if (!d) throw new NotFoundError(`no device with id ${JSON.stringify(id)}`);
+    return d;
+  }
+
+  app.get('/api/devices', { schema: { querystring: ListQuery, response: { 200: Type.Array(DeviceView), 400: ErrorBody, 401: ErrorBody } } }, async (req, reply) => {
+    const { status, group, version, q, offset = 0, limit, view } = req.query;
+    const statuses = status ? new Set(status.split(',')) : null;
+    const needle = q?.toLowerCase();
+    const matching = registry
+      .all()
+      .filter(
+        (d) =>
+          (!statuses || statuses.has(d.health.status)) &&
+          (!group || d.groups.includes(group)) &&
+          (!version || (d.health.lastStatus?.appliance.version ?? 'unknown') === version) &&
+          (!needle || d.id.toLowerCase().includes(needle) || d.name.toLowerCase().includes(needle) || d.address.includes(needle)),
+      )
+      .sort(compareDevices);
+    const page = matching.slice(offset, limit === undefined ? undefined : offset + limit);
+    const perDevice = openAlertsByDevice();
+    void reply.header('x-total-count', String(matching.length));
+    return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0));
+  });
+
+  app.get('/api/devices/summary', { schema: { response: { 200: Summary } } }, async () => {
+    const all = registry.all();
+    const byStatus: Record<string, number> = { online: 0, degraded: 0, suspect: 0, offline: 0, unknown: 0 };
+    for (const d of all) byStatus[d.health.status] = (byStatus[d.health.status] ?? 0) + 1;
+    const cycle = monitor.poller.lastCycle();
+    return {
+      total: all.length,
+      by_status: byStatus,
+      versions: counts(all.map((d) => d.health.lastStatus?.appliance.version ?? 'unknown')),
+      groups: counts(all.flatMap((d) => d.groups)),
+      alerts_open: alerts.openCount(),
+      target_version: opts.targetVersion(),
+      last_cycle: cycle
+        ? { started_at: new Date(cycle.startedAt).toISOString(), duration_ms: cycle.durationMs, polled: cycle.polled, ok: cycle.ok, failed: cycle.failed }
+        : null,
+    };
+  });
+
+  app.get('/api/versions', { schema: { response: { 200: Type.Array(VersionCount) } } }, async () => {
+    const all = registry.all();
+    return counts(all.map((d) => d.health.lastStatus?.appliance.version ?? 'unknown')).map(({ key, count }) => ({
+      version: key,
+      count,
+      online: all.filter((d) => (d.health.lastStatus?.appliance.version ?? 'unknown') === key && (d.health.status === 'online' || d.health.status === 'degraded')).length,
+    }));
+  });
+
+  app.get('/api/devices/:id', { schema: { params: IdParams, response: { 200: DeviceDetail, 404: ErrorBody } } }, async (req) => {
+    const d = getDevice(req.params.id);
+    return {
+      ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length),
+      transitions: store.transitions(d.id, 0, 50).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
+      alerts_recent: store.deviceAlerts(d.id, 50).map((a) => ({
+        id: a.id,
+        key: a.key,
+        rule: a.rule,
+        severity: a.severity,
+        title: a.title,
+        opened_at: new Date(a.opened_at).toISOString(),
+        resolved_at: a.resolved_at ? new Date(a.resolved_at).toISOString() : null,
+      })),
+    };
+  });
+
+  app.get('/api/devices/:id/history', { schema: { params: IdParams, querystring: HistoryQuery, response: { 200: History, 400: ErrorBody, 404: ErrorBody } } }, async (req) => {
+    const d = getDevice(req.params.id);
+    const since = Date.now() - (req.query.hours ?? 24) * 3_600_000;
+    return {
+      device: d.id,
+      snapshots: store.history(d.id, since).map((s) => ({ ...s, ts: new Date(s.ts).toISOString() })),
+      transitions: store.transitions(d.id, since, 1000).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
+    };
+  });
+};
+
+export default deviceRoutes;

@@ -1,0 +1,189 @@
+// Sessions across the fleet: list, create on a chosen device or the least-loaded online one,
+// delete; the Playwright and VNC websockets are relayed through the monitor, so a client needs only
+// the monitor's address (and its token). Device answers are passed through with their URLs
+// rewritten to the monitor's.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ErrorBody } from '../../../device/src/contract.js';
+import { AppError, NotFoundError } from '../../../device/src/errors.js';
+import { CLIENT_ID_PATTERN, SESSION_ID_PATTERN, StartUrlWait } from '../../../device/src/sessions/session-schemas.js';
+import { relayWebSocket } from '../../../device/src/sessions/ws-relay.js';
+import type { Device } from '../devices/device-registry.js';
+
+const Params = Type.Object(
+  { device: Type.String({ minLength: 1, maxLength: 253 }), id: Type.String({ pattern: SESSION_ID_PATTERN }) },
+  { additionalProperties: false },
+);
+
+// The device validates the session fields in full; the monitor checks their shape to answer bad
+// input itself instead of forwarding it.
+const CreateBody = Type.Object(
+  {
+    device: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    headless: Type.Optional(Type.Boolean()),
+    vnc: Type.Optional(Type.Boolean()),
+    start_url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })),
+    start_url_wait: Type.Optional(StartUrlWait),
+    ttl_s: Type.Optional(Type.Integer({ minimum: 1 })),
+    idle_s: Type.Optional(Type.Integer({ minimum: 1 })),
+    client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })),
+    width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
+    height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 256 }), { maxProperties: 32 })),
+  },
+  { additionalProperties: false },
+);
+
+interface DeviceSession {
+  id: string;
+  ws_endpoint: string;
+  vnc: { ws: string; http: string; password_protected: boolean } | null;
+  [k: string]: unknown;
+}
+
+const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
+
+/** Least loaded: lowest share of capacity in use, then the most warm sessions ready. */
+export function pickDevice(devices: Device[]): Device | null {
+  let best: Device | null = null;
+  let bestScore = Infinity;
+  for (const d of devices) {
+    const s = d.health.lastStatus?.sessions;
+    if (!up(d) || !s || s.capacity <= 0 || s.active >= s.capacity) continue;
+    const ready = s.pool.headless.ready + s.pool.vnc.ready;
+    const score = s.active / s.capacity - ready * 1e-3;
+    if (score < bestScore) {
+      bestScore = score;
+      best = d;
+    }
+  }
+  return best;
+}
+
+function publicBase(req: FastifyRequest): { http: string; ws: string } {
+  const secure = req.protocol === 'https';
+  return { http: `${secure ? 'https' : 'http'}://${req.host}`, ws: `${secure ? 'wss' : 'ws'}://${req.host}` };
+}
+
+const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { registry, client, config } = app.fleet;
+  const deviceHeaders: Record<string, string> = config.deviceToken ? { authorization: `Bearer ${config.deviceToken}` } : {};
+
+  function rewrite(req: FastifyRequest, d: Device, s: DeviceSession) {
+    const base = publicBase(req);
+    const path = `/sessions/${encodeURIComponent(d.id)}/${s.id}`;
+    const password = s.vnc?.http.match(/#password=([^&]+)/)?.[1];
+    return {
+      ...s,
+      device: d.id,
+      ws_endpoint: `${base.ws}${path}/playwright`,
+      vnc: s.vnc
+        ? {
+            ws: `${base.ws}${path}/vnc`,
+            http: `${base.http}/vnc/?device=${encodeURIComponent(d.id)}&session=${s.id}${password ? `#password=${password}` : ''}`,
+            password_protected: s.vnc.password_protected,
+          }
+        : null,
+    };
+  }
+
+  function deviceOf(id: string): Device {
+    const d = registry.get(id);
+    if (!d) throw new NotFoundError(`no device with id ${JSON.stringify(id)}`);
+    return d;
+  }
+
+  /** Forward to a device; its status and JSON body come back as they are. */
+  async function forward(d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+    try {
+      const res = await client.axios.request<string>({
+        method,
+        url: `${client.baseUrl(d)}${path}`,
+        data: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...deviceHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        timeout: 60_000,
+        signal: AbortSignal.timeout(65_000),
+      });
+      let data: unknown;
+      try {
+        data = JSON.parse(res.data);
+      } catch {
+        throw new AppError('bad_gateway', `device ${d.id} answered with something that is not JSON (status ${res.status})`, 502);
+      }
+      return { status: res.status, data };
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      throw new AppError('device_unreachable', `device ${d.id} did not answer: ${(err as Error).message}`, 502);
+    }
+  }
+
+  app.get('/api/sessions', async (req) => {
+    // Only devices that report sessions are asked; with 10,000 devices most have none.
+    const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
+    const sessions: unknown[] = [];
+    const errors: Array<{ device: string; message: string }> = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(16, busy.length) }, async () => {
+        while (next < busy.length) {
+          const d = busy[next++]!;
+          try {
+            const { status, data } = await forward(d, 'GET', '/api/sessions');
+            if (status !== 200) throw new Error(`status ${status}`);
+            for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
+          } catch (err) {
+            errors.push({ device: d.id, message: (err as Error).message });
+          }
+        }
+      }),
+    );
+    return { sessions, errors };
+  });
+
+  app.post('/api/sessions', { schema: { body: CreateBody, response: { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody } } }, async (req, reply) => {
+    const { device: wanted, ...fields } = req.body ?? {};
+    let d: Device | null;
+    if (wanted) {
+      d = deviceOf(wanted);
+      if (!up(d)) throw new AppError('device_not_online', `device ${d.id} is ${d.health.status}${d.health.reason ? ` (${d.health.reason})` : ''}`, 409);
+    } else {
+      d = pickDevice(registry.all());
+      if (!d) throw new AppError('no_device_available', 'no online device has a free session slot', 503);
+    }
+    const { status, data } = await forward(d, 'POST', '/api/sessions', fields);
+    // The device's answer, status and all; errors keep its { error } body.
+    const body = status >= 300 ? data : rewrite(req, d, data as DeviceSession);
+    return reply.code(status as 400).send(body as { error: { code: string; message: string } });
+  });
+
+  app.get('/api/sessions/:device/:id', { schema: { params: Params } }, async (req, reply) => {
+    const d = deviceOf(req.params.device);
+    const { status, data } = await forward(d, 'GET', `/api/sessions/${req.params.id}`);
+    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : data);
+  });
+
+  app.delete('/api/sessions/:device/:id', { schema: { params: Params } }, async (req, reply) => {
+    const d = deviceOf(req.params.device);
+    const { status, data } = await forward(d, 'DELETE', `/api/sessions/${req.params.id}`);
+    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : data);
+  });
+
+  const requireDevice = async (req: FastifyRequest, _reply: FastifyReply) => {
+    const d = deviceOf((req.params as { device: string }).device);
+    if (!up(d)) throw new AppError('device_not_online', `device ${d.id} is ${d.health.status}`, 409);
+  };
+
+  for (const kind of ['playwright', 'vnc'] as const) {
+    app.get(`/sessions/:device/:id/${kind}`, { websocket: true, schema: { params: Params }, preValidation: requireDevice }, (socket, req) => {
+      const { device, id } = req.params as { device: string; id: string };
+      const d = deviceOf(device);
+      const headers: Record<string, string> = { ...deviceHeaders };
+      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
+      const target = `${client.baseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
+      relayWebSocket(socket, target, headers);
+    });
+  }
+};
+
+export default sessionRoutes;

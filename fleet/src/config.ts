@@ -1,0 +1,134 @@
+// The fleet monitor's configuration: the only module of fleet/ that reads process.env.
+// Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
+import { resolve } from 'node:path';
+import {
+  ConfigError,
+  envEnum,
+  envInt,
+  envListenHost,
+  envNumber,
+  envOptionalString,
+  envString,
+  isLoopbackHost,
+  type Env,
+} from '../../device/src/env.js';
+import { LOG_LEVELS, type LogLevel } from '../../device/src/config.js';
+import { readVersion } from '../../device/src/paths.js';
+
+export interface FleetConfig {
+  host: string;
+  port: number;
+  token: string | undefined;
+  logLevel: LogLevel;
+  version: string;
+  /** Public base URL of the dashboard, for links in notifications (optional). */
+  publicUrl: string | undefined;
+  inventory: string | undefined;
+  /** host:port of the device watched when no inventory is configured (npm start). */
+  localDevice: { address: string; port: number };
+  deviceToken: string | undefined;
+  db: string;
+  dataDir: string;
+  poll: {
+    intervalS: number;
+    jitterPct: number;
+    timeoutMs: number;
+    concurrency: number;
+    failuresToOffline: number;
+    successesToOnline: number;
+    backoffMaxS: number;
+  };
+  store: {
+    snapshotIntervalS: number;
+    retentionDays: number;
+    pruneSchedule: string;
+  };
+  alerts: {
+    diskPct: number;
+    memoryPct: number;
+    temperatureC: number;
+    reminderS: number;
+    ratePerMinute: number;
+    targetVersion: string | undefined;
+    /** Raw OUTPOST_ALERT_* channel settings, validated by the channels module. */
+    channelEnv: Env;
+  };
+  updates: {
+    channels: string[];
+    failureThreshold: number;
+  };
+}
+
+export function loadFleetConfig(env: Env = process.env): FleetConfig {
+  const host = envListenHost(env, 'OUTPOST_FLEET_HOST', '127.0.0.1');
+  const token = envOptionalString(env, 'OUTPOST_FLEET_TOKEN', {
+    minLength: 16,
+    pattern: '^[\\x21-\\x7e]+$',
+    expected: 'a token of at least 16 printable characters without spaces',
+  });
+  if (!isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(
+      'OUTPOST_FLEET_TOKEN',
+      `a token because OUTPOST_FLEET_HOST=${host} is not a loopback address (the API would be open to the network)`,
+      undefined,
+    );
+  }
+  const local = envString(env, 'OUTPOST_FLEET_LOCAL_DEVICE', '127.0.0.1:8080', {
+    pattern: '^[A-Za-z0-9.\\-]+:\\d{1,5}$',
+    expected: 'host:port of the local device',
+  });
+  const [localHost, localPort] = local.split(':') as [string, string];
+  const db = resolve(envString(env, 'OUTPOST_FLEET_DB', './data/fleet.sqlite'));
+  const channelEnv: Env = {};
+  for (const [k, v] of Object.entries(env)) if (k.startsWith('OUTPOST_ALERT_')) channelEnv[k] = v;
+  return {
+    host,
+    port: envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535),
+    token,
+    logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
+    version: readVersion(),
+    publicUrl: envOptionalString(env, 'OUTPOST_FLEET_PUBLIC_URL', { pattern: '^https?://', expected: 'an http(s) URL' }),
+    inventory: envOptionalString(env, 'OUTPOST_FLEET_INVENTORY', { expected: 'a path to an Ansible inventory or fleet.yaml' }),
+    localDevice: { address: localHost, port: Number(localPort) },
+    deviceToken: envOptionalString(env, 'OUTPOST_FLEET_DEVICE_TOKEN', {
+      minLength: 16,
+      pattern: '^[\\x21-\\x7e]+$',
+      expected: 'a token of at least 16 printable characters without spaces',
+    }),
+    db,
+    dataDir: resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', resolve(db, '..'))),
+    poll: {
+      intervalS: envNumber(env, 'OUTPOST_FLEET_POLL_INTERVAL_S', 15, 0.2, 3600),
+      jitterPct: envInt(env, 'OUTPOST_FLEET_POLL_JITTER_PCT', 10, 0, 50),
+      timeoutMs: envInt(env, 'OUTPOST_FLEET_POLL_TIMEOUT_MS', 3000, 50, 120_000),
+      concurrency: envInt(env, 'OUTPOST_FLEET_POLL_CONCURRENCY', 512, 1, 10_000),
+      failuresToOffline: envInt(env, 'OUTPOST_FLEET_FAILURES_TO_OFFLINE', 3, 1, 100),
+      successesToOnline: envInt(env, 'OUTPOST_FLEET_SUCCESSES_TO_ONLINE', 2, 1, 100),
+      backoffMaxS: envInt(env, 'OUTPOST_FLEET_BACKOFF_MAX_S', 300, 1, 86_400),
+    },
+    store: {
+      snapshotIntervalS: envInt(env, 'OUTPOST_FLEET_SNAPSHOT_INTERVAL_S', 300, 1, 86_400),
+      retentionDays: envNumber(env, 'OUTPOST_FLEET_RETENTION_DAYS', 14, 0.001, 3650),
+      pruneSchedule: envString(env, 'OUTPOST_FLEET_PRUNE_SCHEDULE', '17 * * * *'),
+    },
+    alerts: {
+      diskPct: envInt(env, 'OUTPOST_FLEET_ALERT_DISK_PCT', 90, 1, 100),
+      memoryPct: envInt(env, 'OUTPOST_FLEET_ALERT_MEMORY_PCT', 95, 1, 100),
+      temperatureC: envInt(env, 'OUTPOST_FLEET_ALERT_TEMP_C', 85, 20, 150),
+      reminderS: envInt(env, 'OUTPOST_ALERT_REMINDER_S', 3600, 10, 7 * 86_400),
+      ratePerMinute: envInt(env, 'OUTPOST_ALERT_RATE_PER_MINUTE', 30, 1, 100_000),
+      targetVersion: envOptionalString(env, 'OUTPOST_FLEET_TARGET_VERSION', {
+        pattern: '^[0-9A-Za-z.+\\-]+$',
+        expected: 'a version such as 1.4.2',
+      }),
+      channelEnv,
+    },
+    updates: {
+      channels: envString(env, 'OUTPOST_FLEET_CHANNELS', 'stable,beta', {
+        pattern: '^[a-z0-9][a-z0-9_\\-]*(,[a-z0-9][a-z0-9_\\-]*)*$',
+        expected: 'comma-separated channel names',
+      }).split(','),
+      failureThreshold: envInt(env, 'OUTPOST_FLEET_ROLLOUT_FAILURE_PCT', 20, 0, 100),
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The monitor's services on the Fastify instance: store, registry, status client, alerts, monitor.
+import os from 'node:os';
+import fp from 'fastify-plugin';
+import { createAlertEngine, type AlertEngine } from './alerts/alert-engine.js';
+import { createChannelSet } from './alerts/channels/channel-set.js';
+import { channelsFromEnv } from './alerts/channels/config.js';
+import type { FleetConfig } from './config.js';
+import { createDeviceRegistry, type DeviceIdentity, type DeviceRegistry } from './devices/device-registry.js';
+import { createFleetMetrics, type FleetMetrics } from './fleet-metrics.js';
+import { createFleetMonitor, type FleetMonitor } from './monitor/fleet-monitor.js';
+import { createStatusClient, type StatusClient } from './poller/status-client.js';
+import { createInventorySource } from './registry/inventory-watch.js';
+import type { InventoryDevice } from './registry/inventory.js';
+import { openFleetStore, type FleetStore } from './store/fleet-store.js';
+
+export interface FleetServices {
+  config: FleetConfig;
+  store: FleetStore;
+  registry: DeviceRegistry;
+  client: StatusClient;
+  alertEngine: AlertEngine;
+  monitor: FleetMonitor;
+  /** The version devices should run: config, else the stable channel's release (update server). */
+  targetVersion: () => string | null;
+  setTargetVersionSource(fn: () => string | null): void;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    fleet: FleetServices;
+    fleetMetrics: FleetMetrics;
+  }
+}
+
+export interface FleetPluginOptions {
+  config: FleetConfig;
+  /** Start polling when the server is ready (tests may drive cycles themselves). */
+  autoStart?: boolean;
+}
+
+function identityOf(d: InventoryDevice): DeviceIdentity {
+  return { id: d.id, name: d.name, address: d.address, port: d.port, groups: d.groups, labels: d.labels };
+}
+
+export default fp<FleetPluginOptions>(
+  async (app, { config, autoStart = true }) => {
+    const log = app.log.child({ module: 'fleet' });
+    const store = openFleetStore(config.db);
+    const registry = createDeviceRegistry();
+    const client = createStatusClient({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken });
+    let targetSource: () => string | null = () => null;
+    const targetVersion = () => config.alerts.targetVersion ?? targetSource();
+    let channelSet = null;
+    try {
+      const channels = channelsFromEnv(config.alerts.channelEnv);
+      channelSet = channels.length > 0 ? createChannelSet(channels, { log: log.child({ module: 'notify' }), maxPerMinute: config.alerts.ratePerMinute }) : null;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+    const alertEngine = createAlertEngine({
+      store,
+      channels: channelSet,
+      rules: config.alerts,
+      targetVersion,
+      deviceUrl: (id) => (config.publicUrl ? `${config.publicUrl.replace(/\/$/, '')}/devices/${encodeURIComponent(id)}` : null),
+      log: log.child({ module: 'alerts' }),
+    });
+    const metrics = createFleetMetrics({ registry: () => registry, alerts: () => alertEngine });
+    const monitor = createFleetMonitor({
+      config,
+      store,
+      registry,
+      client,
+      alerts: alertEngine,
+      log,
+      onCycle: (stats) => {
+        metrics.cycle(stats);
+        log.debug(stats, 'poll cycle');
+      },
+      onPoll: (_d, result) => metrics.poll(result),
+    });
+
+    // The inventory: a file the playbooks share, or just the local device (npm start).
+    let source: { close(): void } | null = null;
+    if (config.inventory) {
+      const inv = await createInventorySource({
+        file: config.inventory,
+        defaultPort: 8080,
+        log: log.child({ module: 'inventory' }),
+        onChange: (devices) => monitor.applyInventory(devices.map(identityOf)),
+        onError: (err) => log.error({ err: { message: err.message } }, 'inventory is invalid; keeping the previous device list'),
+      });
+      monitor.applyInventory(inv.current().map(identityOf));
+      source = inv;
+    } else {
+      const id = os.hostname();
+      monitor.applyInventory([{ id, name: id, address: config.localDevice.address, port: config.localDevice.port, groups: ['local'], labels: {} }]);
+    }
+
+    app.decorate('fleetMetrics', metrics);
+    app.decorate('fleet', {
+      config,
+      store,
+      registry,
+      client,
+      alertEngine,
+      monitor,
+      targetVersion,
+      setTargetVersionSource(fn) {
+        targetSource = fn;
+      },
+    });
+    if (autoStart) app.addHook('onReady', async () => monitor.start());
+    app.addHook('onClose', async () => {
+      source?.close();
+      await monitor.stop();
+      await channelSet?.close();
+      client.close();
+      store.close();
+    });
+  },
+  { name: 'fleet' },
+);

@@ -1,0 +1,123 @@
+// Polls every device's /api/fleet/status in cycles (DESIGN.md, "Poller"). A cycle takes every device
+// that is due, runs at most `concurrency` requests at once, and ends when each has an answer or hit
+// its deadline, so one hung device costs one slot for at most the timeout and never delays the
+// others. Cycles never overlap; the next starts an interval (± jitter) after this one started, or
+// at once when a cycle ran long. Offline devices are polled with exponential backoff.
+import type { Log } from '../../../device/src/log.js';
+import type { Device, DeviceRegistry } from '../devices/device-registry.js';
+import { applyResult, nextDelayMs, type PollResult, type StateRules, type Transition } from './device-state.js';
+import type { StatusClient } from './status-client.js';
+
+export interface CycleStats {
+  startedAt: number;
+  durationMs: number;
+  polled: number;
+  ok: number;
+  failed: number;
+  cpuMs: number;
+}
+
+export interface PollerOptions {
+  registry: DeviceRegistry;
+  client: StatusClient;
+  rules: StateRules;
+  intervalMs: number;
+  jitterPct: number;
+  concurrency: number;
+  backoffMaxMs: number;
+  log: Log;
+  onResult(device: Device, result: PollResult, transition: Transition | null): void;
+  onCycle(stats: CycleStats): void;
+}
+
+export interface Poller {
+  start(): void;
+  stop(): Promise<void>;
+  /** Run one cycle now (tests, and the first cycle at start). */
+  runCycle(): Promise<CycleStats>;
+  lastCycle(): CycleStats | null;
+}
+
+export function createPoller(opts: PollerOptions): Poller {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<CycleStats> | null = null;
+  let stopped = true;
+  let last: CycleStats | null = null;
+
+  function jittered(ms: number): number {
+    const j = opts.jitterPct / 100;
+    return ms * (1 + (Math.random() * 2 - 1) * j);
+  }
+
+  async function pollOne(d: Device, stats: CycleStats): Promise<void> {
+    d.inflight = true;
+    try {
+      const result = await opts.client.poll(d);
+      const now = Date.now();
+      const transition = applyResult(d.health, result, opts.rules, now);
+      // Counted from the cycle's start, less half an interval: a device answering late in this cycle
+      // is still due at the next one; backoff skips whole cycles.
+      d.nextPollAt = stats.startedAt + nextDelayMs(d.health, opts.intervalMs, opts.backoffMaxMs, opts.rules) - opts.intervalMs / 2;
+      d.dirty = true;
+      if (result.ok) stats.ok += 1;
+      else stats.failed += 1;
+      opts.onResult(d, result, transition);
+    } catch (err) {
+      opts.log.error({ err, device: d.id }, 'poll failed unexpectedly');
+    } finally {
+      d.inflight = false;
+    }
+  }
+
+  async function cycle(): Promise<CycleStats> {
+    const startedAt = Date.now();
+    const cpu0 = process.cpuUsage();
+    const due = opts.registry.all().filter((d) => !d.inflight && d.nextPollAt <= startedAt);
+    const stats: CycleStats = { startedAt, durationMs: 0, polled: due.length, ok: 0, failed: 0, cpuMs: 0 };
+    let next = 0;
+    const worker = async () => {
+      while (next < due.length) {
+        const d = due[next++]!;
+        await pollOne(d, stats);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, due.length) }, worker));
+    const cpu = process.cpuUsage(cpu0);
+    stats.durationMs = Date.now() - startedAt;
+    stats.cpuMs = (cpu.user + cpu.system) / 1000;
+    last = stats;
+    opts.onCycle(stats);
+    return stats;
+  }
+
+  function schedule(startedAt: number): void {
+    if (stopped) return;
+    const wait = Math.max(0, startedAt + jittered(opts.intervalMs) - Date.now());
+    timer = setTimeout(() => {
+      const t = Date.now();
+      running = cycle().finally(() => {
+        running = null;
+        schedule(t);
+      });
+    }, wait);
+  }
+
+  return {
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      const t = Date.now();
+      running = cycle().finally(() => {
+        running = null;
+        schedule(t);
+      });
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      if (running) await running.catch(() => undefined);
+    },
+    runCycle: () => cycle(),
+    lastCycle: () => last,
+  };
+}
