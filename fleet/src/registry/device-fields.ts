@@ -26,14 +26,14 @@ export function checkDeviceId(id: string): string {
 export function toPort(value: unknown, field: string): number {
   const n = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new FieldError(`${field} must be an integer from 1 to 65535, got ${describe(value)}`);
+    throw new FieldError(`${field} must be an integer from 1 to 65535, got ${describeValue(value)}`);
   }
   return n;
 }
 
 export function toAddress(value: unknown, field: string): string {
   if (typeof value !== 'string' || !/^\S+$/.test(value.trim())) {
-    throw new FieldError(`${field} must be a hostname or IP address, got ${describe(value)}`);
+    throw new FieldError(`${field} must be a hostname or IP address, got ${describeValue(value)}`);
   }
   return value.trim();
 }
@@ -41,7 +41,7 @@ export function toAddress(value: unknown, field: string): string {
 /** A display name; empty means "use the id". */
 export function toName(value: unknown, field: string): string | undefined {
   if (typeof value === 'number') return String(value);
-  if (typeof value !== 'string') throw new FieldError(`${field} must be a string, got ${describe(value)}`);
+  if (typeof value !== 'string') throw new FieldError(`${field} must be a string, got ${describeValue(value)}`);
   return value.trim() === '' ? undefined : value.trim();
 }
 
@@ -60,12 +60,12 @@ export function toLabels(value: unknown, field: string): Record<string, string> 
     return labels;
   }
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new FieldError(`${field} must be "k=v,k=v" or a mapping of label names to values, got ${describe(value)}`);
+    throw new FieldError(`${field} must be "k=v,k=v" or a mapping of label names to values, got ${describeValue(value)}`);
   }
   for (const [key, v] of Object.entries(value)) {
     if (v === null || v === undefined) labels[checkLabelKey(key, field)] = '';
     else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') labels[checkLabelKey(key, field)] = String(v);
-    else throw new FieldError(`${field}.${key} must be a string, number or boolean, got ${describe(v)}`);
+    else throw new FieldError(`${field}.${key} must be a string, number or boolean, got ${describeValue(v)}`);
   }
   return labels;
 }
@@ -77,7 +77,7 @@ function checkLabelKey(key: string, field: string): string {
   return key;
 }
 
-export function describe(value: unknown): string {
+export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (Array.isArray(value)) return `a list (${truncate(JSON.stringify(value))})`;
   if (value !== null && typeof value === 'object') return `a mapping (${truncate(JSON.stringify(value))})`;

@@ -8,7 +8,7 @@
 // same id may appear twice if both entries agree on address, port, name and label values; their
 // groups and labels are then combined.
 import { isMap, isSeq, type Node, type YAMLMap } from 'yaml';
-import { checkDeviceId, describe, FieldError, toAddress, toLabels, toName, toPort } from './device-fields.js';
+import { checkDeviceId, describeValue, FieldError, toAddress, toLabels, toName, toPort } from './device-fields.js';
 import { InventoryError } from './inventory-error.js';
 import { compareNames } from './inventory-graph.js';
 import type { InventoryDevice } from './inventory.js';
@@ -88,7 +88,7 @@ export function parseFleetFile(text: string, file: string | undefined, defaultPo
 
     const idField = f.get('id');
     const idValue = idField ? src.toJS(idField.value) : undefined;
-    if (typeof idValue !== 'string') throw fail(`${where}.id must be a string, got ${describe(idValue)}`, idField?.key ?? node);
+    if (typeof idValue !== 'string') throw fail(`${where}.id must be a string, got ${describeValue(idValue)}`, idField?.key ?? node);
     const id = convert(idField, `${where}.id`, () => checkDeviceId(idValue)) as string;
 
     const entry: Listed = {
@@ -140,10 +140,10 @@ export function parseFleetFile(text: string, file: string | undefined, defaultPo
 
 function toGroups(value: unknown, field: string): string[] {
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list)) throw new FieldError(`${field} must be a list of group names, got ${describe(value)}`);
+  if (!Array.isArray(list)) throw new FieldError(`${field} must be a list of group names, got ${describeValue(value)}`);
   const groups = new Set<string>();
   for (const g of list) {
-    if (typeof g !== 'string' || !GROUP_NAME.test(g)) throw new FieldError(`${field} has an invalid group name ${describe(g)}`);
+    if (typeof g !== 'string' || !GROUP_NAME.test(g)) throw new FieldError(`${field} has an invalid group name ${describeValue(g)}`);
     if (g !== 'all' && g !== 'ungrouped') groups.add(g);
   }
   return [...groups];

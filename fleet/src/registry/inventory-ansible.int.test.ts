@@ -96,8 +96,8 @@ const KITCHEN_SINK_YAML = `all:
                 x:
                   <<: *base
                   outpost_port: 8082
-                secret:
-                  token: !vault |
+                vaulted-host:
+                  vaulted: !vault |
                     $ANSIBLE_VAULT;1.1;AES256
                     3132
             porto:
@@ -128,7 +128,7 @@ async function inventoryFile(name: string, text: string): Promise<string> {
 /** Whether ansible-inventory accepts the file (it exits non-zero when told to fail on parse errors). */
 async function ansibleAccepts(file: string, plugin: 'ini' | 'yaml'): Promise<boolean> {
   try {
-    await ansibleInventoryList(file, plugin);
+    await ansibleInventoryList(file, plugin, dir);
     return true;
   } catch {
     return false;
@@ -141,7 +141,7 @@ describe('parseInventory against ansible-inventory', () => {
     ['example.yml', 'yaml'],
   ] as const)('testdata/%s: the recorded output is current and the parser matches it', async (name, plugin) => {
     const file = join(testdata, name);
-    const live = await ansibleInventoryList(file, plugin);
+    const live = await ansibleInventoryList(file, plugin, dir);
     const recordedList = JSON.parse(await readFile(`${file}.ansible.json`, 'utf8')) as AnsibleList;
     // If this fails after an edit: ansible-inventory -i fleet/src/registry/testdata/<name> --list > <name>.ansible.json
     expect(live).toEqual(recordedList);
@@ -156,7 +156,7 @@ describe('parseInventory against ansible-inventory', () => {
     const file = await inventoryFile(name, text);
     const devices = parseInventory(text, { file });
     expect(devices.length).toBeGreaterThan(10);
-    expectSameAsAnsible(devices, await ansibleInventoryList(file, plugin));
+    expectSameAsAnsible(devices, await ansibleInventoryList(file, plugin, dir));
   });
 
   it.each([

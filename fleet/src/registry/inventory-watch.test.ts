@@ -216,7 +216,10 @@ describe('createInventorySource', () => {
     await sleep(DEBOUNCE_MS / 5);
     inv.close();
     inv.close(); // idempotent
-    expect(await handles()).toEqual(baseline);
+    const after = await handles();
+    expect(after.watchers).toBe(baseline.watchers);
+    // At most: the baseline may include a timer of the test runner's that has fired since.
+    expect(after.timers).toBeLessThanOrEqual(baseline.timers);
 
     await sleep(DEBOUNCE_MS * 3);
     await inv.reload();

@@ -90,15 +90,14 @@ export function createInventorySource(opts: InventorySourceOptions): InventorySo
     }
   };
 
-  const name = basename(path);
-  if (isSymlink(path)) {
+  const target = symlinkTarget(path);
+  if (target !== undefined) {
     // A link may be swapped through another link in the same directory (Kubernetes-style
     // `..data`), so any event there counts; in-place edits happen next to the link's target.
     watchDir(dirname(path), () => true);
-    const target = realpathSync(path);
     watchDir(dirname(target), (n) => n === null || n === basename(target));
   } else {
-    watchDir(dirname(path), (n) => n === null || n === name);
+    watchDir(dirname(path), (n) => n === null || n === basename(path));
   }
 
   const fail = (err: InventoryError): void => {
@@ -170,11 +169,12 @@ export function createInventorySource(opts: InventorySourceOptions): InventorySo
   };
 }
 
-function isSymlink(path: string): boolean {
+/** Where a symlinked inventory really lives; undefined for a plain file. */
+function symlinkTarget(path: string): string | undefined {
   try {
-    return lstatSync(path).isSymbolicLink();
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

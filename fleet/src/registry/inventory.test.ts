@@ -275,7 +275,7 @@ canary:
       letter: y
       mode: 0755
       day: 2024-01-02
-      secret: !vault |
+      vaulted: !vault |
         $ANSIBLE_VAULT;1.1;AES256
         3132
       raw: !unsafe '{{ x }}'
@@ -285,7 +285,7 @@ canary:
       letter: 'y',
       mode: 493,
       day: '2024-01-02',
-      secret: { __ansible_vault: '$ANSIBLE_VAULT;1.1;AES256\n3132\n' },
+      vaulted: { __ansible_vault: '$ANSIBLE_VAULT;1.1;AES256\n3132\n' },
       raw: '{{ x }}',
     });
   });
@@ -329,6 +329,7 @@ canary:
     ['all:\n  hosts: {a: [\n', 3, /invalid YAML/],
     ['all:\n  hosts:\n    "":\n', 3, /host id is empty/],
     ['all:\n  hosts:\n    "web 01":\n', 3, /host id "web 01" is not valid/],
+    ['all: &all\n  children:\n    again: *all\n', 3, /alias \*all refers to a node that contains it/],
   ])('rejects %j', (text, line, message) => {
     const err = failure(() => yml(text));
     expect(err.reason).toMatch(message);

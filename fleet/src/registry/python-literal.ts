@@ -51,6 +51,11 @@ export function iniValue(text: string): unknown {
   return result.ok ? result.value : text;
 }
 
+const WORD = /[A-Za-z0-9_]*/y;
+// The run a Python tokenizer reads as one number (a sign only right after an exponent's e),
+// validated afterwards by parseNumber.
+const NUMBER_RUN = /(?:[0-9A-Za-z_.]|(?<=[eE])[+-])*/y;
+
 function tokenize(src: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -63,34 +68,30 @@ function tokenize(src: string): Token[] {
     } else if ('[](){},:+-'.includes(c)) {
       tokens.push({ kind: 'punct', value: c });
       i++;
-    } else if (/[A-Za-z_]/.test(c)) {
-      let j = i;
-      while (j < src.length && /[A-Za-z0-9_]/.test(src[j] as string)) j++;
-      const word = src.slice(i, j);
+    } else if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c === '_') {
+      WORD.lastIndex = i;
+      const word = (WORD.exec(src) as RegExpExecArray)[0];
+      const j = i + word.length;
       const quote = src[j];
       if ((quote === '"' || quote === "'") && STRING_PREFIX.test(word)) {
         const [value, end] = readString(src, j, /[rR]/.test(word));
         tokens.push({ kind: 'str', value, bytes: /[bB]/.test(word) });
         i = end;
-      } else {
+      } else if (word === 'True' || word === 'False' || word === 'None') {
         tokens.push({ kind: 'name', value: word });
         i = j;
+      } else {
+        throw NOT_A_LITERAL; // any other name: literal_eval refuses it
       }
     } else if (c === '"' || c === "'") {
       const [value, end] = readString(src, i, false);
       tokens.push({ kind: 'str', value, bytes: false });
       i = end;
-    } else if (/[0-9.]/.test(c)) {
-      // Take the whole run a Python tokenizer would read as one number, then validate it.
-      let j = i;
-      while (j < src.length) {
-        const d = src[j] as string;
-        if (/[0-9A-Za-z_.]/.test(d)) j++;
-        else if ((d === '+' || d === '-') && /[eE]/.test(src[j - 1] ?? '') && !/^0[xX]/.test(src.slice(i, j))) j++;
-        else break;
-      }
-      tokens.push({ kind: 'num', value: parseNumber(src.slice(i, j)) });
-      i = j;
+    } else if ((c >= '0' && c <= '9') || c === '.') {
+      NUMBER_RUN.lastIndex = i;
+      const run = (NUMBER_RUN.exec(src) as RegExpExecArray)[0];
+      tokens.push({ kind: 'num', value: parseNumber(run) });
+      i += run.length;
     } else {
       throw NOT_A_LITERAL;
     }

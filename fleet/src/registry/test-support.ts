@@ -1,8 +1,7 @@
 // Helpers for the registry tests: reading `ansible-inventory --list` output (recorded in testdata/
 // or produced live) and comparing it with what parseInventory made of the same file.
 import { execFile } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
 import type { InventoryDevice } from './inventory.js';
@@ -60,15 +59,16 @@ export function expectSameAsAnsible(devices: InventoryDevice[], list: AnsibleLis
 /**
  * The real CLI, limited to the one plugin the format needs and made to fail (not just warn) when
  * it cannot parse the file — by default ansible-inventory exits 0 with a partial or empty list.
+ * `tempDir` takes Ansible's local temp files, so nothing is left in ~/.ansible.
  */
-export async function ansibleInventoryList(file: string, plugin: 'ini' | 'yaml'): Promise<AnsibleList> {
+export async function ansibleInventoryList(file: string, plugin: 'ini' | 'yaml', tempDir: string): Promise<AnsibleList> {
   const { stdout } = await promisify(execFile)('ansible-inventory', ['-i', file, '--list'], {
     cwd: dirname(file), // no ansible.cfg from the repository
     env: {
       ...process.env,
       ANSIBLE_INVENTORY_ENABLED: plugin,
       ANSIBLE_INVENTORY_UNPARSED_FAILED: 'true',
-      ANSIBLE_LOCAL_TEMP: join(tmpdir(), 'outpost-ansible-local'),
+      ANSIBLE_LOCAL_TEMP: tempDir,
       ANSIBLE_NOCOLOR: '1',
     },
     maxBuffer: 64 * 1024 * 1024,

@@ -16,6 +16,7 @@ import {
   type ScalarTag,
   type Tags,
   type YAMLMap,
+  visit,
 } from 'yaml';
 import { InventoryError } from './inventory-error.js';
 
@@ -66,6 +67,15 @@ export class YamlSource {
     if (first) {
       throw new InventoryError(`invalid YAML: ${firstLine(first.message)}`, { file, line: first.linePos?.[0].line });
     }
+    // An alias inside the node it names (`a: &x {b: *x}`) is legal YAML but an endless inventory.
+    visit(this.doc, {
+      Alias: (_key, alias, path) => {
+        const source = alias.resolve(this.doc);
+        if (source && path.includes(source)) {
+          throw new InventoryError(`the YAML alias *${alias.source} refers to a node that contains it`, { file, line: this.lineOf(alias) });
+        }
+      },
+    });
     for (const w of this.doc.warnings) warn(`${file ?? 'inventory'}:${w.linePos?.[0].line ?? '?'}: ${firstLine(w.message)}`);
   }
 
