@@ -8,7 +8,7 @@ import { defineConfig } from 'vite';
 const here = fileURLToPath(new URL('.', import.meta.url));
 const apps = {
   device: { port: 8080, entries: ['index.html', 'vnc/index.html'] },
-  fleet: { port: 9000, entries: ['index.html'] },
+  fleet: { port: 9000, entries: ['index.html', 'vnc/index.html'] },
 } as const;
 
 export default defineConfig(({ mode }) => {

@@ -2,6 +2,7 @@
 // expose the HTTP status of a refused websocket, so a 401 or a vanished session is found here.
 import { ApiError, api } from '@common/api';
 import type { SessionView } from '../../../device/src/sessions/session-schemas';
+import { currentDevice, sessionApiPath } from './params';
 
 export type Probe =
   | { kind: 'ok'; session: SessionView }
@@ -9,17 +10,21 @@ export type Probe =
   | { kind: 'not_found' }
   | { kind: 'ended' }
   | { kind: 'no_vnc' }
+  /** Fleet monitor only: the session's device is not online or did not answer (409/502 from the relay). */
+  | { kind: 'device_down'; message: string }
   | { kind: 'unknown'; message: string };
 
-export async function probeSession(id: string): Promise<Probe> {
+/** `device` is the fleet monitor's ?device= (the monitor answers for its devices); null on a device. */
+export async function probeSession(id: string, device: string | null = currentDevice()): Promise<Probe> {
   try {
-    const session = await api<SessionView>('GET', `/api/sessions/${encodeURIComponent(id)}`);
+    const session = await api<SessionView>('GET', sessionApiPath(id, device));
     if (session.status === 'closed' || session.status === 'closing') return { kind: 'ended' };
     if (!session.vnc_enabled || !session.vnc) return { kind: 'no_vnc' };
     return { kind: 'ok', session };
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return { kind: 'unauthorized' };
     if (e instanceof ApiError && e.status === 404) return { kind: 'not_found' };
+    if (e instanceof ApiError && (e.code === 'device_not_online' || e.code === 'device_unreachable')) return { kind: 'device_down', message: e.message };
     return { kind: 'unknown', message: e instanceof Error ? e.message : String(e) };
   }
 }
@@ -35,6 +40,8 @@ export function blockingReason(p: Probe): string | null {
       return 'session has ended';
     case 'no_vnc':
       return 'this session has no live view (started without VNC)';
+    case 'device_down':
+      return p.message;
     default:
       return null;
   }

@@ -1,0 +1,208 @@
+// Typed calls to the fleet monitor (fleet/src/api/*-routes.ts). DeviceView, FleetStatus and
+// SessionView are the server's own types (type-only imports); the other bodies are declared in the
+// route modules without an exported type, so they are written out here to match those schemas.
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api } from '@common/api';
+import { apiList, type ListPage } from '@common/api-list';
+import type { FleetStatus } from '../../../device/src/contract';
+import type { CreateSessionBody, SessionView } from '../../../device/src/sessions/session-schemas';
+import type { DeviceView } from '../../../fleet/src/api/views';
+
+export type { DeviceView, FleetStatus, SessionView };
+export type DeviceStatus = DeviceView['status'];
+
+export const POLL_MS = 5000;
+/** Rows per /api/devices request: a few screens of the table, small enough to answer fast. */
+export const PAGE_SIZE = 200;
+
+export interface CountByKey {
+  key: string;
+  count: number;
+}
+
+/** GET /api/devices/summary */
+export interface FleetSummary {
+  total: number;
+  by_status: Record<DeviceStatus, number>;
+  versions: CountByKey[];
+  groups: CountByKey[];
+  alerts_open: number;
+  target_version: string | null;
+  last_cycle: { started_at: string; duration_ms: number; polled: number; ok: number; failed: number } | null;
+}
+
+export interface Transition {
+  ts: string;
+  from: DeviceStatus;
+  to: DeviceStatus;
+  reason: string | null;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
+/** GET /api/devices/:id */
+export interface DeviceDetail extends DeviceView {
+  transitions: Transition[];
+  alerts_recent: Array<{ id: number; key: string; rule: string; severity: AlertSeverity; title: string; opened_at: string; resolved_at: string | null }>;
+}
+
+export interface Snapshot {
+  ts: string;
+  status: DeviceStatus;
+  cpu_pct: number | null;
+  mem_pct: number | null;
+  disk_pct: number | null;
+  temperature_c: number | null;
+  sessions_active: number | null;
+  latency_ms: number | null;
+  version: string | null;
+}
+
+/** GET /api/devices/:id/history */
+export interface DeviceHistory {
+  device: string;
+  snapshots: Snapshot[];
+  transitions: Transition[];
+}
+
+/** GET /api/versions */
+export interface VersionCount {
+  version: string;
+  count: number;
+  online: number;
+}
+
+export type AlertState = 'open' | 'resolved';
+
+/** GET /api/alerts */
+export interface FleetAlert {
+  id: number;
+  key: string;
+  /** null for alerts about the fleet as a whole. */
+  device_id: string | null;
+  rule: string;
+  severity: AlertSeverity;
+  title: string;
+  message: string;
+  state: AlertState;
+  opened_at: string;
+  resolved_at: string | null;
+  last_notified_at: string | null;
+  notify_count: number;
+}
+
+/** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
+export type FleetSession = SessionView & { device: string };
+
+/** GET /api/sessions */
+export interface FleetSessionList {
+  sessions: FleetSession[];
+  /** Devices that were asked and did not answer. */
+  errors: Array<{ device: string; message: string }>;
+}
+
+/** POST /api/sessions: a device session body, on a given device or (device omitted) the least-loaded one. */
+export type FleetCreateSessionBody = Pick<CreateSessionBody, 'headless' | 'vnc' | 'start_url' | 'width' | 'height' | 'client_id' | 'ttl_s'> & { device?: string };
+
+export interface DeviceFilters {
+  statuses: DeviceStatus[];
+  group: string;
+  version: string;
+  q: string;
+}
+
+const enc = encodeURIComponent;
+
+/** The /api/devices query for filters and a page; empty filters are left out. */
+export function devicesQuery(f: DeviceFilters, offset: number, limit: number): string {
+  const p = new URLSearchParams();
+  if (f.statuses.length > 0) p.set('status', f.statuses.join(','));
+  if (f.group) p.set('group', f.group);
+  if (f.version) p.set('version', f.version);
+  if (f.q.trim()) p.set('q', f.q.trim());
+  p.set('offset', String(offset));
+  p.set('limit', String(limit));
+  p.set('view', 'summary');
+  return `/api/devices?${p.toString()}`;
+}
+
+const SUMMARY_KEY = ['summary'] as const;
+const DEVICES_KEY = ['devices'] as const;
+const SESSIONS_KEY = ['sessions'] as const;
+
+export const summaryQuery = { queryKey: SUMMARY_KEY, queryFn: () => api<FleetSummary>('GET', '/api/devices/summary') };
+
+export function useSummary() {
+  return useQuery({ ...summaryQuery, refetchInterval: POLL_MS });
+}
+
+/** One page of the device list; callers pick the pages they show (see use-device-pages.ts). */
+export function devicePageQuery(filters: DeviceFilters, page: number) {
+  return {
+    queryKey: [...DEVICES_KEY, 'page', filters, page] as const,
+    queryFn: ({ signal }: { signal: AbortSignal }): Promise<ListPage<DeviceView>> => apiList<DeviceView>(devicesQuery(filters, page * PAGE_SIZE, PAGE_SIZE), signal),
+    refetchInterval: POLL_MS,
+  };
+}
+
+/** Devices a session can be created on (online or degraded), for the create form's select. */
+export function useSessionTargets() {
+  return useQuery({
+    queryKey: [...DEVICES_KEY, 'session-targets'],
+    queryFn: () => api<DeviceView[]>('GET', '/api/devices?status=online,degraded&limit=500&view=summary'),
+    refetchInterval: POLL_MS,
+  });
+}
+
+export function useDevice(id: string) {
+  return useQuery({ queryKey: [...DEVICES_KEY, 'detail', id], queryFn: () => api<DeviceDetail>('GET', `/api/devices/${enc(id)}`), refetchInterval: POLL_MS });
+}
+
+/** Snapshots are written every few minutes, so the chart polls less often than the figures. */
+const HISTORY_POLL_MS = 30_000;
+
+export function useDeviceHistory(id: string, hours: number) {
+  return useQuery({
+    queryKey: [...DEVICES_KEY, 'history', id, hours],
+    queryFn: () => api<DeviceHistory>('GET', `/api/devices/${enc(id)}/history?hours=${hours}`),
+    refetchInterval: HISTORY_POLL_MS,
+  });
+}
+
+export function useVersions() {
+  return useQuery({ queryKey: ['versions'], queryFn: () => api<VersionCount[]>('GET', '/api/versions'), refetchInterval: POLL_MS });
+}
+
+/** Alerts listed per tab; the open count in the summary says how many there are in all. */
+export const ALERTS_LIMIT = 500;
+
+export function useAlerts(state: AlertState) {
+  return useQuery({
+    queryKey: ['alerts', state],
+    queryFn: () => api<FleetAlert[]>('GET', `/api/alerts?state=${state}&limit=${ALERTS_LIMIT}`),
+    refetchInterval: POLL_MS,
+    placeholderData: keepPreviousData,
+  });
+}
+
+export function useFleetSessions() {
+  return useQuery({ queryKey: SESSIONS_KEY, queryFn: () => api<FleetSessionList>('GET', '/api/sessions'), refetchInterval: POLL_MS });
+}
+
+function useSessionMutation<V>(mutationFn: (vars: V) => Promise<FleetSession>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn,
+    onSettled: async () => {
+      await Promise.all([qc.invalidateQueries({ queryKey: SESSIONS_KEY }), qc.invalidateQueries({ queryKey: DEVICES_KEY })]);
+    },
+  });
+}
+
+export function useCreateFleetSession() {
+  return useSessionMutation((body: FleetCreateSessionBody) => api<FleetSession>('POST', '/api/sessions', body));
+}
+
+export function useDeleteFleetSession() {
+  return useSessionMutation((s: { device: string; id: string }) => api<FleetSession>('DELETE', `/api/sessions/${enc(s.device)}/${enc(s.id)}`));
+}

@@ -1,0 +1,79 @@
+import { ago } from '@common/format';
+import { useNow } from '@common/hooks';
+import { AppLink } from '@common/link';
+import { Badge, Card, ErrorNote } from '@common/ui';
+import { useState } from 'react';
+import { ALERTS_LIMIT, useAlerts, useSummary, type AlertState, type FleetAlert } from '../api';
+import { deviceHref, severityTone } from '../device-model';
+
+const TABS: AlertState[] = ['open', 'resolved'];
+
+function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
+  return (
+    <tr data-testid={`alert-row-${a.id}`}>
+      <td>
+        <Badge tone={severityTone(a.severity)}>{a.severity}</Badge>
+      </td>
+      <td>
+        <div>{a.title}</div>
+        {a.message && a.message !== a.title ? <div className="muted small">{a.message}</div> : null}
+      </td>
+      <td>{a.device_id ? <AppLink to={deviceHref(a.device_id)}>{a.device_id}</AppLink> : <span className="muted">fleet</span>}</td>
+      <td className="mono small">{a.rule}</td>
+      <td className="nowrap" title={new Date(a.opened_at).toLocaleString()}>
+        {ago(a.opened_at, now)}
+      </td>
+      <td className="nowrap">{a.resolved_at ? ago(a.resolved_at, now) : '—'}</td>
+      <td className="num" title={a.last_notified_at ? `last sent ${ago(a.last_notified_at, now)}` : 'not sent yet'}>
+        {a.notify_count}
+      </td>
+    </tr>
+  );
+}
+
+export function AlertsPage() {
+  const [tab, setTab] = useState<AlertState>('open');
+  const alerts = useAlerts(tab);
+  const now = useNow(5000);
+  // While another tab's list loads, the previous one is shown (placeholder data); hide it if it is the wrong state.
+  const rows = (alerts.data ?? []).filter((a) => a.state === tab);
+  const openTotal = useSummary().data?.alerts_open;
+  const shown = tab === 'open' && openTotal !== undefined && openTotal > rows.length ? `${rows.length} of ${openTotal}` : String(rows.length);
+  return (
+    <>
+      <div className="page-title">
+        <h1>Alerts</h1>
+        <div className="tabs" role="tablist">
+          {TABS.map((t) => (
+            <button key={t} type="button" role="tab" aria-selected={tab === t} className={tab === t ? 'tab active' : 'tab'} onClick={() => setTab(t)} data-testid={`alerts-tab-${t}`}>
+              {t}
+            </button>
+          ))}
+        </div>
+      </div>
+      <ErrorNote error={alerts.error} />
+      <Card title={`${shown} ${tab} alert${rows.length === 1 ? '' : 's'}`} wide>
+        <table className="list" data-testid="alerts-table">
+          <thead>
+            <tr>
+              <th>Severity</th>
+              <th>Alert</th>
+              <th>Device</th>
+              <th>Rule</th>
+              <th>Opened</th>
+              <th>Resolved</th>
+              <th className="num">Sent</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((a) => (
+              <AlertRow key={a.id} alert={a} now={now} />
+            ))}
+          </tbody>
+        </table>
+        {rows.length === ALERTS_LIMIT ? <p className="muted">Showing the first {ALERTS_LIMIT}.</p> : null}
+        {alerts.data && rows.length === 0 && !alerts.isPlaceholderData ? <p className="muted">{tab === 'open' ? 'No open alerts.' : 'No resolved alerts.'}</p> : null}
+      </Card>
+    </>
+  );
+}
