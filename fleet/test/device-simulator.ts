@@ -105,6 +105,7 @@ export async function startSimulators(opts: {
   behaviour?: (i: number) => Behaviour;
   version?: (i: number) => string;
   slowMs?: number;
+  address?: (i: number) => string;
 }): Promise<Simulators> {
   const port = opts.port ?? 18080;
   const slowMs = opts.slowMs ?? 10_000;
@@ -113,7 +114,7 @@ export async function startSimulators(opts: {
   for (let i = 0; i < opts.count; i += 1) {
     const d: SimDevice = {
       id: `sim-${String(i).padStart(5, '0')}`,
-      address: simAddress(i, opts.base),
+      address: opts.address?.(i) ?? simAddress(i, opts.base),
       port,
       behaviour: opts.behaviour?.(i) ?? 'healthy',
       version: opts.version?.(i) ?? '1.0.0',

@@ -27,6 +27,8 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return '—';
   const diff = (now - t) / 1000;
+  // A few seconds "in the future" is clock skew or a render that started before the answer.
+  if (diff > -5 && diff < 1) return 'just now';
   return diff >= 0 ? `${duration(diff)} ago` : `in ${duration(-diff)}`;
 }
 

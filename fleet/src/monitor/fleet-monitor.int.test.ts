@@ -116,7 +116,7 @@ describe('fleet monitor', () => {
     const d = (i: number) => byId[sims.devices[i]!.id]!;
     for (const i of [0, 1, 2, 3, 11]) expect(d(i)).toMatchObject({ status: 'online', reason: null });
     expect(d(4)).toMatchObject({ status: 'offline' });
-    expect(d(4).reason).toMatch(/^no answer: ECONNREFUSED/);
+    expect(d(4).reason).toMatch(/^no answer: connect ECONNREFUSED/);
     expect(d(5)).toMatchObject({ status: 'offline', reason: 'no answer: timed out after 400 ms' });
     expect(d(6)).toMatchObject({ status: 'offline', reason: 'no answer: timed out after 400 ms' });
     expect(d(7)).toMatchObject({ status: 'offline', reason: 'HTTP error: status 500' });

@@ -86,7 +86,7 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       reason: d.health.reason,
       version: d.health.lastStatus?.appliance.version ?? null,
       last_seen: d.health.lastSeen,
-      last_status: d.health.lastStatus ? JSON.stringify(d.health.lastStatus) : null,
+      last_status: d.health.lastStatusText ?? (d.health.lastStatus ? JSON.stringify(d.health.lastStatus) : null),
       failures: d.health.failures,
       successes: d.health.successes,
       updated_at: now,

@@ -9,7 +9,7 @@ export type DeviceStatus = 'online' | 'suspect' | 'offline' | 'degraded' | 'unkn
 export type FailureKind = 'no_answer' | 'http_error' | 'bad_payload';
 
 export type PollResult =
-  | { ok: true; status: FleetStatus; durationMs: number }
+  | { ok: true; status: FleetStatus; durationMs: number; /** the answer as received, kept for the store */ text?: string }
   | { ok: false; kind: FailureKind; message: string; durationMs: number };
 
 export interface DeviceHealth {
@@ -21,6 +21,7 @@ export interface DeviceHealth {
   lastPollAt: number | null;
   lastDurationMs: number | null;
   lastStatus: FleetStatus | null;
+  lastStatusText: string | null;
   lastError: { kind: FailureKind; message: string } | null;
   /** Times of up↔down changes in the last hour. */
   flips: number[];
@@ -50,6 +51,7 @@ export function initialHealth(): DeviceHealth {
     lastPollAt: null,
     lastDurationMs: null,
     lastStatus: null,
+    lastStatusText: null,
     lastError: null,
     flips: [],
     flapping: false,
@@ -85,6 +87,7 @@ export function applyResult(h: DeviceHealth, r: PollResult, rules: StateRules, n
     h.failures = 0;
     h.lastSeen = now;
     h.lastStatus = r.status;
+    h.lastStatusText = r.text ?? null;
     h.lastError = null;
     const degraded = degradation(r.status);
     const answering: DeviceStatus = degraded ? 'degraded' : 'online';

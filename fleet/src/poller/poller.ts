@@ -72,7 +72,12 @@ export function createPoller(opts: PollerOptions): Poller {
   async function cycle(): Promise<CycleStats> {
     const startedAt = Date.now();
     const cpu0 = process.cpuUsage();
-    const due = opts.registry.all().filter((d) => !d.inflight && d.nextPollAt <= startedAt);
+    // Devices that were slow or silent last time go first: their wait (up to the timeout) then
+    // overlaps with everyone else's quick answers instead of being added at the end of the cycle.
+    const due = opts.registry
+      .all()
+      .filter((d) => !d.inflight && d.nextPollAt <= startedAt)
+      .sort((a, b) => (b.health.lastDurationMs ?? 0) - (a.health.lastDurationMs ?? 0));
     const stats: CycleStats = { startedAt, durationMs: 0, polled: due.length, ok: 0, failed: 0, cpuMs: 0 };
     let next = 0;
     const worker = async () => {

@@ -1,0 +1,123 @@
+// Sessions across the fleet with a real appliance behind the monitor: create on the least-loaded
+// device, drive it with Playwright and watch it live through the monitor's address only.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAppliance, type TestAppliance } from '../../../device/test/appliance.js';
+import { CHROMIUM, tempDir } from '../../../device/test/helpers.js';
+import { startTestPages, type TestPages } from '../../../device/test/pages.js';
+import { buildFleetApp } from '../app.js';
+import { loadFleetConfig } from '../config.js';
+
+const DEVICE_TOKEN = 'device-token-0123456789abc';
+const FLEET_TOKEN = 'fleet-token-0123456789abcd';
+
+describe('sessions through the fleet monitor', () => {
+  const dir = tempDir('outpost-fleet-sessions-');
+  let device: TestAppliance;
+  let fleet: FastifyInstance;
+  let fleetBase: string;
+  let pages: TestPages;
+  let browser: Browser;
+  const auth = { authorization: `Bearer ${FLEET_TOKEN}` };
+  const api = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(fleetBase + url, {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as any };
+  };
+  const cycle = async () => {
+    for (const d of fleet.fleet.registry.all()) d.nextPollAt = 0;
+    await fleet.fleet.monitor.poller.runCycle();
+  };
+
+  beforeAll(async () => {
+    pages = await startTestPages();
+    device = await startAppliance({ OUTPOST_API_TOKEN: DEVICE_TOKEN, OUTPOST_DEVICE_ID: 'kiosk-1' });
+    const port = new URL(device.base).port;
+    writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: ${port}}\n  - {id: kiosk-gone, address: 127.0.0.1, port: 1}\n`);
+    fleet = await buildFleetApp(
+      loadFleetConfig({
+        OUTPOST_LOG_LEVEL: 'silent',
+        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
+        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
+        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
+        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
+        OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1',
+      }),
+      { autoStart: false },
+    );
+    await fleet.listen({ host: '127.0.0.1', port: 0 });
+    const addr = fleet.server.address();
+    fleetBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    await cycle();
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await fleet?.close();
+    await device?.close();
+    await pages?.close();
+    dir.remove();
+  });
+
+  it('creates a session on the least-loaded online device and a Playwright client drives it through the monitor', async () => {
+    const res = await api('POST', '/api/sessions', { client_id: 'via-fleet' });
+    expect(res.status).toBe(201);
+    expect(res.body.device).toBe('kiosk-1');
+    expect(res.body.ws_endpoint).toBe(`${fleetBase.replace('http', 'ws')}/sessions/kiosk-1/${res.body.id}/playwright`);
+    const client = await chromium.connect(res.body.ws_endpoint, { headers: auth });
+    const page = await client.newPage();
+    await page.goto(`${pages.url}/title?t=through%20the%20fleet`);
+    expect(await page.title()).toBe('through the fleet');
+    await client.close();
+
+    await cycle(); // the device now reports an active session
+    const list = await api('GET', '/api/sessions');
+    expect(list.body.sessions.map((s: { id: string }) => s.id)).toContain(res.body.id);
+    const deleted = await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
+    expect(deleted.status).toBe(200);
+    expect((await device.api('GET', `/api/sessions/${res.body.id}`, undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).status).toBe(404);
+  });
+
+  it('shows a VNC session live through the monitor', async () => {
+    const res = await api('POST', '/api/sessions', { device: 'kiosk-1', vnc: true, width: 800, height: 600, start_url: `${pages.url}/color?c=00ffff` });
+    expect(res.status).toBe(201);
+    expect(res.body.vnc.http).toMatch(new RegExp(`^${fleetBase}/vnc/\\?device=kiosk-1&session=${res.body.id}#password=`));
+    const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
+    await page.addInitScript((t) => localStorage.setItem('outpost.token', t), FLEET_TOKEN);
+    await page.goto(res.body.vnc.http);
+    await expect.poll(() => page.getByTestId('vnc-status').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
+    await expect
+      .poll(
+        () =>
+          page.evaluate(`(() => {
+            const c = document.querySelector('[data-testid="vnc-screen"] canvas');
+            if (!c || c.width === 0) return null;
+            const d = c.getContext('2d').getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
+            return [d[0], d[1], d[2]];
+          })()`),
+        { timeout: 20_000 },
+      )
+      .toEqual([0, 255, 255]);
+    await page.close();
+    await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
+  });
+
+  it('refuses unknown and offline devices and bad bodies, and passes device errors through', async () => {
+    expect((await api('POST', '/api/sessions', { device: 'nope' })).status).toBe(404);
+    const offline = await api('POST', '/api/sessions', { device: 'kiosk-gone' });
+    expect(offline.status).toBe(409);
+    expect(offline.body.error.code).toBe('device_not_online');
+    const bad = await api('POST', '/api/sessions', { width: 'wide' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/body\.width must be integer/);
+    const fromDevice = await api('POST', '/api/sessions', { device: 'kiosk-1', ttl_s: 10_000_000 });
+    expect(fromDevice.status).toBe(400);
+    expect(fromDevice.body.error.message).toMatch(/ttl_s/);
+  });
+});

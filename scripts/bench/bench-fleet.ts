@@ -1,0 +1,186 @@
+// npm run bench:fleet — the fleet monitor with 10,000 simulated devices on loopback (a share of
+// them down or slow), in one run on this machine:
+//   1. the monitor (compiled, its own process): poll cycle duration, CPU seconds per cycle, peak RSS;
+//   2. Prometheus (Debian's package) scraping the same 10,000 targets at the same interval: CPU
+//      seconds per interval, and the ratio to the monitor's;
+//   3. the dashboard with 10,000 devices in headless chromium: time until the first rows render.
+// Everything listens on 127.0.0.0/8; every loop is bounded in count and time.
+//
+// env: BENCH_DEVICES (10000), BENCH_CYCLES (5), BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2)
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { rootDir } from '../../device/src/paths.js';
+import { freePort, waitFor } from '../../device/test/helpers.js';
+import { simAddress } from '../../fleet/test/device-simulator.js';
+
+const N = Number(process.env.BENCH_DEVICES ?? 10_000);
+const CYCLES = Number(process.env.BENCH_CYCLES ?? 5);
+const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 15);
+const DOWN_PCT = Number(process.env.BENCH_DOWN_PCT ?? 3);
+const SLOW_PCT = Number(process.env.BENCH_SLOW_PCT ?? 2);
+const TIMEOUT_MS = 3000;
+const WORKERS = 4;
+const SIM_PORT = 18090;
+const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
+const TICKS = 100; // USER_HZ for /proc/<pid>/stat
+
+const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-fleet-'));
+const children: ChildProcess[] = [];
+const behaviourOf = (i: number) => (i % 100 < DOWN_PCT ? 'down' : i % 100 < DOWN_PCT + SLOW_PCT ? 'slow' : 'healthy');
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS; // utime + stime
+}
+
+function peakRssMb(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+/** Children get the hard descriptor limit: 10,000 listening sockets and as many connections. */
+function spawnWithFiles(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" && exec ${quoted}`], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 20_000))]);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
+async function metric(url: string, name: string): Promise<number> {
+  const text = await (await fetch(url)).text();
+  const m = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : NaN;
+}
+
+try {
+  // --- simulators ----------------------------------------------------------------------------
+  const per = Math.ceil(N / WORKERS);
+  const sims: ChildProcess[] = [];
+  for (let w = 0; w < WORKERS; w += 1) {
+    const child = spawnWithFiles(process.execPath, ['--import', 'tsx', join(rootDir, 'scripts/bench/fleet-sim-worker.ts')], {
+      ...process.env,
+      SIM_FROM: String(w * per),
+      SIM_TO: String(Math.min(N, (w + 1) * per)),
+      SIM_PORT: String(SIM_PORT),
+      SIM_DOWN_PCT: String(DOWN_PCT),
+      SIM_SLOW_PCT: String(SLOW_PCT),
+      SIM_SLOW_MS: String(TIMEOUT_MS * 3),
+    });
+    sims.push(child);
+  }
+  await waitFor(async () => (await fetch(`http://${simAddress(N - 1)}:${SIM_PORT}/api/fleet/status`).catch(() => null))?.ok === true || behaviourOf(N - 1) !== 'healthy', {
+    timeoutMs: 120_000,
+    intervalMs: 500,
+    what: 'simulators',
+  });
+  await new Promise((r) => setTimeout(r, 2000));
+
+  // --- the monitor ---------------------------------------------------------------------------
+  const inventory = join(dir, 'fleet.yaml');
+  const lines = ['devices:'];
+  for (let i = 0; i < N; i += 1) lines.push(`  - {id: dev-${String(i).padStart(5, '0')}, address: ${simAddress(i)}, port: ${SIM_PORT}, groups: [g${i % 20}]}`);
+  writeFileSync(inventory, `${lines.join('\n')}\n`);
+  const fleetPort = await freePort();
+  // The flags `npm run fleet` and the systemd unit use.
+  const monitor = spawnWithFiles(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=4', join(rootDir, 'dist/fleet/src/main.js')], {
+    ...process.env,
+    OUTPOST_FLEET_PORT: String(fleetPort),
+    OUTPOST_FLEET_INVENTORY: inventory,
+    OUTPOST_FLEET_DB: join(dir, 'fleet.sqlite'),
+    OUTPOST_FLEET_POLL_INTERVAL_S: String(INTERVAL_S),
+    OUTPOST_FLEET_POLL_JITTER_PCT: '0',
+    OUTPOST_FLEET_POLL_TIMEOUT_MS: String(TIMEOUT_MS),
+    OUTPOST_LOG_LEVEL: 'warn',
+  });
+  const fleetUrl = `http://127.0.0.1:${fleetPort}`;
+  await waitFor(async () => (await fetch(`${fleetUrl}/api/health`).catch(() => null))?.ok === true, { timeoutMs: 60_000, what: 'monitor' });
+  const cycles: Array<{ durationS: number; cpuS: number; polled: number }> = [];
+  let lastStart = '';
+  const deadline = Date.now() + (CYCLES + 3) * INTERVAL_S * 1000 + 120_000;
+  while (cycles.length < CYCLES + 1 && Date.now() < deadline) {
+    const summary = (await (await fetch(`${fleetUrl}/api/devices/summary`)).json()) as { last_cycle: { started_at: string; duration_ms: number; polled: number } | null };
+    const c = summary.last_cycle;
+    if (c && c.started_at !== lastStart) {
+      lastStart = c.started_at;
+      const cpuS = await metric(`${fleetUrl}/metrics`, 'outpost_fleet_cycle_cpu_seconds');
+      cycles.push({ durationS: c.duration_ms / 1000, cpuS, polled: c.polled });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const monitorPid = Number(spawnSync('pgrep', ['-f', `${join(rootDir, 'dist/fleet/src/main.js')}`]).stdout.toString().trim().split('\n')[0]);
+  // The first cycle starts every device cold (connections, JIT); the rest are the steady state.
+  const steady = cycles.slice(1);
+  const wallCpuStart = cpuSeconds(monitorPid);
+  await new Promise((r) => setTimeout(r, INTERVAL_S * 2 * 1000));
+  const monitorCpuPerInterval = (cpuSeconds(monitorPid) - wallCpuStart) / 2;
+  const rss = peakRssMb(monitorPid);
+  const summary = (await (await fetch(`${fleetUrl}/api/devices/summary`)).json()) as { by_status: Record<string, number> };
+
+  // --- the dashboard -------------------------------------------------------------------------
+  let renderMs = NaN;
+  try {
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    for (let i = 0; i < 2; i += 1) {
+      const t0 = performance.now();
+      await page.goto(`${fleetUrl}/`);
+      await page.locator('[data-testid^="device-row-"]').first().waitFor({ timeout: 30_000 });
+      renderMs = performance.now() - t0;
+    }
+    await browser.close();
+  } catch (err) {
+    console.error(`dashboard measurement failed: ${(err as Error).message}`);
+  }
+  await stop(monitor);
+
+  // --- Prometheus ----------------------------------------------------------------------------
+  const promPort = await freePort();
+  const targets = Array.from({ length: N }, (_, i) => `${simAddress(i)}:${SIM_PORT}`);
+  writeFileSync(join(dir, 'targets.json'), JSON.stringify([{ targets, labels: { job: 'outpost' } }]));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    `global:\n  scrape_interval: ${INTERVAL_S}s\n  scrape_timeout: ${TIMEOUT_MS / 1000}s\nscrape_configs:\n  - job_name: outpost\n    file_sd_configs:\n      - files: ['${join(dir, 'targets.json')}']\n`,
+  );
+  const prom = spawnWithFiles('prometheus', [
+    `--config.file=${join(dir, 'prometheus.yml')}`,
+    `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+    `--web.listen-address=127.0.0.1:${promPort}`,
+    '--log.level=warn',
+  ]);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${promPort}/-/ready`).catch(() => null))?.ok === true, { timeoutMs: 60_000, what: 'prometheus' });
+  // Let it reach its steady state (first scrapes, head block), then measure whole intervals.
+  await new Promise((r) => setTimeout(r, INTERVAL_S * 2 * 1000));
+  const promPid = prom.pid!;
+  const promStart = cpuSeconds(promPid);
+  await new Promise((r) => setTimeout(r, INTERVAL_S * CYCLES * 1000));
+  const promCpuPerInterval = (cpuSeconds(promPid) - promStart) / CYCLES;
+  const promRss = peakRssMb(promPid);
+  const up = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up==1)`).then((r) => r.json() as Promise<{ data: { result: Array<{ value: [number, string] }> } }>);
+  await stop(prom);
+
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const maxDuration = Math.max(...steady.map((c) => c.durationS));
+  const cpuPerCycle = avg(steady.map((c) => c.cpuS));
+  console.log(`devices: ${N} (${DOWN_PCT}% down, ${SLOW_PCT}% slow past the ${TIMEOUT_MS} ms timeout), interval ${INTERVAL_S} s, ${steady.length} steady cycles`);
+  console.log(`monitor statuses: ${JSON.stringify(summary.by_status)}`);
+  console.log(`poll cycle duration: avg ${avg(steady.map((c) => c.durationS)).toFixed(2)} s, max ${maxDuration.toFixed(2)} s (target <= 5 s)`);
+  console.log(`monitor CPU per cycle: ${cpuPerCycle.toFixed(2)} s during the cycle, ${monitorCpuPerInterval.toFixed(2)} s per ${INTERVAL_S} s interval in all`);
+  console.log(`monitor peak RSS: ${rss.toFixed(0)} MB (target <= 300 MB)`);
+  console.log(`prometheus ${INTERVAL_S} s interval: ${promCpuPerInterval.toFixed(2)} CPU s per interval, peak RSS ${promRss.toFixed(0)} MB, up targets ${up.data.result[0]?.value[1] ?? '?'}`);
+  console.log(`CPU ratio monitor / prometheus (per interval): ${(monitorCpuPerInterval / promCpuPerInterval).toFixed(2)} (target <= 1)`);
+  console.log(`dashboard with ${N} devices, navigation to first rows: ${renderMs.toFixed(0)} ms (target <= 1500 ms)`);
+} finally {
+  for (const c of children.reverse()) await stop(c);
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,25 @@
+// One process of simulated devices for bench:fleet (see fleet/test/device-simulator.ts).
+// env: SIM_FROM, SIM_TO (device index range), SIM_PORT, SIM_DOWN_PCT, SIM_SLOW_PCT, SIM_SLOW_MS
+import { simAddress, startSimulators, type Behaviour } from '../../fleet/test/device-simulator.js';
+
+const from = Number(process.env.SIM_FROM ?? 0);
+const to = Number(process.env.SIM_TO ?? 100);
+const down = Number(process.env.SIM_DOWN_PCT ?? 3);
+const slow = Number(process.env.SIM_SLOW_PCT ?? 2);
+const behaviour = (i: number): Behaviour => (i % 100 < down ? 'down' : i % 100 < down + slow ? 'slow' : 'healthy');
+
+// startSimulators numbers its devices from 0; shift the addresses by `from` through the index.
+const sims = await startSimulators({
+  count: to - from,
+  port: Number(process.env.SIM_PORT ?? 18090),
+  behaviour: (i) => behaviour(i + from),
+  slowMs: Number(process.env.SIM_SLOW_MS ?? 10_000),
+  address: (i) => simAddress(i + from),
+});
+process.stderr.write(`[sim] ${sims.devices.length} devices ${simAddress(from)}..${simAddress(to - 1)}\n`);
+const stop = async () => {
+  await sims.close();
+  process.exit(0);
+};
+process.on('SIGTERM', () => void stop());
+process.on('SIGINT', () => void stop());
