@@ -8,11 +8,10 @@ import {
   envEnum,
   envInt,
   envLabels,
-  envListenHost,
+  envListenWithToken,
   envNumber,
   envOptionalString,
   envString,
-  isLoopbackHost,
   type Env,
 } from './env.js';
 import { readVersion } from './paths.js';
@@ -75,19 +74,7 @@ export function defaultMaxSessions(totalMemBytes = os.totalmem(), cores = os.cpu
 }
 
 export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
-  const host = envListenHost(env, 'OUTPOST_HOST', '127.0.0.1');
-  const apiToken = envOptionalString(env, 'OUTPOST_API_TOKEN', {
-    minLength: 16,
-    pattern: '^[\\x21-\\x7e]+$',
-    expected: 'a token of at least 16 printable characters without spaces',
-  });
-  if (!isLoopbackHost(host) && apiToken === undefined) {
-    throw new ConfigError(
-      'OUTPOST_API_TOKEN',
-      `a token because OUTPOST_HOST=${host} is not a loopback address (the API would be open to the network)`,
-      undefined,
-    );
-  }
+  const { host, token: apiToken } = envListenWithToken(env, 'OUTPOST_HOST', 'OUTPOST_API_TOKEN');
   const deviceId = envString(env, 'OUTPOST_DEVICE_ID', os.hostname(), {
     pattern: '^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,62}$',
     expected: 'an id of letters, digits, _ . - (at most 63 characters)',

@@ -106,3 +106,22 @@ export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
+
+/** A bearer token: 16+ printable characters, no spaces. */
+export function envToken(env: Env, name: string): string | undefined {
+  return envOptionalString(env, name, {
+    minLength: 16,
+    pattern: '^[\\x21-\\x7e]+$',
+    expected: 'a token of at least 16 printable characters without spaces',
+  });
+}
+
+/** The listen address and its token: off loopback, a token is required (DESIGN.md, "Security"). */
+export function envListenWithToken(env: Env, hostVar: string, tokenVar: string): { host: string; token: string | undefined } {
+  const host = envListenHost(env, hostVar, '127.0.0.1');
+  const token = envToken(env, tokenVar);
+  if (!isLoopbackHost(host) && token === undefined) {
+    throw new ConfigError(tokenVar, `a token because ${hostVar}=${host} is not a loopback address (the API would be open to the network)`, undefined);
+  }
+  return { host, token };
+}

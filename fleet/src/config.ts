@@ -1,17 +1,7 @@
 // The fleet monitor's configuration: the only module of fleet/ that reads process.env.
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
 import { resolve } from 'node:path';
-import {
-  ConfigError,
-  envEnum,
-  envInt,
-  envListenHost,
-  envNumber,
-  envOptionalString,
-  envString,
-  isLoopbackHost,
-  type Env,
-} from '../../device/src/env.js';
+import { envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, type Env } from '../../device/src/env.js';
 import { LOG_LEVELS, type LogLevel } from '../../device/src/config.js';
 import { readVersion } from '../../device/src/paths.js';
 
@@ -60,19 +50,7 @@ export interface FleetConfig {
 }
 
 export function loadFleetConfig(env: Env = process.env): FleetConfig {
-  const host = envListenHost(env, 'OUTPOST_FLEET_HOST', '127.0.0.1');
-  const token = envOptionalString(env, 'OUTPOST_FLEET_TOKEN', {
-    minLength: 16,
-    pattern: '^[\\x21-\\x7e]+$',
-    expected: 'a token of at least 16 printable characters without spaces',
-  });
-  if (!isLoopbackHost(host) && token === undefined) {
-    throw new ConfigError(
-      'OUTPOST_FLEET_TOKEN',
-      `a token because OUTPOST_FLEET_HOST=${host} is not a loopback address (the API would be open to the network)`,
-      undefined,
-    );
-  }
+  const { host, token } = envListenWithToken(env, 'OUTPOST_FLEET_HOST', 'OUTPOST_FLEET_TOKEN');
   const local = envString(env, 'OUTPOST_FLEET_LOCAL_DEVICE', '127.0.0.1:8080', {
     pattern: '^[A-Za-z0-9.\\-]+:\\d{1,5}$',
     expected: 'host:port of the local device',
@@ -90,11 +68,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     publicUrl: envOptionalString(env, 'OUTPOST_FLEET_PUBLIC_URL', { pattern: '^https?://', expected: 'an http(s) URL' }),
     inventory: envOptionalString(env, 'OUTPOST_FLEET_INVENTORY', { expected: 'a path to an Ansible inventory or fleet.yaml' }),
     localDevice: { address: localHost, port: Number(localPort) },
-    deviceToken: envOptionalString(env, 'OUTPOST_FLEET_DEVICE_TOKEN', {
-      minLength: 16,
-      pattern: '^[\\x21-\\x7e]+$',
-      expected: 'a token of at least 16 printable characters without spaces',
-    }),
+    deviceToken: envToken(env, 'OUTPOST_FLEET_DEVICE_TOKEN'),
     db,
     dataDir: resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', resolve(db, '..'))),
     poll: {

@@ -16,11 +16,11 @@ import { rootDir } from '../../device/src/paths.js';
 import { ownerKey } from '../../device/src/sessions/owned-processes.js';
 import { ensureDockerd } from '../../device/test/docker-env.js';
 import { freePort, waitFor } from '../../device/test/helpers.js';
+import { percentile as pct } from './stats.js';
 
 const claims = Number(process.env.BENCH_CLAIMS ?? 15);
 const colds = Number(process.env.BENCH_COLD ?? 5);
 const recoverN = Number(process.env.BENCH_RECOVER ?? 20);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)] ?? NaN;
 
 await ensureDockerd();
 execFileSync(join(rootDir, 'scripts/images/build-session-image.sh'), { stdio: 'inherit' });

@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { rootDir } from '../../device/src/paths.js';
 import { freePort, waitFor } from '../../device/test/helpers.js';
 import { simAddress } from '../../fleet/test/device-simulator.js';
+import { mean } from './stats.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 10_000);
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 5);
@@ -169,7 +170,7 @@ try {
   const up = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up==1)`).then((r) => r.json() as Promise<{ data: { result: Array<{ value: [number, string] }> } }>);
   await stop(prom);
 
-  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const avg = mean;
   const maxDuration = Math.max(...steady.map((c) => c.durationS));
   const cpuPerCycle = avg(steady.map((c) => c.cpuS));
   console.log(`devices: ${N} (${DOWN_PCT}% down, ${SLOW_PCT}% slow past the ${TIMEOUT_MS} ms timeout), interval ${INTERVAL_S} s, ${steady.length} steady cycles`);

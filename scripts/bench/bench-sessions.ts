@@ -13,15 +13,12 @@ import { chromium } from 'playwright-core';
 import { rootDir } from '../../device/src/paths.js';
 import { findOwnedProcesses, ownerKey } from '../../device/src/sessions/owned-processes.js';
 import { freePort, waitFor } from '../../device/test/helpers.js';
+import { percentile as pct } from './stats.js';
 
 const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 const claims = Number(process.env.BENCH_CLAIMS ?? 40);
 const colds = Number(process.env.BENCH_COLD ?? 10);
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 const port = await freePort();

@@ -1,5 +1,6 @@
 // OUTPOST_BACKEND=docker against the real engine and the real outpost-session image.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { liveViewCenterPixel } from '../../test/browser.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
@@ -78,13 +79,7 @@ describe('docker backend', () => {
       await expect.poll(() => viewer.getByTestId('vnc-status').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
       await expect
         .poll(
-          () =>
-            viewer.evaluate(`(() => {
-              const c = document.querySelector('[data-testid="vnc-screen"] canvas');
-              if (!c || c.width === 0) return null;
-              const d = c.getContext('2d').getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-              return [d[0], d[1], d[2]];
-            })()`),
+          () => liveViewCenterPixel(viewer),
           { timeout: 30_000 },
         )
         .toEqual([255, 0, 255]);

@@ -1,6 +1,7 @@
 // Sessions across the fleet with a real appliance behind the monitor: create on the least-loaded
 // device, drive it with Playwright and watch it live through the monitor's address only.
 import { writeFileSync } from 'node:fs';
+import { liveViewCenterPixel, useToken } from '../../../device/test/browser.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
@@ -89,18 +90,12 @@ describe('sessions through the fleet monitor', () => {
     expect(res.status).toBe(201);
     expect(res.body.vnc.http).toMatch(new RegExp(`^${fleetBase}/vnc/\\?device=kiosk-1&session=${res.body.id}#password=`));
     const page = await browser.newPage({ viewport: { width: 900, height: 700 } });
-    await page.addInitScript((t) => localStorage.setItem('outpost.token', t), FLEET_TOKEN);
+    await useToken(page, FLEET_TOKEN);
     await page.goto(res.body.vnc.http);
     await expect.poll(() => page.getByTestId('vnc-status').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
     await expect
       .poll(
-        () =>
-          page.evaluate(`(() => {
-            const c = document.querySelector('[data-testid="vnc-screen"] canvas');
-            if (!c || c.width === 0) return null;
-            const d = c.getContext('2d').getImageData(Math.floor(c.width / 2), Math.floor(c.height / 2), 1, 1).data;
-            return [d[0], d[1], d[2]];
-          })()`),
+        () => liveViewCenterPixel(page),
         { timeout: 20_000 },
       )
       .toEqual([0, 255, 255]);
