@@ -54,6 +54,19 @@ function stopAll(code) {
   }, 100);
 }
 
+async function healthy(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline && !stopping) {
+    try {
+      if ((await fetch(`${url}api/health`)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
+
 for (const s of services) {
   const childEnv = { ...env };
   for (const [k, v] of Object.entries(s.env)) if (v !== undefined) childEnv[k] = v;
@@ -67,6 +80,8 @@ for (const s of services) {
     }
   });
   process.stderr.write(`[outpost] ${s.name}: ${s.url}\n`);
+  // The monitor's first poll should find the device up, not report it suspect for a cycle.
+  if (s.name === 'device') await healthy(s.url.replace('0.0.0.0', '127.0.0.1'), 30_000);
 }
 
 process.on('SIGINT', () => stopAll(0));
