@@ -155,6 +155,20 @@ describe('device appliance routes (with a token)', () => {
     expect(res.statusCode).toBe(200);
   });
 
+  it('also accepts the fleet monitor token when one is configured', async () => {
+    const other = tempDir();
+    const both = await buildApp(deviceConfig({ OUTPOST_DATA_DIR: other.path, OUTPOST_API_TOKEN: TOKEN, OUTPOST_FLEET_DEVICE_TOKEN: 'fleet-device-token-0123456789' }), { webRoot: webRoot(other.path) });
+    try {
+      for (const t of [TOKEN, 'fleet-device-token-0123456789']) {
+        expect((await both.inject({ url: '/api/fleet/status', headers: { authorization: `Bearer ${t}` } })).statusCode).toBe(200);
+      }
+      expect((await both.inject({ url: '/api/fleet/status', headers: { authorization: 'Bearer not-the-right-one-000000' } })).statusCode).toBe(401);
+    } finally {
+      await both.close();
+      other.remove();
+    }
+  });
+
   it('does not take a query-string token on plain requests', async () => {
     const res = await app.inject({ url: `/api/fleet/status?access_token=${TOKEN}` });
     expect(res.statusCode).toBe(401);

@@ -68,7 +68,8 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   // After the websocket plugin: its onRequest hook must mark upgrade requests first, so that a
   // refused upgrade (401) has its socket closed instead of left open by the client.
   installBearerAuth(app, {
-    token: config.apiToken,
+    token: config.apiToken ?? config.fleetToken,
+    alsoAccept: [config.fleetToken],
     isPublic: (req) => {
       const path = req.url.split('?')[0] ?? '/';
       return path === '/api/health' || !isApiPath(path);

@@ -8,10 +8,12 @@ import {
   envEnum,
   envInt,
   envLabels,
-  envListenWithToken,
+  envListenHost,
   envNumber,
   envOptionalString,
   envString,
+  envToken,
+  isLoopbackHost,
   type Env,
 } from './env.js';
 import { readVersion } from './paths.js';
@@ -28,6 +30,8 @@ export interface DeviceConfig {
   host: string;
   port: number;
   apiToken: string | undefined;
+  /** The token the fleet monitor sends (OUTPOST_FLEET_DEVICE_TOKEN), accepted like apiToken. */
+  fleetToken: string | undefined;
   dataDir: string;
   logLevel: LogLevel;
   version: string;
@@ -74,7 +78,12 @@ export function defaultMaxSessions(totalMemBytes = os.totalmem(), cores = os.cpu
 }
 
 export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
-  const { host, token: apiToken } = envListenWithToken(env, 'OUTPOST_HOST', 'OUTPOST_API_TOKEN');
+  const host = envListenHost(env, 'OUTPOST_HOST', '127.0.0.1');
+  const apiToken = envToken(env, 'OUTPOST_API_TOKEN');
+  const fleetToken = envToken(env, 'OUTPOST_FLEET_DEVICE_TOKEN');
+  if (!isLoopbackHost(host) && apiToken === undefined && fleetToken === undefined) {
+    throw new ConfigError('OUTPOST_API_TOKEN', `a token because OUTPOST_HOST=${host} is not a loopback address (the API would be open to the network)`, undefined);
+  }
   const deviceId = envString(env, 'OUTPOST_DEVICE_ID', os.hostname(), {
     pattern: '^[A-Za-z0-9][A-Za-z0-9_.\\-]{0,62}$',
     expected: 'an id of letters, digits, _ . - (at most 63 characters)',
@@ -94,6 +103,7 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
     host,
     port: envInt(env, 'OUTPOST_PORT', 8080, 0, 65535),
     apiToken,
+    fleetToken,
     dataDir,
     logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
     version,

@@ -14,6 +14,8 @@ import metricsRoutes from './api/metrics-routes.js';
 import sessionRoutes from './api/session-routes.js';
 import type { FleetConfig } from './config.js';
 import fleetPlugin from './fleet-plugin.js';
+import { installUpdateAuth } from './updates/update-auth.js';
+import updateRoutes from './updates/update-routes.js';
 
 export interface FleetBuildOptions {
   webRoot?: string;
@@ -41,11 +43,13 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
 
   // External plugins
   await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
+  // Devices hold the update token, which opens only the update endpoints.
+  const updateTokenAccepted = installUpdateAuth(app, { adminToken: config.token, updateToken: config.updates.token });
   installBearerAuth(app, {
     token: config.token,
     isPublic: (req) => {
       const path = req.url.split('?')[0] ?? '/';
-      return path === '/api/health' || !isFleetApiPath(path);
+      return path === '/api/health' || !isFleetApiPath(path) || updateTokenAccepted(req);
     },
   });
 
@@ -58,6 +62,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
   await app.register(metricsRoutes);
+  await app.register(updateRoutes);
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('fleet'), isApiPath: isFleetApiPath });
   return app;
 }

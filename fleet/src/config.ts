@@ -1,7 +1,7 @@
 // The fleet monitor's configuration: the only module of fleet/ that reads process.env.
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
 import { resolve } from 'node:path';
-import { envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, type Env } from '../../device/src/env.js';
+import { ConfigError, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, type Env } from '../../device/src/env.js';
 import { LOG_LEVELS, type LogLevel } from '../../device/src/config.js';
 import { readVersion } from '../../device/src/paths.js';
 
@@ -46,6 +46,10 @@ export interface FleetConfig {
   updates: {
     channels: string[];
     failureThreshold: number;
+    /** Release files served to devices: ${dataDir}/releases. */
+    releasesDir: string;
+    /** What devices hold: opens release downloads, manifests and reports only (never the rest of the API). */
+    token: string | undefined;
   };
 }
 
@@ -59,6 +63,12 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
   const db = resolve(envString(env, 'OUTPOST_FLEET_DB', './data/fleet.sqlite'));
   const channelEnv: Env = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('OUTPOST_ALERT_')) channelEnv[k] = v;
+  const dataDir = resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', resolve(db, '..')));
+  const updateToken = envToken(env, 'OUTPOST_FLEET_UPDATE_TOKEN');
+  // Devices hold the update token; if it were the API token, every device could run the fleet.
+  if (updateToken !== undefined && updateToken === token) {
+    throw new ConfigError('OUTPOST_FLEET_UPDATE_TOKEN', 'a token different from OUTPOST_FLEET_TOKEN (devices hold it)', '[the API token]');
+  }
   return {
     host,
     port: envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535),
@@ -70,7 +80,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     localDevice: { address: localHost, port: Number(localPort) },
     deviceToken: envToken(env, 'OUTPOST_FLEET_DEVICE_TOKEN'),
     db,
-    dataDir: resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', resolve(db, '..'))),
+    dataDir,
     poll: {
       intervalS: envNumber(env, 'OUTPOST_FLEET_POLL_INTERVAL_S', 15, 0.2, 3600),
       jitterPct: envInt(env, 'OUTPOST_FLEET_POLL_JITTER_PCT', 10, 0, 50),
@@ -103,6 +113,8 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
         expected: 'comma-separated channel names',
       }).split(','),
       failureThreshold: envInt(env, 'OUTPOST_FLEET_ROLLOUT_FAILURE_PCT', 20, 0, 100),
+      releasesDir: resolve(dataDir, 'releases'),
+      token: updateToken,
     },
   };
 }

@@ -12,6 +12,7 @@ import { createStatusClient, type StatusClient } from './poller/status-client.js
 import { createInventorySource } from './registry/inventory-watch.js';
 import type { InventoryDevice } from './registry/inventory.js';
 import { openFleetStore, type FleetStore } from './store/fleet-store.js';
+import { createRolloutService, type RolloutService } from './updates/rollouts.js';
 
 export interface FleetServices {
   config: FleetConfig;
@@ -20,6 +21,8 @@ export interface FleetServices {
   client: StatusClient;
   alertEngine: AlertEngine;
   monitor: FleetMonitor;
+  /** The update server: releases, rollouts, manifests and update reports. */
+  rollouts: RolloutService;
   /** The version devices should run: config, else the stable channel's release (update server). */
   targetVersion: () => string | null;
   setTargetVersionSource(fn: () => string | null): void;
@@ -66,6 +69,7 @@ export default fp<FleetPluginOptions>(
       deviceUrl: (id) => (config.publicUrl ? `${config.publicUrl.replace(/\/$/, '')}/devices/${encodeURIComponent(id)}` : null),
       log: log.child({ module: 'alerts' }),
     });
+    const rollouts = createRolloutService({ store, config, registry, alerts: alertEngine, log: log.child({ module: 'updates' }) });
     const metrics = createFleetMetrics({ registry: () => registry, alerts: () => alertEngine });
     const monitor = createFleetMonitor({
       config,
@@ -106,11 +110,14 @@ export default fp<FleetPluginOptions>(
       client,
       alertEngine,
       monitor,
+      rollouts,
       targetVersion,
       setTargetVersionSource(fn) {
         targetSource = fn;
       },
     });
+    // Version drift compares devices with what the stable channel has fully rolled out.
+    app.fleet.setTargetVersionSource(() => rollouts.targetVersion());
     if (autoStart) app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => {
       source?.close();

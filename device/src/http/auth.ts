@@ -34,6 +34,8 @@ export function presentedToken(req: FastifyRequest): string | undefined {
 
 export interface AuthOptions {
   token: string | undefined;
+  /** Further tokens accepted everywhere the main one is (the fleet monitor's, on a device). */
+  alsoAccept?: Array<string | undefined>;
   /** Routes reachable without a token: the health probe and the static UI. */
   isPublic: (req: FastifyRequest) => boolean;
 }
@@ -41,7 +43,8 @@ export interface AuthOptions {
 /** Adds an onRequest hook to the root instance, so it covers every route, 404s included. */
 export function installBearerAuth(app: FastifyInstance, opts: AuthOptions): void {
   if (opts.token === undefined) return;
-  const matches = tokenMatcher(opts.token);
+  const matchers = [opts.token, ...(opts.alsoAccept ?? [])].filter((t): t is string => t !== undefined).map(tokenMatcher);
+  const matches = (presented: string | undefined) => matchers.some((m) => m(presented));
   // Callback style, not async: this runs on every request and a promise per call is measurable.
   app.addHook('onRequest', (req, _reply, done) => {
     if (opts.isPublic(req) || matches(presentedToken(req))) done();

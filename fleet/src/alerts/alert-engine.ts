@@ -201,6 +201,9 @@ export function createAlertEngine(opts: AlertEngineOptions) {
         const a = open.get(key);
         if (!a) continue;
         const dataDriven = DATA_PREFIXES.some((p) => key.startsWith(p));
+        const ownAlways = key.startsWith('offline:') || key.startsWith('flapping:');
+        // Keys this evaluation does not own (raised from update reports, rollouts) stay as they are.
+        if (!dataDriven && !ownAlways) continue;
         const still = always.has(key) || (dataDriven ? fromData === null || fromData.has(key) : false);
         if (!still) resolveOne(a, flapping && !key.startsWith('flapping:'));
       }

@@ -152,7 +152,9 @@ export class InventoryGraph {
       return {
         id: host.id,
         name: field('outpost_device_name', toName) ?? host.id,
-        address: field('ansible_host', toAddress) ?? host.id,
+        // outpost_address: where the monitor reaches the device (its VPN address) when Ansible
+        // connects some other way (a jump host, a published port).
+        address: field('outpost_address', toAddress) ?? field('ansible_host', toAddress) ?? host.id,
         port: field('outpost_port', toPort) ?? defaultPort,
         groups: [...membership.groups],
         labels: field('outpost_labels', toLabels) ?? {},

@@ -19,7 +19,7 @@ export interface InventoryDevice {
   id: string;
   /** outpost_device_name, else the id. */
   name: string;
-  /** ansible_host, else the id. */
+  /** outpost_address, else ansible_host, else the id. */
   address: string;
   /** outpost_port, else the default port. */
   port: number;

@@ -1,0 +1,288 @@
+import { createHash } from 'node:crypto';
+import { rmSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../device/test/helpers.js';
+import type { Device } from '../devices/device-registry.js';
+import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
+import { createRolloutService, isSelected, rolloutBucket, shouldHalt, stableHash, type RolloutService } from './rollouts.js';
+import { ReleaseChecksumMismatchError, ReleaseNotFoundError, ReleaseNotSignedError, RolloutNotFoundError, UnknownChannelError } from './update-errors.js';
+import { writeRelease } from './test-support.js';
+
+type Raised = { key: string; deviceId: string | null; rule: string; severity: string; title: string; message: string };
+
+/** Alerts as the alert engine keeps them: open by key. */
+function fakeAlerts() {
+  const open = new Map<string, Raised>();
+  return {
+    open,
+    raise: (key: string, deviceId: string | null, d: Omit<Raised, 'key' | 'deviceId'>) => void open.set(key, { key, deviceId, ...d }),
+    clear: (key: string) => void open.delete(key),
+  };
+}
+
+function device(id: string, channel?: string): Pick<Device, 'id' | 'health'> {
+  const lastStatus = channel ? { appliance: { update: { channel } } } : null;
+  return { id, health: { lastStatus } } as unknown as Pick<Device, 'id' | 'health'>;
+}
+
+const ids = (n: number, prefix = 'dev-') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+describe('stableHash and selection', () => {
+  it('is the first four bytes of SHA-256 as an unsigned big-endian integer', () => {
+    // sha256("abc") = ba7816bf 8f01cfea …
+    expect(stableHash('abc')).toBe(0xba7816bf);
+    expect(stableHash('')).toBe(0xe3b0c442);
+  });
+
+  it('selects about half of 10,000 devices at 50%', () => {
+    const selected = ids(10_000).filter((id) => isSelected('stable', '1.4.0', id, 50)).length;
+    expect(selected).toBeGreaterThanOrEqual(4500);
+    expect(selected).toBeLessThanOrEqual(5500);
+  });
+
+  it('spreads devices evenly over the hundred buckets', () => {
+    const counts = new Array<number>(10).fill(0);
+    for (const id of ids(10_000)) counts[Math.floor(rolloutBucket('stable', '1.4.0', id) / 10)]!++;
+    for (const c of counts) {
+      expect(c).toBeGreaterThan(850);
+      expect(c).toBeLessThan(1150);
+    }
+  });
+
+  it('gives a device the same answer on every request, and raising the percent only adds devices', () => {
+    const all = ids(2000);
+    const at = (p: number) => new Set(all.filter((id) => isSelected('stable', '2.0.0', id, p)));
+    expect([...at(30)]).toEqual([...at(30)]);
+    const ten = at(10);
+    const fifty = at(50);
+    for (const id of ten) expect(fifty.has(id)).toBe(true);
+    expect(at(0).size).toBe(0);
+    expect(at(100).size).toBe(all.length);
+  });
+
+  it('draws afresh for another version or channel', () => {
+    const all = ids(2000);
+    const a = all.filter((id) => isSelected('stable', '2.0.0', id, 50));
+    const b = all.filter((id) => isSelected('stable', '2.0.1', id, 50));
+    const c = all.filter((id) => isSelected('beta', '2.0.0', id, 50));
+    expect(a).not.toEqual(b);
+    expect(a).not.toEqual(c);
+  });
+});
+
+describe('shouldHalt', () => {
+  it('halts when failures reach the threshold share of the selected devices', () => {
+    expect(shouldHalt(0, 10, 20)).toBe(false);
+    expect(shouldHalt(1, 10, 20)).toBe(false);
+    expect(shouldHalt(2, 10, 20)).toBe(true);
+    expect(shouldHalt(1, 5, 20)).toBe(true);
+    expect(shouldHalt(4, 5, 100)).toBe(false);
+    expect(shouldHalt(5, 5, 100)).toBe(true);
+  });
+
+  it('needs at least one failure, and counts an empty selection as one device', () => {
+    expect(shouldHalt(0, 0, 0)).toBe(false);
+    expect(shouldHalt(1, 0, 20)).toBe(true);
+    expect(shouldHalt(1, 1000, 0)).toBe(true);
+  });
+});
+
+describe('rollout service', () => {
+  let dir: { path: string; remove: () => void };
+  let releasesDir: string;
+  let store: FleetStore;
+  let alerts: ReturnType<typeof fakeAlerts>;
+  let registry: Array<Pick<Device, 'id' | 'health'>>;
+  let svc: RolloutService;
+  let clock: number;
+
+  const make = (failureThreshold = 20) =>
+    createRolloutService({
+      store,
+      config: { updates: { channels: ['stable', 'beta'], failureThreshold, releasesDir } },
+      registry: { all: () => registry },
+      alerts,
+      log: pino({ level: 'silent' }),
+      now: () => clock,
+    });
+
+  beforeEach(() => {
+    dir = tempDir('outpost-rollouts-');
+    releasesDir = join(dir.path, 'releases');
+    store = openFleetStore(join(dir.path, 'fleet.sqlite'));
+    alerts = fakeAlerts();
+    registry = ids(10).map((id) => device(id));
+    clock = 1_700_000_000_000;
+    for (const v of ['1.0.0', '1.1.0', '1.2.0']) writeRelease(releasesDir, v);
+    svc = make();
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  const pick = (version: string, percent: number, want: boolean) => {
+    const id = ids(1000, 'kiosk-').find((d) => isSelected('stable', version, d, percent) === want);
+    if (!id) throw new Error('no such device');
+    return id;
+  };
+
+  it('offers nothing (stay) before any rollout, and refuses unknown channels', async () => {
+    expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: null, release: null, rollout: null });
+    await expect(svc.manifest('nightly', 'kiosk-1')).rejects.toBeInstanceOf(UnknownChannelError);
+    await expect(svc.start('nightly', '1.0.0', 10)).rejects.toBeInstanceOf(UnknownChannelError);
+    expect(() => svc.halt('stable')).toThrow(RolloutNotFoundError);
+  });
+
+  it('gives selected devices the new version and the others the previous complete one', async () => {
+    await svc.start('stable', '1.0.0', 100);
+    const r = await svc.start('stable', '1.1.0', 50);
+    expect(r).toMatchObject({ version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0' });
+
+    const inside = await svc.manifest('stable', pick('1.1.0', 50, true));
+    expect(inside).toMatchObject({ version: '1.1.0', selected: true, rollout: { percent: 50, state: 'active' } });
+    expect(inside.release).toMatchObject({ file: 'outpost-1.1.0-linux-x64.tar.gz', signed: true });
+    const outside = await svc.manifest('stable', pick('1.1.0', 50, false));
+    expect(outside).toMatchObject({ version: '1.0.0', selected: false });
+    expect(outside.release?.file).toBe('outpost-1.0.0-linux-x64.tar.gz');
+  });
+
+  it('tells unselected devices to stay when the channel has no complete version yet', async () => {
+    await svc.start('stable', '1.0.0', 10);
+    expect(await svc.manifest('stable', pick('1.0.0', 10, false))).toMatchObject({ version: null, release: null, selected: false });
+  });
+
+  it('offers everyone the previous version while halted, and the rollout again once resumed', async () => {
+    await svc.start('stable', '1.0.0', 100);
+    await svc.start('stable', '1.1.0', 50);
+    const inside = pick('1.1.0', 50, true);
+    expect(svc.halt('stable', 'bad build')).toMatchObject({ state: 'halted', halted_reason: 'bad build' });
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.0.0', selected: false, rollout: { state: 'halted' } });
+    expect(svc.resume('stable')).toMatchObject({ state: 'active', halted_reason: null });
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0', selected: true });
+  });
+
+  it('remembers the last complete version across re-targets, percent moves and restarts', async () => {
+    await svc.start('stable', '1.0.0', 100);
+    clock += 1000;
+    await svc.start('stable', '1.1.0', 10);
+    const started = svc.get('stable').started_at;
+    clock += 1000;
+    // An incomplete rollout replaced by another: 1.0.0 is still what the channel last completed.
+    await svc.start('stable', '1.2.0', 10);
+    expect(svc.get('stable')).toMatchObject({ version: '1.2.0', previous_version: '1.0.0' });
+    clock += 1000;
+    expect(await svc.start('stable', '1.2.0', 100)).toMatchObject({ state: 'complete', previous_version: '1.0.0', started_at: started + 1000 });
+    await svc.start('stable', '1.1.0', 25);
+    expect(svc.get('stable')).toMatchObject({ version: '1.1.0', previous_version: '1.2.0' });
+    // A new service on the same database (a restart) migrates nothing twice and knows the same.
+    expect(make().get('stable')).toMatchObject({ version: '1.1.0', percent: 25, previous_version: '1.2.0' });
+  });
+
+  it('refuses releases that are missing, unsigned or do not match their checksum', async () => {
+    await expect(svc.start('stable', '9.9.9', 10)).rejects.toBeInstanceOf(ReleaseNotFoundError);
+    writeRelease(releasesDir, '2.0.0', { signed: false });
+    await expect(svc.start('stable', '2.0.0', 10)).rejects.toBeInstanceOf(ReleaseNotSignedError);
+    writeRelease(releasesDir, '2.0.1', { sha256: 'f'.repeat(64) });
+    await expect(svc.start('stable', '2.0.1', 10)).rejects.toBeInstanceOf(ReleaseChecksumMismatchError);
+    expect(svc.list()).toEqual([]);
+  });
+
+  it('reports the settled stable version as the drift target', async () => {
+    expect(svc.targetVersion()).toBeNull();
+    await svc.start('stable', '1.0.0', 50);
+    expect(svc.targetVersion()).toBeNull();
+    await svc.start('stable', '1.0.0', 100);
+    expect(svc.targetVersion()).toBe('1.0.0');
+    await svc.start('stable', '1.1.0', 50);
+    expect(svc.targetVersion()).toBe('1.0.0');
+    await svc.start('beta', '1.2.0', 100);
+    expect(svc.targetVersion()).toBe('1.0.0');
+  });
+
+  it('raises a device alert on a rolled back update and clears it once the device updates', () => {
+    svc.report({ device: 'kiosk-7', channel: 'stable', from_version: '1.0.0', to_version: '1.1.0', result: 'rolled_back', message: 'health check timed out' });
+    expect(alerts.open.get('device:kiosk-7:update')).toMatchObject({ rule: 'update', severity: 'warning', title: 'kiosk-7: update to 1.1.0 rolled back', message: 'health check timed out' });
+    svc.report({ device: 'kiosk-7', channel: 'stable', to_version: '1.1.0', result: 'current' });
+    expect(alerts.open.has('device:kiosk-7:update')).toBe(true);
+    svc.report({ device: 'kiosk-7', channel: 'stable', from_version: '1.0.0', to_version: '1.1.0', result: 'updated' });
+    expect(alerts.open.has('device:kiosk-7:update')).toBe(false);
+    svc.report({ device: 'kiosk-8', to_version: '1.1.0', result: 'refused', message: 'bad signature' });
+    expect(alerts.open.get('device:kiosk-8:update')?.title).toBe('kiosk-8: update to 1.1.0 refused');
+    expect(store.reports(0, 10)).toHaveLength(4);
+  });
+
+  it('halts the rollout once failures reach the threshold of the selected devices', async () => {
+    registry = ids(40).map((id) => device(id));
+    await svc.start('stable', '1.0.0', 100);
+    // (About 20 selected: one failure alone stays under the 20% threshold.)
+    await svc.start('stable', '1.1.0', 50);
+    const selected = registry.map((d) => d.id).filter((id) => isSelected('stable', '1.1.0', id, 50));
+    const needed = Math.ceil(selected.length * 0.2);
+    expect(svc.get('stable').selected).toBe(selected.length);
+    // A device that failed and then succeeded on a retry is not a failure.
+    svc.report({ device: selected[needed]!, channel: 'stable', to_version: '1.1.0', result: 'rolled_back' });
+    svc.report({ device: selected[needed]!, channel: 'stable', to_version: '1.1.0', result: 'updated' });
+    for (const id of selected.slice(0, needed - 1)) svc.report({ device: id, channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    expect(svc.get('stable')).toMatchObject({ state: 'active', failed: needed - 1, updated: 1 });
+    expect(alerts.open.has('rollout:stable')).toBe(false);
+
+    svc.report({ device: selected[needed - 1]!, channel: 'stable', to_version: '1.1.0', result: 'rolled_back', message: 'new version never became healthy' });
+    const r = svc.get('stable');
+    expect(r).toMatchObject({ state: 'halted', halted_reason: `${needed} of ${selected.length} devices failed to update to 1.1.0`, failed: needed });
+    expect(alerts.open.get('rollout:stable')).toMatchObject({ rule: 'rollout', severity: 'critical', deviceId: null });
+  });
+
+  it('counts failed devices the registry does not know among the selected', async () => {
+    registry = [];
+    await svc.start('stable', '1.1.0', 50);
+    svc.report({ device: 'stranger', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    expect(svc.get('stable')).toMatchObject({ state: 'halted', halted_reason: '1 of 1 devices failed to update to 1.1.0', selected: 1 });
+  });
+
+  it('leaves devices that report another channel out of the selected count', async () => {
+    registry = [...ids(20).map((id) => device(id, 'beta')), device('mine-0', 'stable')];
+    await svc.start('stable', '1.1.0', 100);
+    expect(svc.get('stable').selected).toBe(1);
+  });
+
+  it('ignores failures of other versions, channels and halted or complete rollouts', async () => {
+    registry = ids(4).map((id) => device(id));
+    await svc.start('stable', '1.1.0', 100);
+    svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    expect(svc.get('stable').state).toBe('complete');
+    await svc.start('stable', '1.2.0', 50);
+    svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    svc.report({ device: 'dev-2', channel: 'beta', to_version: '1.2.0', result: 'failed' });
+    expect(svc.get('stable').state).toBe('active');
+  });
+
+  it('does not halt again on success reports after an operator resumes, but does on a new failure', async () => {
+    registry = ids(10).map((id) => device(id));
+    await svc.start('stable', '1.1.0', 100);
+    await svc.start('stable', '1.1.0', 90);
+    const selected = registry.map((d) => d.id).filter((id) => isSelected('stable', '1.1.0', id, 90));
+    for (const id of selected.slice(0, 3)) svc.report({ device: id, channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    expect(svc.get('stable').state).toBe('halted');
+    svc.resume('stable');
+    expect(alerts.open.has('rollout:stable')).toBe(false);
+    svc.report({ device: selected[3]!, channel: 'stable', to_version: '1.1.0', result: 'updated' });
+    expect(svc.get('stable').state).toBe('active');
+    svc.report({ device: selected[4]!, channel: 'stable', to_version: '1.1.0', result: 'failed' });
+    expect(svc.get('stable').state).toBe('halted');
+  });
+
+  it('tells devices to stay when the offered release has been removed', async () => {
+    await svc.start('stable', '1.0.0', 100);
+    rmSync(join(releasesDir, 'outpost-1.0.0-linux-x64.tar.gz'));
+    utimesSync(releasesDir, new Date(), new Date(Date.now() + 5000));
+    expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: null, selected: true });
+  });
+
+  it('keeps the hash helper consistent with SHA-256 of channel:version:device', () => {
+    const h = createHash('sha256').update('stable:1.1.0:kiosk-1').digest().readUInt32BE(0);
+    expect(rolloutBucket('stable', '1.1.0', 'kiosk-1')).toBe(h % 100);
+  });
+});

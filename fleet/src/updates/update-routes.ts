@@ -1,0 +1,233 @@
+// The update server's HTTP side (DESIGN.md, "Update server"): release files and their catalog,
+// per-channel manifests for scripts/update.sh, update reports, and rollout control.
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import Type, { type TSchema } from 'typebox';
+import { ErrorBody } from '../../../device/src/contract.js';
+import { NotFoundError } from '../../../device/src/errors.js';
+import { VERSION_PATTERN, isServableName } from './releases.js';
+import type { RolloutView } from './rollouts.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Iso = Type.String({ format: 'date-time' });
+// Loose on purpose: a device reports whatever its VERSION says, dev builds included.
+const ReportedVersion = Type.String({ minLength: 1, maxLength: 100, pattern: '^[0-9A-Za-z.+\\-]+$' });
+const DeviceId = Type.String({ minLength: 1, maxLength: 253, pattern: '^[\\x21-\\x7e]+$' });
+const Errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
+
+const ChannelParams = Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' }) }, { additionalProperties: false });
+const FileParams = Type.Object({ file: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false });
+
+const ReleaseView = Type.Object({
+  version: Type.String(),
+  file: Type.String(),
+  size: Type.Integer(),
+  sha256: Nullable(Type.String()),
+  signed: Type.Boolean(),
+  created_at: Iso,
+});
+
+const RolloutState = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
+const RolloutBody = Type.Object({
+  channel: Type.String(),
+  version: Type.String(),
+  percent: Type.Integer(),
+  state: RolloutState,
+  previous_version: Nullable(Type.String()),
+  started_at: Iso,
+  updated_at: Iso,
+  halted_reason: Nullable(Type.String()),
+  selected: Type.Integer(),
+  updated: Type.Integer(),
+  failed: Type.Integer(),
+});
+const ChannelView = Type.Object({
+  channel: Type.String(),
+  // What the channel has fully rolled out (its complete version, else the previous one).
+  version: Nullable(Type.String()),
+  rollout: Nullable(Type.Object({ version: Type.String(), percent: Type.Integer(), state: RolloutState })),
+});
+const StartBody = Type.Object(
+  { version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }), percent: Type.Integer({ minimum: 0, maximum: 100 }) },
+  { additionalProperties: false },
+);
+const HaltBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
+
+const ManifestQuery = Type.Object({ device: DeviceId }, { additionalProperties: false });
+const ManifestBody = Type.Object({
+  channel: Type.String(),
+  version: Nullable(Type.String()),
+  url: Nullable(Type.String()),
+  sha256: Nullable(Type.String()),
+  sha256_url: Nullable(Type.String()),
+  signature_url: Nullable(Type.String()),
+  size: Nullable(Type.Integer()),
+  selected: Type.Boolean(),
+  rollout: Nullable(Type.Object({ percent: Type.Integer(), state: RolloutState })),
+});
+
+const ReportBody = Type.Object(
+  {
+    device: DeviceId,
+    channel: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' }))),
+    from_version: Type.Optional(Nullable(ReportedVersion)),
+    to_version: Type.Optional(Nullable(ReportedVersion)),
+    result: Type.Union([
+      Type.Literal('updated'),
+      Type.Literal('current'),
+      Type.Literal('rolled_back'),
+      Type.Literal('failed'),
+      Type.Literal('refused'),
+      Type.Literal('in_progress'),
+    ]),
+    message: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
+  },
+  { additionalProperties: false },
+);
+const ReportsQuery = Type.Object(
+  { since: Type.Optional(Iso), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 200 })) },
+  { additionalProperties: false },
+);
+const ReportView = Type.Object({
+  device: Type.String(),
+  ts: Iso,
+  channel: Nullable(Type.String()),
+  from_version: Nullable(Type.String()),
+  to_version: Nullable(Type.String()),
+  result: Type.String(),
+  message: Nullable(Type.String()),
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function rolloutView(r: RolloutView) {
+  return { ...r, started_at: iso(r.started_at), updated_at: iso(r.updated_at) };
+}
+
+function contentType(file: string): string {
+  if (file.endsWith('.sha256')) return 'text/plain; charset=utf-8';
+  if (file.endsWith('.sig')) return 'application/octet-stream';
+  return 'application/gzip';
+}
+
+/** Absolute, on the address the device used to reach the monitor (its VPN address, typically). */
+function releaseUrl(req: FastifyRequest, file: string): string {
+  return `${req.protocol}://${req.host}/releases/${encodeURIComponent(file)}`;
+}
+
+const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { rollouts } = app.fleet;
+  const dir = rollouts.releases.dir;
+
+  app.get('/api/releases', { schema: { response: { 200: Type.Array(ReleaseView), 401: ErrorBody } } }, async () =>
+    (await rollouts.releases.list()).map((r) => ({ version: r.version, file: r.file, size: r.size, sha256: r.sha256, signed: r.signed, created_at: iso(r.createdAt) })),
+  );
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/releases/:file',
+    // 200 is the file itself, streamed (never serialized).
+    schema: { params: FileParams, response: { 200: Type.Unknown(), ...Errors } },
+    handler: async (req, reply) => {
+      const { file } = req.params;
+      // The name pattern has no '/' and no leading dot, so the path cannot leave the directory.
+      if (!isServableName(file)) throw new NotFoundError(`no release file ${JSON.stringify(file)}`);
+      let handle;
+      try {
+        handle = await open(join(dir, file), 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no release file ${JSON.stringify(file)} in ${dir}`);
+        throw err;
+      }
+      // Size and content come from the same open file, even if it is replaced meanwhile.
+      const st = await handle.stat();
+      if (!st.isFile()) {
+        await handle.close();
+        throw new NotFoundError(`no release file ${JSON.stringify(file)}`);
+      }
+      void reply
+        .type(contentType(file))
+        .header('content-length', String(st.size))
+        .header('last-modified', st.mtime.toUTCString())
+        .header('cache-control', 'no-cache');
+      if (req.method === 'HEAD') {
+        await handle.close();
+        return reply.send(undefined);
+      }
+      return reply.send(handle.createReadStream());
+    },
+  });
+
+  app.get('/api/channels', { schema: { response: { 200: Type.Array(ChannelView), 401: ErrorBody } } }, async () => rollouts.channels());
+
+  app.get('/api/rollouts', { schema: { response: { 200: Type.Array(RolloutBody), 401: ErrorBody } } }, async () => rollouts.list().map(rolloutView));
+
+  app.post(
+    '/api/rollouts/:channel',
+    { schema: { params: ChannelParams, body: StartBody, response: { 200: RolloutBody, ...Errors, 409: ErrorBody } } },
+    async (req) => rolloutView(await rollouts.start(req.params.channel, req.body.version, req.body.percent)),
+  );
+
+  app.post(
+    '/api/rollouts/:channel/halt',
+    {
+      schema: { params: ChannelParams, body: HaltBody, response: { 200: RolloutBody, ...Errors } },
+      // `curl -X POST …/halt` with no body at all is a halt without a reason.
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) req.body = {};
+      },
+    },
+    async (req) => rolloutView(rollouts.halt(req.params.channel, req.body.reason)),
+  );
+
+  app.post('/api/rollouts/:channel/resume', { schema: { params: ChannelParams, response: { 200: RolloutBody, ...Errors } } }, async (req) =>
+    rolloutView(rollouts.resume(req.params.channel)),
+  );
+
+  app.route({
+    method: ['GET', 'HEAD'],
+    url: '/api/channels/:channel/manifest',
+    schema: { params: ChannelParams, querystring: ManifestQuery, response: { 200: ManifestBody, ...Errors } },
+    handler: async (req) => {
+      const m = await rollouts.manifest(req.params.channel, req.query.device);
+      const file = m.release?.file;
+      return {
+        channel: m.channel,
+        version: m.version,
+        url: file ? releaseUrl(req, file) : null,
+        sha256: m.release?.sha256 ?? null,
+        sha256_url: file ? releaseUrl(req, `${file}.sha256`) : null,
+        signature_url: file ? releaseUrl(req, `${file}.sha256.sig`) : null,
+        size: m.release?.size ?? null,
+        selected: m.selected,
+        rollout: m.rollout,
+      };
+    },
+  });
+
+  app.post(
+    '/api/updates/report',
+    { schema: { body: ReportBody, response: { 202: Type.Object({ recorded: Type.Literal(true) }), ...Errors } } },
+    async (req, reply) => {
+      rollouts.report(req.body);
+      return reply.code(202).send({ recorded: true as const });
+    },
+  );
+
+  app.get('/api/updates/reports', { schema: { querystring: ReportsQuery, response: { 200: Type.Array(ReportView), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
+    const since = req.query.since ? Date.parse(req.query.since) : 0;
+    return rollouts.reports(since, req.query.limit ?? 200).map((r) => ({
+      device: r.device_id,
+      ts: iso(r.ts),
+      channel: r.channel,
+      from_version: r.from_version,
+      to_version: r.to_version,
+      result: r.result,
+      message: r.message,
+    }));
+  });
+};
+
+export default updateRoutes;

@@ -1,0 +1,244 @@
+// Pull updates on a testbed of real systemd devices (Docker containers booting systemd), with the
+// real update.sh, install.sh and rollback.sh, releases built and signed by build-release.sh, and
+// the real fleet monitor as update server on the testbed network's gateway.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir, waitFor } from '../device/test/helpers.js';
+import { buildFleetApp } from '../fleet/src/app.js';
+import { loadFleetConfig } from '../fleet/src/config.js';
+import { stableHash } from '../fleet/src/updates/rollouts.js';
+import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
+
+const FLEET_TOKEN = 'fleet-admin-token-0123456789';
+const UPDATE_TOKEN = 'fleet-update-token-0123456789';
+const DEVICE_TOKEN = 'fleet-device-token-0123456789';
+const V1 = '1.0.0';
+const V2 = '2.0.0';
+const V3_BROKEN = '3.0.0';
+
+describe('pull updates on a testbed of systemd devices', () => {
+  const dir = tempDir('outpost-update-test-');
+  let tb: Testbed;
+  let rel: TestReleases;
+  let fleet: FastifyInstance;
+  let fleetUrl: string;
+  const releasesDir = join(dir.path, 'fleet', 'releases');
+
+  const admin = async (method: string, url: string, body?: unknown) => {
+    const res = await fleet.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${FLEET_TOKEN}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    return { status: res.statusCode, body: res.json() };
+  };
+  const publish = (file: string) => {
+    for (const suffix of ['', '.sha256', '.sha256.sig']) copyFileSync(`${file}${suffix}`, join(releasesDir, `${file.split('/').pop()}${suffix}`));
+  };
+  const update = (d: TestbedDevice, env: Record<string, string> = {}) => tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env, timeoutMs: 240_000 });
+  const version = async (d: TestbedDevice) => (await tb.exec(d, "curl -fsS http://127.0.0.1:8080/api/health | jq -r .version")).stdout.trim();
+  const current = async (d: TestbedDevice) => (await tb.exec(d, 'basename "$(readlink /opt/outpost/current)"')).stdout.trim();
+  const state = async (d: TestbedDevice) => JSON.parse((await tb.exec(d, 'cat /var/lib/outpost/update-state.json')).stdout || '{}');
+  const pollFleet = async () => {
+    for (const d of fleet.fleet.registry.all()) d.nextPollAt = 0;
+    await fleet.fleet.monitor.poller.runCycle();
+  };
+  const fleetVersion = async (d: TestbedDevice) => {
+    await pollFleet();
+    return (await admin('GET', `/api/devices/${d.host}`)).body.version as string;
+  };
+  /** Every release directory is complete, `current` points at one, and the service runs it. */
+  const assertWhole = async (d: TestbedDevice) => {
+    const check = await tb.exec(
+      d,
+      'set -e; for r in /opt/outpost/releases/*/; do v=$(basename "$r"); test "$(cat "$r/VERSION")" = "$v"; test -x "$r/bin/node"; done; test -x /opt/outpost/current/bin/node; cat /opt/outpost/current/VERSION',
+    );
+    expect(check.code, check.stderr).toBe(0);
+    await waitFor(async () => (await version(d)) === check.stdout.trim(), { timeoutMs: 60_000, what: `${d.host} to run ${check.stdout.trim()}` });
+  };
+
+  beforeAll(async () => {
+    rel = buildTestReleases(join(dir.path, 'releases'), [{ version: V1 }, { version: V2 }, { version: V3_BROKEN, broken: true }, { version: '2.1.0' }, { version: '2.2.0' }, { version: '2.3.0' }]);
+    tb = await startTestbed({ name: 'outpost-tb-update', count: 4, net: 78, sshBase: 2300, httpBase: 18200 });
+    mkdirSync(releasesDir, { recursive: true });
+    const inventory = join(dir.path, 'fleet.yaml');
+    writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080}`).join('\n')}\n`);
+    fleet = await buildFleetApp(
+      loadFleetConfig({
+        OUTPOST_LOG_LEVEL: 'warn',
+        OUTPOST_FLEET_HOST: tb.gateway,
+        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
+        OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_TOKEN,
+        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
+        OUTPOST_FLEET_INVENTORY: inventory,
+        OUTPOST_FLEET_DB: join(dir.path, 'fleet', 'fleet.sqlite'),
+        OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1',
+        OUTPOST_FLEET_ROLLOUT_FAILURE_PCT: '20',
+      }),
+      { autoStart: false },
+    );
+    // The devices reach the monitor on their network's gateway (a test host address of ours).
+    await fleet.listen({ host: tb.gateway, port: 0 });
+    const addr = fleet.server.address();
+    fleetUrl = `http://${tb.gateway}:${typeof addr === 'object' && addr ? addr.port : 0}`;
+    await Promise.all(
+      tb.devices.map(async (d) => {
+        for (const f of [rel.tarball(V1), `${rel.tarball(V1)}.sha256`, `${rel.tarball(V1)}.sha256.sig`, rel.pubkey, 'scripts/install.sh']) await tb.copyIn(d, f, '/tmp/');
+        const r = await tb.exec(
+          d,
+          `bash /tmp/install.sh --tarball /tmp/outpost-${V1}-linux-x64.tar.gz --pubkey /tmp/release-signing.pub --fleet-url ${fleetUrl} --device-id ${d.host} --host 0.0.0.0 --update-token ${UPDATE_TOKEN} --fleet-token ${DEVICE_TOKEN} --cron '*/30 * * * *'`,
+        );
+        expect(r.code, r.stderr).toBe(0);
+      }),
+    );
+  }, 900_000);
+
+  afterAll(async () => {
+    await fleet?.close();
+    await tb?.down();
+    dir.remove();
+  });
+
+  it('installs v1 on every device under systemd, and the fleet sees v1', async () => {
+    for (const d of tb.devices) {
+      expect(await version(d)).toBe(V1);
+      expect((await tb.exec(d, 'systemctl is-active outpost-device')).stdout.trim()).toBe('active');
+      expect((await tb.exec(d, 'cat /etc/cron.d/outpost-update')).stdout).toMatch(/root \/opt\/outpost\/current\/scripts\/update\.sh/);
+      expect((await tb.exec(d, 'stat -c %a /etc/outpost/device.env')).stdout.trim()).toBe('600');
+      expect(await fleetVersion(d)).toBe(V1);
+    }
+  });
+
+  it('moves exactly the devices the hash selects in a 50% staged rollout', async () => {
+    publish(rel.tarball(V2));
+    expect((await admin('POST', '/api/rollouts/stable', { version: V2, percent: 50 })).status).toBe(200);
+    const results = await Promise.all(tb.devices.map((d) => update(d)));
+    for (const [i, d] of tb.devices.entries()) {
+      const selected = stableHash(`stable:${V2}:${d.host}`) % 100 < 50;
+      expect(results[i]!.code, results[i]!.stderr).toBe(0);
+      expect(await version(d), d.host).toBe(selected ? V2 : V1);
+    }
+  });
+
+  it('updates the rest when the rollout reaches 100%, and the fleet sees v2 everywhere', async () => {
+    expect((await admin('POST', '/api/rollouts/stable', { version: V2, percent: 100 })).status).toBe(200);
+    await Promise.all(tb.devices.map((d) => update(d)));
+    for (const d of tb.devices) {
+      expect(await version(d)).toBe(V2);
+      expect(await current(d)).toBe(V2);
+      expect(await fleetVersion(d)).toBe(V2);
+      const s = await state(d);
+      expect(s.last_result === 'updated' || s.last_result === 'current').toBe(true);
+    }
+    const reports = (await admin('GET', '/api/updates/reports?limit=50')).body as Array<{ device_id?: string; device?: string; result: string; to_version: string }>;
+    expect(reports.filter((r) => r.result === 'updated' && r.to_version === V2)).toHaveLength(4);
+    // The device reports what it did in its own status, too.
+    await pollFleet();
+    const st = (await admin('GET', `/api/devices/${tb.devices[0]!.host}`)).body.last_status;
+    expect(st.appliance.update.previous_version).toBe(V1);
+  });
+
+  it('refuses a corrupt tarball, a bad signature and a missing signature, changing nothing', async () => {
+    const d = tb.devices[0]!;
+    const before = (await tb.exec(d, 'ls /opt/outpost/releases')).stdout;
+    const cases: Array<[string, (file: string) => void, RegExp]> = [
+      ['2.1.0', (f) => writeFileSync(join(releasesDir, f.split('/').pop()!), 'not a tarball at all'), /checksum mismatch/],
+      [
+        '2.2.0',
+        (f) => {
+          const otherKey = tempDir('outpost-other-key-');
+          buildTestReleases(otherKey.path, []); // makes a different key
+          const other = join(otherKey.path, 'keys', 'release-signing.pem');
+          execFileSync('openssl', ['pkeyutl', '-sign', '-rawin', '-inkey', other, '-in', `${f}.sha256`, '-out', join(releasesDir, `${f.split('/').pop()}.sha256.sig`)]);
+          otherKey.remove();
+        },
+        /bad signature/,
+      ],
+      ['2.3.0', (f) => rmSync(join(releasesDir, `${f.split('/').pop()}.sha256.sig`)), /no signature/],
+    ];
+    for (const [v, tamper, why] of cases) {
+      publish(rel.tarball(v));
+      expect((await admin('POST', '/api/rollouts/stable', { version: v, percent: 100 })).status).toBe(200);
+      tamper(rel.tarball(v));
+      const r = await update(d);
+      expect(r.code, `${v}: ${r.stderr}`).toBe(3);
+      expect(r.stderr).toMatch(why);
+      expect(await version(d)).toBe(V2);
+      expect(await current(d)).toBe(V2);
+      expect((await tb.exec(d, 'ls /opt/outpost/releases')).stdout).toBe(before);
+      expect((await state(d)).last_result).toBe('refused');
+    }
+  });
+
+  it('rolls back a release that fails its health check, reports it and raises a fleet alert', async () => {
+    const d = tb.devices[1]!;
+    publish(rel.tarball(V3_BROKEN));
+    expect((await admin('POST', '/api/rollouts/stable', { version: V3_BROKEN, percent: 100 })).status).toBe(200);
+    const r = await update(d, { OUTPOST_UPDATE_HEALTH_TIMEOUT_S: '15' });
+    expect(r.code, r.stderr).toBe(4);
+    expect(await version(d)).toBe(V2);
+    expect(await current(d)).toBe(V2);
+    const s = await state(d);
+    expect(s.last_result).toBe('rolled_back');
+    expect(s.failed_versions).toContain(V3_BROKEN);
+    const alerts = (await admin('GET', '/api/alerts')).body as Array<{ key: string }>;
+    expect(alerts.map((a) => a.key)).toContain(`device:${d.host}:update`);
+    // One failure of four passes the 20% threshold: the rollout halts and offers v2 again.
+    const rollouts = (await admin('GET', '/api/rollouts')).body as Array<{ channel: string; state: string }>;
+    expect(rollouts.find((x) => x.channel === 'stable')?.state).toBe('halted');
+    const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${UPDATE_TOKEN}` } });
+    expect(manifest.json().version).not.toBe(V3_BROKEN);
+    // The device itself reports the rollback, and the fleet shows it.
+    await pollFleet();
+    const detail = (await admin('GET', `/api/devices/${d.host}`)).body;
+    expect(detail.last_status.appliance.update.last_result).toBe('rolled_back');
+    // A second run does not try the broken version again.
+    expect((await update(d)).code).toBe(0);
+    expect(await version(d)).toBe(V2);
+  });
+
+  it('leaves a complete release after kill -9 of update.sh at every step, and the next run converges', async () => {
+    const target = '2.1.0';
+    publish(rel.tarball(target)); // a good copy again (the earlier case overwrote it)
+    expect((await admin('POST', '/api/rollouts/stable/resume')).status).toBeLessThan(300);
+    expect((await admin('POST', '/api/rollouts/stable', { version: target, percent: 100 })).status).toBe(200);
+    const steps = ['download', 'verify', 'unpack', 'switch', 'restart'];
+    for (const [i, step] of steps.entries()) {
+      const d = tb.devices[i % tb.devices.length]!;
+      if ((await version(d)) === target) {
+        // Put it back on v2 to have something to update.
+        expect((await tb.exec(d, `/opt/outpost/current/scripts/rollback.sh ${V2}`)).code).toBe(0);
+      }
+      const started = tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env: { OUTPOST_UPDATE_PAUSE_AT: step } });
+      await waitFor(async () => (await tb.exec(d, `journalctl -t outpost-update --since -2min --no-pager | grep -c "step ${step}:"`)).stdout.trim() !== '0', {
+        timeoutMs: 120_000,
+        what: `update.sh to reach ${step} on ${d.host}`,
+      });
+      await tb.exec(d, "pkill -9 -f 'scripts/update.sh' || true");
+      await started;
+      await assertWhole(d);
+      const again = await update(d);
+      expect(again.code, `${step}: ${again.stderr}`).toBe(0);
+      expect(await version(d), step).toBe(target);
+      await assertWhole(d);
+    }
+  });
+
+  it('brings the appliance back within 5 s after kill -9', async () => {
+    const d = tb.devices[2]!;
+    const pid = (await tb.exec(d, 'systemctl show -p MainPID --value outpost-device')).stdout.trim();
+    await tb.exec(d, `kill -9 ${pid}`);
+    const started = Date.now();
+    await waitFor(async () => (await tb.exec(d, 'curl -fsS http://127.0.0.1:8080/api/health')).code === 0, { timeoutMs: 5000, intervalMs: 100, what: 'the appliance to come back' });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect((await tb.exec(d, 'systemctl show -p MainPID --value outpost-device')).stdout.trim()).not.toBe(pid);
+  });
+
+  it('rolls back by hand with rollback.sh', async () => {
+    const d = tb.devices[3]!;
+    const from = await version(d);
+    const r = await tb.exec(d, '/opt/outpost/current/scripts/rollback.sh');
+    expect(r.code, r.stderr).toBe(0);
+    expect(await version(d)).not.toBe(from);
+    expect((await state(d)).last_result).toBe('rolled_back');
+  });
+});
