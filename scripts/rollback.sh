@@ -28,7 +28,10 @@ current="$(basename "$(readlink "$ROOT/current")")"
 target="${1:-}"
 if [[ -z "$target" && -s "$STATE" ]]; then target="$(jq -r '.previous_version // empty' "$STATE")"; fi
 if [[ -z "$target" || "$target" == "$current" || ! -d "$ROOT/releases/$target" ]]; then
-  target="$(find "$ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name "$current" -printf '%T@ %f\n' | sort -rn | head -n1 | cut -d' ' -f2)"
+  # The newest other release that has not failed its health check here before.
+  failed="$(jq -r '(.failed_versions // [])[]' "$STATE" 2>/dev/null || true)"
+  target="$(find "$ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' ! -name "$current" -printf '%T@ %f\n' | sort -rn | cut -d' ' -f2 |
+    grep -vxF -f <(printf '%s\n' "$failed") | head -n1 || true)"
 fi
 [[ -n "$target" && -d "$ROOT/releases/$target" ]] || { log "no other release to roll back to (running $current)"; exit 1; }
 

@@ -248,11 +248,11 @@ describe('rollout service', () => {
     expect(svc.get('stable').selected).toBe(1);
   });
 
-  it('ignores failures of other versions, channels and halted or complete rollouts', async () => {
+  it('halts a rollout at 100% that fails, and ignores failures of other versions and channels', async () => {
     registry = ids(4).map((id) => device(id));
     await svc.start('stable', '1.1.0', 100);
     svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'failed' });
-    expect(svc.get('stable').state).toBe('complete');
+    expect(svc.get('stable').state).toBe('halted');
     await svc.start('stable', '1.2.0', 50);
     svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'failed' });
     svc.report({ device: 'dev-2', channel: 'beta', to_version: '1.2.0', result: 'failed' });

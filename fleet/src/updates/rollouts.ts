@@ -315,7 +315,8 @@ export function createRolloutService(opts: RolloutServiceOptions) {
       if (!FAILED.has(rep.result) || to === null) return;
       const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
       for (const r of candidates) {
-        if (r && r.state === 'active' && r.version === to && channels.includes(r.channel)) haltAutomatically(r);
+        // A rollout at 100% can still be failing: it halts too, so the devices not yet updated stay.
+        if (r && r.state !== 'halted' && r.version === to && channels.includes(r.channel)) haltAutomatically(r);
       }
     },
 
