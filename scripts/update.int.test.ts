@@ -221,10 +221,15 @@ describe('pull updates on a testbed of systemd devices', () => {
     expect(rollouts.find((x) => x.channel === 'stable')?.state).toBe('halted');
     const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${UPDATE_TOKEN}` } });
     expect(manifest.json().version).not.toBe(V3_BROKEN);
-    // The device itself reports the rollback, and the fleet shows it.
-    await pollFleet();
-    const detail = (await admin('GET', `/api/devices/${d.host}`)).body;
-    expect(detail.last_status.appliance.update.last_result).toBe('rolled_back');
+    // The device itself reports the rollback (it re-reads update-state.json every few seconds),
+    // and the fleet shows it.
+    await waitFor(
+      async () => {
+        await pollFleet();
+        return (await admin('GET', `/api/devices/${d.host}`)).body.last_status?.appliance.update.last_result === 'rolled_back';
+      },
+      { timeoutMs: 20_000, intervalMs: 1000, what: 'the fleet to show the rollback' },
+    );
     // A second run does not try the broken version again.
     expect((await update(d)).code).toBe(0);
     expect(await version(d)).toBe(V2);

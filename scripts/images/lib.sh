@@ -58,11 +58,16 @@ ensure_rootfs_tar() {
   mkdir -p "$OUTPOST_CACHE_DIR"
   tmp="$(mktemp -d "$OUTPOST_CACHE_DIR/rootfs.XXXXXX")"
   # shellcheck disable=SC2064 # expand now: $tmp is local
-  trap "umount '$tmp/root/proc' 2>/dev/null || true; rm -rf '$tmp'" RETURN
+  trap "umount '$tmp/root/var/cache/apt/archives' 2>/dev/null || true; umount '$tmp/root/proc' 2>/dev/null || true; rm -rf '$tmp'" RETURN
   log "debootstrap $OUTPOST_SUITE, then ${#ROOTFS_PACKAGES[@]} packages, into $tmp (first time only; a few minutes)"
   # debootstrap itself only lays down minbase: its own configure loop trips over packages such as
   # dconf-service, which apt, run inside the chroot, orders correctly.
-  debootstrap --variant=minbase "$OUTPOST_SUITE" "$tmp/root" "$OUTPOST_MIRROR" >"$tmp/debootstrap.log" 2>&1 || {
+  # The host's apt archive holds the .debs of everything npm test installed on the host (chromium,
+  # xvfb, …): reusing it saves most of the downloads.
+  local debs=/var/cache/apt/archives
+  local cache_args=()
+  [[ -d "$debs" && -w "$debs" ]] && cache_args=(--cache-dir="$debs")
+  debootstrap --variant=minbase "${cache_args[@]}" "$OUTPOST_SUITE" "$tmp/root" "$OUTPOST_MIRROR" >"$tmp/debootstrap.log" 2>&1 || {
     tail -20 "$tmp/debootstrap.log" >&2
     log "debootstrap failed"
     return 1
@@ -72,9 +77,11 @@ ensure_rootfs_tar() {
   printf '#!/bin/sh\nexit 101\n' >"$tmp/root/usr/sbin/policy-rc.d"
   chmod 755 "$tmp/root/usr/sbin/policy-rc.d"
   mount -t proc proc "$tmp/root/proc"
+  if [[ ${#cache_args[@]} -gt 0 ]]; then mount --bind "$debs" "$tmp/root/var/cache/apt/archives"; fi
   local rc=0
   chroot "$tmp/root" env DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get install -y -q --no-install-recommends \
     -o Dpkg::Use-Pty=0 "${ROOTFS_PACKAGES[@]}" >>"$tmp/debootstrap.log" 2>&1 || rc=$?
+  if [[ ${#cache_args[@]} -gt 0 ]]; then umount "$tmp/root/var/cache/apt/archives"; fi
   umount "$tmp/root/proc"
   if [[ $rc -ne 0 ]]; then
     tail -20 "$tmp/debootstrap.log" >&2

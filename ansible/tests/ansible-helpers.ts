@@ -1,0 +1,71 @@
+// Running playbooks against the testbed: shared by the Ansible tests and bench:deploy.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { rootDir } from '../../device/src/paths.js';
+import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed/testbed.js';
+
+const run = promisify(execFile);
+export const ANSIBLE = join(rootDir, 'ansible');
+
+export interface PlaybookRun {
+  code: number;
+  output: string;
+  recap: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
+}
+
+export async function playbook(inventory: string, file: string, extra: Record<string, unknown>, args: string[] = []): Promise<PlaybookRun> {
+  let output = '';
+  let code = 0;
+  try {
+    const r = await run('ansible-playbook', ['-i', inventory, file, '-e', JSON.stringify(extra), ...args], {
+      cwd: ANSIBLE,
+      env: { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_FORCE_COLOR: '0' },
+      maxBuffer: 64 << 20,
+      timeout: 900_000,
+    });
+    output = r.stdout + r.stderr;
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    code = typeof e.code === 'number' ? e.code : 1;
+    output = (e.stdout ?? '') + (e.stderr ?? '');
+  }
+  const recap: PlaybookRun['recap'] = {};
+  for (const m of output.matchAll(/^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    recap[m[1]!] = { ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) };
+  }
+  return { code, output, recap };
+}
+
+export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opts: { fleet: boolean; vpn: boolean; devices?: TestbedDevice[] }): void {
+  const [fleetHost, ...rest] = tb.devices;
+  const devices = opts.devices ?? (opts.fleet ? rest : tb.devices);
+  // With WireGuard the monitor polls and the devices pull over the tunnel: hub .1, spokes .10 on
+  // in sorted order (the wireguard role's deterministic plan).
+  const sorted = [...devices].sort((a, b) => a.host.localeCompare(b.host));
+  const address = (d: TestbedDevice) => (opts.vpn ? `10.99.0.${10 + sorted.indexOf(d)}` : d.ip);
+  const line = (d: TestbedDevice, addr: string) => `${d.host} ansible_host=127.0.0.1 ansible_port=${d.sshPort} outpost_address=${addr}`;
+  const lines = [
+    // The hub's WireGuard endpoint is its address on the testbed network.
+    ...(opts.fleet ? ['[fleet]', `${line(fleetHost!, opts.vpn ? '10.99.0.1' : fleetHost!.ip)} wireguard_endpoint_host=${fleetHost!.ip}`] : []),
+    '[devices]',
+    ...devices.map((d) => line(d, address(d))),
+    '',
+    '[all:vars]',
+    'ansible_user=root',
+    `ansible_ssh_private_key_file=${tb.sshKey}`,
+    "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'",
+    'ansible_python_interpreter=/usr/bin/python3',
+    // The testbed image has every package; nothing needs the apt cache (and no mirror is needed).
+    'outpost_device_apt_update_cache=false',
+    'outpost_fleet_apt_update_cache=false',
+    'wireguard_apt_update_cache=false',
+    `outpost_release_dir=${rel.dir}`,
+    `outpost_release_pubkey=${rel.pubkey}`,
+    `outpost_vpn=${opts.vpn ? 'wireguard' : 'none'}`,
+    'outpost_fleet_poll_interval_s=2',
+  ];
+  writeFileSync(file, `${lines.join('\n')}\n`);
+}
+
