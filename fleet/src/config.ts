@@ -14,6 +14,8 @@ export interface FleetConfig {
   /** Public base URL of the dashboard, for links in notifications (optional). */
   publicUrl: string | undefined;
   inventory: string | undefined;
+  /** Only hosts of this inventory group are devices (default: "devices" when the group exists). */
+  inventoryGroup: string | undefined;
   /** host:port of the device watched when no inventory is configured (npm start). */
   localDevice: { address: string; port: number };
   deviceToken: string | undefined;
@@ -77,6 +79,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     version: readVersion(),
     publicUrl: envOptionalString(env, 'OUTPOST_FLEET_PUBLIC_URL', { pattern: '^https?://', expected: 'an http(s) URL' }),
     inventory: envOptionalString(env, 'OUTPOST_FLEET_INVENTORY', { expected: 'a path to an Ansible inventory or fleet.yaml' }),
+    inventoryGroup: envOptionalString(env, 'OUTPOST_FLEET_INVENTORY_GROUP', { pattern: '^[A-Za-z0-9_.\\-]+$', expected: 'an inventory group name' }),
     localDevice: { address: localHost, port: Number(localPort) },
     deviceToken: envToken(env, 'OUTPOST_FLEET_DEVICE_TOKEN'),
     db,

@@ -45,6 +45,15 @@ function identityOf(d: InventoryDevice): DeviceIdentity {
   return { id: d.id, name: d.name, address: d.address, port: d.port, groups: d.groups, labels: d.labels };
 }
 
+/**
+ * The playbooks' inventory also lists the fleet host itself: the devices are the hosts of
+ * OUTPOST_FLEET_INVENTORY_GROUP, else of the group "devices" when there is one, else every host.
+ */
+export function devicesOf(all: InventoryDevice[], group: string | undefined): DeviceIdentity[] {
+  const wanted = group ?? (all.some((d) => d.groups.includes('devices')) ? 'devices' : undefined);
+  return (wanted ? all.filter((d) => d.groups.includes(wanted)) : all).map(identityOf);
+}
+
 export default fp<FleetPluginOptions>(
   async (app, { config, autoStart = true }) => {
     const log = app.log.child({ module: 'fleet' });
@@ -92,10 +101,10 @@ export default fp<FleetPluginOptions>(
         file: config.inventory,
         defaultPort: 8080,
         log: log.child({ module: 'inventory' }),
-        onChange: (devices) => monitor.applyInventory(devices.map(identityOf)),
+        onChange: (devices) => monitor.applyInventory(devicesOf(devices, config.inventoryGroup)),
         onError: (err) => log.error({ err: { message: err.message } }, 'inventory is invalid; keeping the previous device list'),
       });
-      monitor.applyInventory(inv.current().map(identityOf));
+      monitor.applyInventory(devicesOf(inv.current(), config.inventoryGroup));
       source = inv;
     } else {
       const id = os.hostname();
