@@ -67,7 +67,7 @@ die() { log "$2"; exit "$1"; }
 # it to kill -9 the script at each step and check that nothing is ever half-installed.
 step() {
   log "step $1: $2"
-  if [[ "${OUTPOST_UPDATE_PAUSE_AT:-}" == "$1" ]]; then sleep 60; fi
+  if [[ "${OUTPOST_UPDATE_PAUSE_AT:-}" == "$1" ]]; then sleep 60 9>&-; fi
 }
 
 for tool in curl jq openssl sha256sum tar flock systemctl; do

@@ -235,6 +235,16 @@ describe('rollout service', () => {
     expect(alerts.open.get('rollout:stable')).toMatchObject({ rule: 'rollout', severity: 'critical', deviceId: null });
   });
 
+  it('halts on a refused release, so the next rollout falls back to the last good version', async () => {
+    registry = ids(4).map((id) => device(id));
+    await svc.start('stable', '1.0.0', 100);
+    await svc.start('stable', '1.1.0', 100);
+    svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'refused', message: 'bad signature' });
+    expect(svc.get('stable')).toMatchObject({ state: 'halted', previous_version: '1.0.0' });
+    await svc.start('stable', '1.2.0', 100);
+    expect(svc.get('stable').previous_version).toBe('1.0.0');
+  });
+
   it('counts failed devices the registry does not know among the selected', async () => {
     registry = [];
     await svc.start('stable', '1.1.0', 50);

@@ -53,7 +53,9 @@ export interface RolloutServiceOptions {
   now?: () => number;
 }
 
-const FAILED = new Set(['rolled_back', 'failed']);
+// A refused release (checksum or signature wrong) is as bad for a rollout as one that fails on
+// the device: it halts the rollout just the same.
+const FAILED = new Set(['rolled_back', 'failed', 'refused']);
 const UPDATED = new Set(['updated', 'current']);
 const PROBLEM_WORDS: Partial<Record<ReportResult, string>> = { rolled_back: 'rolled back', failed: 'failed', refused: 'refused' };
 
