@@ -5,12 +5,13 @@ import addFormatsModule from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
 import si from 'systeminformation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { deviceConfig, tempDir } from '../test/helpers.js';
+import { deviceConfig, tempDir, testToken } from '../test/helpers.js';
 import { buildApp } from './app.js';
 import { FleetStatus } from './contract.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
-const TOKEN = 'test-token-0123456789abcdef';
+const TOKEN = testToken();
+const FLEET_DEVICE_TOKEN = testToken();
 
 function webRoot(dir: string): string {
   const root = join(dir, 'web');
@@ -157,9 +158,9 @@ describe('device appliance routes (with a token)', () => {
 
   it('also accepts the fleet monitor token when one is configured', async () => {
     const other = tempDir();
-    const both = await buildApp(deviceConfig({ OUTPOST_DATA_DIR: other.path, OUTPOST_API_TOKEN: TOKEN, OUTPOST_FLEET_DEVICE_TOKEN: 'fleet-device-token-0123456789' }), { webRoot: webRoot(other.path) });
+    const both = await buildApp(deviceConfig({ OUTPOST_DATA_DIR: other.path, OUTPOST_API_TOKEN: TOKEN, OUTPOST_FLEET_DEVICE_TOKEN: FLEET_DEVICE_TOKEN }), { webRoot: webRoot(other.path) });
     try {
-      for (const t of [TOKEN, 'fleet-device-token-0123456789']) {
+      for (const t of [TOKEN, FLEET_DEVICE_TOKEN]) {
         expect((await both.inject({ url: '/api/fleet/status', headers: { authorization: `Bearer ${t}` } })).statusCode).toBe(200);
       }
       expect((await both.inject({ url: '/api/fleet/status', headers: { authorization: 'Bearer not-the-right-one-000000' } })).statusCode).toBe(401);

@@ -1,4 +1,5 @@
 // Shared helpers for tests: temporary dirs, waiting, free ports, the system chromium.
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,4 +47,9 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/** A fresh random bearer token: tests and benches never carry a fixed credential. */
+export function testToken(): string {
+  return randomBytes(18).toString('base64url');
 }

@@ -9,12 +9,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootDir } from '../../device/src/paths.js';
-import { freePort, waitFor } from '../../device/test/helpers.js';
+import { freePort, waitFor, testToken } from '../../device/test/helpers.js';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const withToken = process.env.BENCH_TOKEN === '1';
-const token = 'bench-token-0123456789abcdef';
+const token = testToken();
 
 interface AutocannonResult {
   requests: { average: number; total: number };

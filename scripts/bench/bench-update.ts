@@ -11,16 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { rootDir } from '../../device/src/paths.js';
-import { waitFor } from '../../device/test/helpers.js';
+import { waitFor, testToken } from '../../device/test/helpers.js';
 import { buildFleetApp } from '../../fleet/src/app.js';
 import { loadFleetConfig } from '../../fleet/src/config.js';
 import { buildTestReleases, startTestbed } from '../testbed/testbed.js';
 import { mean } from './stats.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 4);
-const FLEET_TOKEN = 'bench-fleet-token-0123456789';
-const UPDATE_TOKEN = 'bench-update-token-0123456789';
-const DEVICE_TOKEN = 'bench-device-token-0123456789';
+const FLEET_TOKEN = testToken();
+const UPDATE_TOKEN = testToken();
+const DEVICE_TOKEN = testToken();
 
 const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-update-'));
 const rel = buildTestReleases(join(dir, 'releases'), [{ version: '1.0.0' }, { version: '2.0.0' }, { version: '3.0.0', broken: true }]);

@@ -7,9 +7,9 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../device/src/app.js';
 import { rootDir } from '../../device/src/paths.js';
-import { CHROMIUM, deviceConfig, tempDir } from '../../device/test/helpers.js';
+import { CHROMIUM, deviceConfig, tempDir, testToken } from '../../device/test/helpers.js';
 
-const TOKEN = 'ui-test-token-0123456789';
+const TOKEN = testToken();
 const shots = join(rootDir, 'test-results');
 
 describe('device UI in a real browser', () => {

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { rootDir } from '../../device/src/paths.js';
 import { startAppliance, type TestAppliance } from '../../device/test/appliance.js';
-import { CHROMIUM } from '../../device/test/helpers.js';
+import { CHROMIUM, testToken } from '../../device/test/helpers.js';
 import { startTestPages, type TestPages } from '../../device/test/pages.js';
 
-const TOKEN = 'live-view-token-0123456789';
+const TOKEN = testToken();
 const shots = join(rootDir, 'test-results');
 
 /** RGB of one pixel of a PNG, decoded by the browser itself. */

@@ -6,12 +6,12 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../../device/src/paths.js';
-import { CHROMIUM, tempDir } from '../../device/test/helpers.js';
+import { CHROMIUM, tempDir, testToken } from '../../device/test/helpers.js';
 import { buildFleetApp } from '../../fleet/src/app.js';
 import { loadFleetConfig } from '../../fleet/src/config.js';
 import { startSimulators, type Behaviour, type Simulators } from '../../fleet/test/device-simulator.js';
 
-const TOKEN = 'dashboard-token-0123456789';
+const TOKEN = testToken();
 const N = 60;
 const behaviour = (i: number): Behaviour => (i % 10 === 3 ? 'down' : i % 10 === 7 ? 'degraded' : 'healthy');
 

@@ -7,13 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppliance, type TestAppliance } from '../../../device/test/appliance.js';
-import { CHROMIUM, tempDir } from '../../../device/test/helpers.js';
+import { CHROMIUM, tempDir, testToken } from '../../../device/test/helpers.js';
 import { startTestPages, type TestPages } from '../../../device/test/pages.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 
-const DEVICE_TOKEN = 'device-token-0123456789abc';
-const FLEET_TOKEN = 'fleet-token-0123456789abcd';
+const DEVICE_TOKEN = testToken();
+const FLEET_TOKEN = testToken();
 
 describe('sessions through the fleet monitor', () => {
   const dir = tempDir('outpost-fleet-sessions-');

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, waitFor } from '../../../device/test/helpers.js';
+import { tempDir, waitFor, testToken } from '../../../device/test/helpers.js';
 import { startSimulators, type Behaviour, type Simulators } from '../../test/device-simulator.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 
-const TOKEN = 'fleet-test-token-0123456789';
+const TOKEN = testToken();
 const BEHAVIOURS: Behaviour[] = ['healthy', 'healthy', 'healthy', 'healthy', 'down', 'slow', 'hang', 'http500', 'garbage', 'wrong_schema', 'degraded', 'healthy'];
 
 interface Received {

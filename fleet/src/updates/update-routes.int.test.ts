@@ -8,14 +8,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../device/test/helpers.js';
+import { tempDir, testToken } from '../../../device/test/helpers.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 import { isSelected } from './rollouts.js';
 import { writeRelease } from './test-support.js';
 
-const FLEET_TOKEN = 'fleet-admin-token-0123456789';
-const UPDATE_TOKEN = 'fleet-update-token-0123456789';
+const FLEET_TOKEN = testToken();
+const UPDATE_TOKEN = testToken();
 const DEVICES = ['dev-a', 'dev-b', 'dev-c', 'dev-d'];
 const HOST = 'fleet.vpn:9000';
 
@@ -184,7 +184,7 @@ describe('update server', () => {
   it('the update token opens only the update endpoints', async () => {
     const file = '/releases/outpost-1.0.0-linux-x64.tar.gz';
     expect((await call({ method: 'GET', url: file })).status).toBe(401);
-    expect((await call({ method: 'GET', url: file, headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+    expect((await call({ method: 'GET', url: file, headers: { authorization: `Bearer ${testToken()}` } })).status).toBe(401);
     expect((await call({ method: 'GET', url: file, headers: admin })).status).toBe(200);
     expect((await call({ method: 'GET', url: '/api/channels/stable/manifest?device=dev-a' })).status).toBe(401);
     expect((await call({ method: 'POST', url: '/api/updates/report', payload: { device: 'dev-a', result: 'current' } })).status).toBe(401);
