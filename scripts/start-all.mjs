@@ -24,7 +24,7 @@ const services = [
     entry: 'dist/fleet/src/main.js',
     // A small young generation and a heap cap keep the monitor under 300 MB with 10,000 devices
     // (bench:fleet); the same flags are in package.json and the systemd unit.
-    flags: ['--max-old-space-size=256', '--max-semi-space-size=4'],
+    flags: ['--max-old-space-size=256', '--max-semi-space-size=16'],
     env: {
       OUTPOST_FLEET_DB: env.OUTPOST_FLEET_DB ?? join(root, 'data', 'fleet', 'fleet.sqlite'),
       OUTPOST_FLEET_LOCAL_DEVICE: env.OUTPOST_FLEET_LOCAL_DEVICE ?? `127.0.0.1:${devicePort}`,

@@ -94,7 +94,7 @@ try {
   writeFileSync(inventory, `${lines.join('\n')}\n`);
   const fleetPort = await freePort();
   // The flags `npm run fleet` and the systemd unit use.
-  const monitor = spawnWithFiles(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=4', join(rootDir, 'dist/fleet/src/main.js')], {
+  const monitor = spawnWithFiles(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=16', join(rootDir, 'dist/fleet/src/main.js')], {
     ...process.env,
     OUTPOST_FLEET_PORT: String(fleetPort),
     OUTPOST_FLEET_INVENTORY: inventory,
