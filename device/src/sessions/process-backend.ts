@@ -5,7 +5,7 @@
 // it even after `kill -9`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -63,6 +63,15 @@ function canConnect(port: number): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
+}
+
+/** The pid an X server wrote into its display lock, or 0. */
+function lockPid(display: number): number {
+  try {
+    return Number(readFileSync(`/tmp/.X${display}-lock`, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 function exitOf(child: ChildProcess): Promise<string> {
@@ -159,7 +168,9 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       xvfb.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
       xvfb.once('error', (err) => (out += String(err)));
       try {
-        await waitReady(xvfb, `Xvfb :${display}`, () => existsSync(`/tmp/.X11-unix/X${display}`) && existsSync(`/tmp/.X${display}-lock`), 10_000, () => out);
+        // Ready means this Xvfb holds the display: its pid is in the lock. Another appliance's Xvfb
+        // may have won the same display a moment earlier; ours then exits, and we try the next.
+        await waitReady(xvfb, `Xvfb :${display}`, () => existsSync(`/tmp/.X11-unix/X${display}`) && lockPid(display) === xvfb.pid, 10_000, () => out);
         return { display, xvfb };
       } catch (err) {
         lastError = err;
@@ -184,11 +195,17 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         ['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
         { env: baseEnv(spec.id), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
       );
-      x11vnc.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
+      let listening = false;
+      x11vnc.stdout?.on('data', (d: Buffer) => {
+        out = (out + d.toString()).slice(-2000);
+        listening ||= out.includes(`PORT=${port}`);
+      });
       x11vnc.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
       x11vnc.once('error', (err) => (out += String(err)));
       try {
-        await waitReady(x11vnc, 'x11vnc', () => canConnect(port), 10_000, () => out);
+        // x11vnc prints PORT=<n> once it listens: the port answering is then ours, not another
+        // process's that took the same free port.
+        await waitReady(x11vnc, 'x11vnc', async () => listening && (await canConnect(port)), 10_000, () => out);
         return { port, x11vnc };
       } catch (err) {
         lastError = err;
