@@ -2,21 +2,17 @@
 // real update.sh, install.sh and rollback.sh, releases built and signed by build-release.sh, and
 // the real fleet monitor as update server on the testbed network's gateway.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, createReadStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tempDir, waitFor, testToken } from '../device/test/helpers.js';
-import { buildFleetApp } from '../fleet/src/app.js';
-import { loadFleetConfig } from '../fleet/src/config.js';
+import { tempDir, waitFor } from '../device/test/helpers.js';
 import { stableHash } from '../fleet/src/updates/rollouts.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
+import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
 
-const FLEET_TOKEN = testToken();
-const UPDATE_TOKEN = testToken();
-const DEVICE_TOKEN = testToken();
 const V1 = '1.0.0';
 const V2 = '2.0.0';
 const V3_BROKEN = '3.0.0';
@@ -26,16 +22,14 @@ describe('pull updates on a testbed of systemd devices', () => {
   let tb: Testbed;
   let rel: TestReleases;
   let fleet: FastifyInstance;
-  let fleetUrl: string;
+  let updates: UpdateFleet;
   const releasesDir = join(dir.path, 'fleet', 'releases');
 
   const admin = async (method: string, url: string, body?: unknown) => {
-    const res = await fleet.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${FLEET_TOKEN}` }, ...(body === undefined ? {} : { payload: body as object }) });
+    const res = await fleet.inject({ method: method as 'GET', url, headers: { authorization: `Bearer ${updates.tokens.fleet}` }, ...(body === undefined ? {} : { payload: body as object }) });
     return { status: res.statusCode, body: res.json() };
   };
-  const publish = (file: string) => {
-    for (const suffix of ['', '.sha256', '.sha256.sig']) copyFileSync(`${file}${suffix}`, join(releasesDir, `${file.split('/').pop()}${suffix}`));
-  };
+  const publish = (file: string) => updates.publish(file);
   const update = (d: TestbedDevice, env: Record<string, string> = {}) => tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env, timeoutMs: 240_000 });
   const version = async (d: TestbedDevice) => (await tb.exec(d, "curl -fsS http://127.0.0.1:8080/api/health | jq -r .version")).stdout.trim();
   const current = async (d: TestbedDevice) => (await tb.exec(d, 'basename "$(readlink /opt/outpost/current)"')).stdout.trim();
@@ -61,37 +55,9 @@ describe('pull updates on a testbed of systemd devices', () => {
   beforeAll(async () => {
     rel = buildTestReleases(inject('testReleasesDir'), []); // built once by the global setup
     tb = await startTestbed({ name: 'outpost-tb-update', count: 4, net: 78, sshBase: 2300, httpBase: 18200 });
-    mkdirSync(releasesDir, { recursive: true });
-    const inventory = join(dir.path, 'fleet.yaml');
-    writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080}`).join('\n')}\n`);
-    fleet = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'warn',
-        OUTPOST_FLEET_HOST: tb.gateway,
-        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
-        OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_TOKEN,
-        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
-        OUTPOST_FLEET_INVENTORY: inventory,
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet', 'fleet.sqlite'),
-        OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1',
-        OUTPOST_FLEET_ROLLOUT_FAILURE_PCT: '20',
-      }),
-      { autoStart: false },
-    );
-    // The devices reach the monitor on their network's gateway (a test host address of ours).
-    await fleet.listen({ host: tb.gateway, port: 0 });
-    const addr = fleet.server.address();
-    fleetUrl = `http://${tb.gateway}:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    await Promise.all(
-      tb.devices.map(async (d) => {
-        for (const f of [rel.tarball(V1), `${rel.tarball(V1)}.sha256`, `${rel.tarball(V1)}.sha256.sig`, rel.pubkey, 'scripts/install.sh']) await tb.copyIn(d, f, '/tmp/');
-        const r = await tb.exec(
-          d,
-          `bash /tmp/install.sh --tarball /tmp/outpost-${V1}-linux-x64.tar.gz --pubkey /tmp/release-signing.pub --fleet-url ${fleetUrl} --device-id ${d.host} --host 0.0.0.0 --update-token ${UPDATE_TOKEN} --fleet-token ${DEVICE_TOKEN} --cron '0 0 31 2 *'`,
-        );
-        expect(r.code, r.stderr).toBe(0);
-      }),
-    );
+    updates = await startUpdateFleet(tb, dir.path, { OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1', OUTPOST_FLEET_ROLLOUT_FAILURE_PCT: '20' });
+    fleet = updates.fleet;
+    await updates.installAll(rel, V1, '0 0 31 2 *');
   }, 900_000);
   // (The cron entry is installed for a date that never comes: the tests run update.sh themselves,
   // and a cron run in the middle of one would race it.)
@@ -219,7 +185,7 @@ describe('pull updates on a testbed of systemd devices', () => {
     // One failure of four passes the 20% threshold: the rollout halts and offers v2 again.
     const rollouts = (await admin('GET', '/api/rollouts')).body as Array<{ channel: string; state: string }>;
     expect(rollouts.find((x) => x.channel === 'stable')?.state).toBe('halted');
-    const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${UPDATE_TOKEN}` } });
+    const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${updates.tokens.update}` } });
     expect(manifest.json().version).not.toBe(V3_BROKEN);
     // The device itself reports the rollback (it re-reads update-state.json every few seconds),
     // and the fleet shows it.

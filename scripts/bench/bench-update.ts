@@ -6,47 +6,23 @@
 // Traffic stays on loopback and the testbed network the bench creates; everything is bounded.
 //
 // env: BENCH_DEVICES (4)
-import { mkdirSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { rootDir } from '../../device/src/paths.js';
-import { waitFor, testToken } from '../../device/test/helpers.js';
-import { buildFleetApp } from '../../fleet/src/app.js';
-import { loadFleetConfig } from '../../fleet/src/config.js';
+import { waitFor } from '../../device/test/helpers.js';
 import { buildTestReleases, startTestbed } from '../testbed/testbed.js';
+import { startUpdateFleet } from '../testbed/update-fleet.js';
 import { mean } from './stats.js';
 
 const N = Number(process.env.BENCH_DEVICES ?? 4);
-const FLEET_TOKEN = testToken();
-const UPDATE_TOKEN = testToken();
-const DEVICE_TOKEN = testToken();
-
 const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-update-'));
 const rel = buildTestReleases(join(dir, 'releases'), [{ version: '1.0.0' }, { version: '2.0.0' }, { version: '3.0.0', broken: true }]);
 const tb = await startTestbed({ name: 'outpost-tb-bench', count: N, net: 81, sshBase: 2600, httpBase: 18500 });
-const releasesDir = join(dir, 'fleet', 'releases');
-mkdirSync(releasesDir, { recursive: true });
-const inventory = join(dir, 'fleet.yaml');
-writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080}`).join('\n')}\n`);
-const fleet = await buildFleetApp(
-  loadFleetConfig({
-    OUTPOST_LOG_LEVEL: 'warn',
-    OUTPOST_FLEET_HOST: tb.gateway,
-    OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
-    OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_TOKEN,
-    OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
-    OUTPOST_FLEET_INVENTORY: inventory,
-    OUTPOST_FLEET_DB: join(dir, 'fleet', 'fleet.sqlite'),
-  }),
-  { autoStart: false },
-);
-const publish = (v: string) => {
-  const f = rel.tarball(v);
-  for (const s of ['', '.sha256', '.sha256.sig']) copyFileSync(`${f}${s}`, join(releasesDir, `${f.split('/').pop()}${s}`));
-};
+const updates = await startUpdateFleet(tb, dir);
+const { fleet } = updates;
+const publish = (v: string) => updates.publish(rel.tarball(v));
 const rollout = async (v: string) => {
-  const r = await fleet.inject({ method: 'POST', url: '/api/rollouts/stable', headers: { authorization: `Bearer ${FLEET_TOKEN}` }, payload: { version: v, percent: 100 } });
+  const r = await fleet.inject({ method: 'POST', url: '/api/rollouts/stable', headers: { authorization: `Bearer ${updates.tokens.fleet}` }, payload: { version: v, percent: 100 } });
   if (r.statusCode >= 300) throw new Error(`rollout ${v}: ${r.body}`);
 };
 const health = async (port: number): Promise<string | null> => {
@@ -59,19 +35,7 @@ const health = async (port: number): Promise<string | null> => {
 };
 
 try {
-  await fleet.listen({ host: tb.gateway, port: 0 });
-  const addr = fleet.server.address();
-  const fleetUrl = `http://${tb.gateway}:${typeof addr === 'object' && addr ? addr.port : 0}`;
-  await Promise.all(
-    tb.devices.map(async (d) => {
-      for (const f of [rel.tarball('1.0.0'), `${rel.tarball('1.0.0')}.sha256`, `${rel.tarball('1.0.0')}.sha256.sig`, rel.pubkey, join(rootDir, 'scripts/install.sh')]) await tb.copyIn(d, f, '/tmp/');
-      const r = await tb.exec(
-        d,
-        `bash /tmp/install.sh --tarball /tmp/outpost-1.0.0-linux-x64.tar.gz --pubkey /tmp/release-signing.pub --fleet-url ${fleetUrl} --device-id ${d.host} --host 0.0.0.0 --update-token ${UPDATE_TOKEN} --fleet-token ${DEVICE_TOKEN} --cron '* * * * *'`,
-      );
-      if (r.code !== 0) throw new Error(`install on ${d.host}: ${r.stderr}`);
-    }),
-  );
+  await updates.installAll(rel, '1.0.0', '* * * * *');
 
   // 1. Publish v2; cron (every minute) brings it to every device. Probe each device meanwhile.
   const gaps = new Map<string, { lastOld: number; firstNew: number }>();

@@ -1,25 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelDeliveryError } from './channel-error.js';
 import { createSlackChannel, toSlackPayload, type SlackPayload } from './slack.js';
-import { fakeSecret, sampleNotification, startHttpReceiver, type HttpReceiver } from './test-support.js';
-import type { Channel } from './types.js';
+import { channelUnderTest, fakeSecret, sampleNotification, startHttpReceiver } from './test-support.js';
 
 describe('slack channel', () => {
-  let receiver: HttpReceiver | undefined;
-  let channel: Channel | undefined;
-  afterEach(async () => {
-    await channel?.close?.();
-    await receiver?.close();
-    channel = receiver = undefined;
-  });
+  const t = channelUnderTest();
 
   it('posts text and blocks with the emoji, bold title, message, device and since', async () => {
-    receiver = await startHttpReceiver(() => ({ status: 200, body: 'ok' }));
-    channel = createSlackChannel({ webhookUrl: `${receiver.url}/services/T000/B000/${fakeSecret()}`, timeoutMs: 2000 });
+    t.receiver = await startHttpReceiver(() => ({ status: 200, body: 'ok' }));
+    t.channel = createSlackChannel({ webhookUrl: `${t.receiver.url}/services/T000/B000/${fakeSecret()}`, timeoutMs: 2000 });
 
-    await channel.send(sampleNotification({ message: 'Disk <root> at 97% & rising' }));
+    await t.channel.send(sampleNotification({ message: 'Disk <root> at 97% & rising' }));
 
-    const payload = JSON.parse(receiver.requests[0]?.body ?? '') as SlackPayload;
+    const payload = JSON.parse(t.receiver.requests[0]?.body ?? '') as SlackPayload;
     expect(payload.text).toBe('🔴 kiosk-7 is offline');
     expect(payload.blocks[0]).toEqual({
       type: 'section',
@@ -51,18 +44,18 @@ describe('slack channel', () => {
 
   it('throws on any answer but 200 "ok", without the webhook secret', async () => {
     const secret = fakeSecret();
-    receiver = await startHttpReceiver((req, i) =>
+    t.receiver = await startHttpReceiver((req, i) =>
       i === 0 ? { status: 404, body: `no_service ${req.path}` } : { status: 200, body: '<html>login</html>' },
     );
-    channel = createSlackChannel({ webhookUrl: `${receiver.url}/services/T000/B000/${secret}`, timeoutMs: 2000 });
+    t.channel = createSlackChannel({ webhookUrl: `${t.receiver.url}/services/T000/B000/${secret}`, timeoutMs: 2000 });
 
-    const notFound = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const notFound = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
     expect(notFound).toBeInstanceOf(ChannelDeliveryError);
     expect(notFound.message).toMatch(/^slack: webhook answered 404: no_service/);
     expect(notFound.message).not.toContain(secret);
     expect(notFound.retryable).toBe(false);
 
-    const notSlack = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const notSlack = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
     expect(notSlack.message).toBe('slack: webhook answered 200: <html>login</html>');
   });
 

@@ -1,26 +1,19 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelDeliveryError } from './channel-error.js';
 import { createTelegramChannel } from './telegram.js';
-import { fakeBotToken, sampleNotification, startHttpReceiver, type HttpReceiver } from './test-support.js';
-import type { Channel } from './types.js';
+import { channelUnderTest, fakeBotToken, sampleNotification, startHttpReceiver } from './test-support.js';
 
 describe('telegram channel', () => {
-  let receiver: HttpReceiver | undefined;
-  let channel: Channel | undefined;
-  afterEach(async () => {
-    await channel?.close?.();
-    await receiver?.close();
-    channel = receiver = undefined;
-  });
+  const t = channelUnderTest();
 
   it('calls sendMessage with HTML-escaped text and no link preview', async () => {
-    receiver = await startHttpReceiver(() => ({ status: 200, body: { ok: true, result: { message_id: 1 } } }));
+    t.receiver = await startHttpReceiver(() => ({ status: 200, body: { ok: true, result: { message_id: 1 } } }));
     const token = fakeBotToken();
-    channel = createTelegramChannel({ botToken: token, chatId: '-1001234567890', apiBaseUrl: receiver.url, timeoutMs: 2000 });
+    t.channel = createTelegramChannel({ botToken: token, chatId: '-1001234567890', apiBaseUrl: t.receiver.url, timeoutMs: 2000 });
 
-    await channel.send(sampleNotification({ kind: 'resolved', title: 'kiosk-7 is back <online>', message: 'Seen again & healthy' }));
+    await t.channel.send(sampleNotification({ kind: 'resolved', title: 'kiosk-7 is back <online>', message: 'Seen again & healthy' }));
 
-    const req = receiver.requests[0];
+    const req = t.receiver.requests[0];
     expect(req?.path).toBe(`/bot${token}/sendMessage`);
     const body = JSON.parse(req?.body ?? '') as Record<string, unknown>;
     expect(body).toMatchObject({ chat_id: '-1001234567890', parse_mode: 'HTML', disable_web_page_preview: true });
@@ -42,10 +35,10 @@ describe('telegram channel', () => {
   it('throws with the description of {ok:false} and never the token', async () => {
     const token = fakeBotToken();
     // A hostile or buggy proxy echoing the path would put the token into the description.
-    receiver = await startHttpReceiver((req) => ({ status: 400, body: { ok: false, error_code: 400, description: `Bad Request: chat not found (${req.path})` } }));
-    channel = createTelegramChannel({ botToken: token, chatId: '@outpost_alerts', apiBaseUrl: receiver.url, timeoutMs: 2000 });
+    t.receiver = await startHttpReceiver((req) => ({ status: 400, body: { ok: false, error_code: 400, description: `Bad Request: chat not found (${req.path})` } }));
+    t.channel = createTelegramChannel({ botToken: token, chatId: '@outpost_alerts', apiBaseUrl: t.receiver.url, timeoutMs: 2000 });
 
-    const err = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const err = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
 
     expect(err).toBeInstanceOf(ChannelDeliveryError);
     expect(err.message).toBe('telegram: sendMessage failed (400): Bad Request: chat not found (/bot[redacted]/sendMessage)');
@@ -55,13 +48,13 @@ describe('telegram channel', () => {
   });
 
   it('carries retry_after from a 429 answer', async () => {
-    receiver = await startHttpReceiver(() => ({
+    t.receiver = await startHttpReceiver(() => ({
       status: 429,
       body: { ok: false, error_code: 429, description: 'Too Many Requests: retry after 7', parameters: { retry_after: 7 } },
     }));
-    channel = createTelegramChannel({ botToken: fakeBotToken(), chatId: '42', apiBaseUrl: receiver.url, timeoutMs: 2000 });
+    t.channel = createTelegramChannel({ botToken: fakeBotToken(), chatId: '42', apiBaseUrl: t.receiver.url, timeoutMs: 2000 });
 
-    const err = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const err = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
 
     expect(err.retryAfterS).toBe(7);
     expect(err.retryable).toBe(true);
@@ -69,21 +62,21 @@ describe('telegram channel', () => {
   });
 
   it('treats a 200 without ok:true as a failure', async () => {
-    receiver = await startHttpReceiver(() => ({ status: 200, body: 'ok' }));
-    channel = createTelegramChannel({ botToken: fakeBotToken(), chatId: '42', apiBaseUrl: receiver.url, timeoutMs: 2000 });
+    t.receiver = await startHttpReceiver(() => ({ status: 200, body: 'ok' }));
+    t.channel = createTelegramChannel({ botToken: fakeBotToken(), chatId: '42', apiBaseUrl: t.receiver.url, timeoutMs: 2000 });
 
-    await expect(channel.send(sampleNotification())).rejects.toThrow('telegram: sendMessage failed (200): ok');
+    await expect(t.channel.send(sampleNotification())).rejects.toThrow('telegram: sendMessage failed (200): ok');
   });
 
   it('keeps the token out of network errors', async () => {
-    receiver = await startHttpReceiver();
-    const url = receiver.url;
-    await receiver.close();
-    receiver = undefined;
+    t.receiver = await startHttpReceiver();
+    const url = t.receiver.url;
+    await t.receiver.close();
+    t.receiver = undefined;
     const token = fakeBotToken();
-    channel = createTelegramChannel({ botToken: token, chatId: '42', apiBaseUrl: url, timeoutMs: 2000 });
+    t.channel = createTelegramChannel({ botToken: token, chatId: '42', apiBaseUrl: url, timeoutMs: 2000 });
 
-    const err = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const err = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
 
     expect(err.message).toMatch(/^telegram: request failed: .*ECONNREFUSED/);
     expect(err.message).not.toContain(token);

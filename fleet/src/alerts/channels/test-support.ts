@@ -5,7 +5,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
-import type { Notification } from './types.js';
+import { afterEach } from 'vitest';
+import type { Channel, Notification } from './types.js';
 
 export interface CapturedRequest {
   method: string;
@@ -125,4 +126,15 @@ export async function newHandles(before: Record<string, number>): Promise<Record
     if (count > (before[type] ?? 0)) grown[type] = count - (before[type] ?? 0);
   }
   return grown;
+}
+
+/** The receiver and channel a test makes; both are closed after each test. */
+export function channelUnderTest(): { receiver?: HttpReceiver; channel?: Channel } {
+  const t: { receiver?: HttpReceiver; channel?: Channel } = {};
+  afterEach(async () => {
+    await t.channel?.close?.();
+    await t.receiver?.close();
+    t.channel = t.receiver = undefined;
+  });
+  return t;
 }

@@ -1,28 +1,21 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelDeliveryError } from './channel-error.js';
 import { buildDigest } from './digest.js';
-import { fakeSecret, sampleNotification, startHttpReceiver, type HttpReceiver } from './test-support.js';
-import type { Channel } from './types.js';
+import { channelUnderTest, fakeSecret, sampleNotification, startHttpReceiver } from './test-support.js';
 import { createWebhookChannel, DIGEST_PAYLOAD_MAX } from './webhook.js';
 
 describe('webhook channel', () => {
-  let receiver: HttpReceiver | undefined;
-  let channel: Channel | undefined;
-  afterEach(async () => {
-    await channel?.close?.();
-    await receiver?.close();
-    channel = receiver = undefined;
-  });
+  const t = channelUnderTest();
 
   it('posts the notification as snake_case JSON with the configured headers', async () => {
-    receiver = await startHttpReceiver(() => ({ status: 204 }));
+    t.receiver = await startHttpReceiver(() => ({ status: 204 }));
     const auth = `Bearer ${fakeSecret()}`;
-    channel = createWebhookChannel({ url: `${receiver.url}/hooks/outpost`, headers: { Authorization: auth }, timeoutMs: 2000 });
+    t.channel = createWebhookChannel({ url: `${t.receiver.url}/hooks/outpost`, headers: { Authorization: auth }, timeoutMs: 2000 });
 
-    await channel.send(sampleNotification());
+    await t.channel.send(sampleNotification());
 
-    expect(receiver.requests).toHaveLength(1);
-    const [req] = receiver.requests;
+    expect(t.receiver.requests).toHaveLength(1);
+    const [req] = t.receiver.requests;
     expect(req?.method).toBe('POST');
     expect(req?.path).toBe('/hooks/outpost');
     expect(req?.headers['content-type']).toBe('application/json');
@@ -43,15 +36,15 @@ describe('webhook channel', () => {
   });
 
   it('sends a digest with its notifications, capped, and their total', async () => {
-    receiver = await startHttpReceiver(() => ({ status: 200, body: '' }));
-    channel = createWebhookChannel({ url: receiver.url, timeoutMs: 2000 });
+    t.receiver = await startHttpReceiver(() => ({ status: 200, body: '' }));
+    t.channel = createWebhookChannel({ url: t.receiver.url, timeoutMs: 2000 });
     const items = Array.from({ length: DIGEST_PAYLOAD_MAX + 5 }, (_, i) =>
       sampleNotification({ alertId: `offline:kiosk-${i}`, deviceName: `kiosk-${i}`, title: `kiosk-${i} is offline` }),
     );
 
-    await channel.send(buildDigest(items, new Date('2025-11-22T10:10:00Z')));
+    await t.channel.send(buildDigest(items, new Date('2025-11-22T10:10:00Z')));
 
-    const body = JSON.parse(receiver.requests[0]?.body ?? '') as { kind: string; digest: { alert_id: string }[]; digest_total: number };
+    const body = JSON.parse(t.receiver.requests[0]?.body ?? '') as { kind: string; digest: { alert_id: string }[]; digest_total: number };
     expect(body.kind).toBe('digest');
     expect(body.digest_total).toBe(DIGEST_PAYLOAD_MAX + 5);
     expect(body.digest).toHaveLength(DIGEST_PAYLOAD_MAX);
@@ -59,18 +52,18 @@ describe('webhook channel', () => {
   });
 
   it('throws with the status and a short body excerpt on a non-2xx answer', async () => {
-    receiver = await startHttpReceiver((_req, i) =>
+    t.receiver = await startHttpReceiver((_req, i) =>
       i === 0 ? { status: 503, body: `upstream down ${'x'.repeat(1000)}` } : { status: 400, body: { error: 'bad field' } },
     );
-    channel = createWebhookChannel({ url: receiver.url, timeoutMs: 2000 });
+    t.channel = createWebhookChannel({ url: t.receiver.url, timeoutMs: 2000 });
 
-    const unavailable = await channel.send(sampleNotification()).catch((e: unknown) => e);
+    const unavailable = await t.channel.send(sampleNotification()).catch((e: unknown) => e);
     expect(unavailable).toBeInstanceOf(ChannelDeliveryError);
     expect((unavailable as ChannelDeliveryError).message).toMatch(/^webhook: receiver answered 503: upstream down x+…$/);
     expect((unavailable as ChannelDeliveryError).message.length).toBeLessThan(300);
     expect((unavailable as ChannelDeliveryError).retryable).toBe(true);
 
-    const rejected = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
+    const rejected = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as ChannelDeliveryError;
     expect(rejected.message).toBe('webhook: receiver answered 400: {"error":"bad field"}');
     expect(rejected.status).toBe(400);
     expect(rejected.retryable).toBe(false);
@@ -78,10 +71,10 @@ describe('webhook channel', () => {
 
   it('keeps secrets from the URL query and headers out of error messages', async () => {
     const key = fakeSecret('key');
-    receiver = await startHttpReceiver((req) => ({ status: 401, body: `bad credentials for ${req.path} ${String(req.headers['x-api-key'])}` }));
-    channel = createWebhookChannel({ url: `${receiver.url}/in?key=${key}`, headers: { 'X-Api-Key': key }, timeoutMs: 2000 });
+    t.receiver = await startHttpReceiver((req) => ({ status: 401, body: `bad credentials for ${req.path} ${String(req.headers['x-api-key'])}` }));
+    t.channel = createWebhookChannel({ url: `${t.receiver.url}/in?key=${key}`, headers: { 'X-Api-Key': key }, timeoutMs: 2000 });
 
-    const err = (await channel.send(sampleNotification()).catch((e: unknown) => e)) as Error;
+    const err = (await t.channel.send(sampleNotification()).catch((e: unknown) => e)) as Error;
 
     expect(err.message).toContain('401');
     expect(err.message).not.toContain(key);

@@ -1,0 +1,68 @@
+// The real fleet monitor as the update server of a testbed, with its tokens generated per run:
+// it listens on the testbed network's gateway (the devices reach it there), publishes signed
+// releases and installs a first release on every device with scripts/install.sh. Shared by the
+// update tests and bench:update.
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { rootDir } from '../../device/src/paths.js';
+import { testToken } from '../../device/test/helpers.js';
+import { buildFleetApp } from '../../fleet/src/app.js';
+import { loadFleetConfig } from '../../fleet/src/config.js';
+import type { Testbed, TestReleases } from './testbed.js';
+
+export interface UpdateFleet {
+  fleet: FastifyInstance;
+  /** The monitor's URL as the devices reach it. */
+  url: string;
+  tokens: { fleet: string; update: string; device: string };
+  /** Copy a release (tarball, .sha256, .sha256.sig) into the monitor's releases dir. */
+  publish(tarball: string): void;
+  /** install.sh `version` on every device, pulling updates from this monitor on `cron`. */
+  installAll(rel: TestReleases, version: string, cron: string): Promise<void>;
+}
+
+export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<string, string> = {}): Promise<UpdateFleet> {
+  const tokens = { fleet: testToken(), update: testToken(), device: testToken() };
+  const releasesDir = join(dir, 'fleet', 'releases');
+  mkdirSync(releasesDir, { recursive: true });
+  const inventory = join(dir, 'fleet.yaml');
+  writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080}`).join('\n')}\n`);
+  const fleet = await buildFleetApp(
+    loadFleetConfig({
+      OUTPOST_LOG_LEVEL: 'warn',
+      OUTPOST_FLEET_HOST: tb.gateway,
+      OUTPOST_FLEET_TOKEN: tokens.fleet,
+      OUTPOST_FLEET_UPDATE_TOKEN: tokens.update,
+      OUTPOST_FLEET_DEVICE_TOKEN: tokens.device,
+      OUTPOST_FLEET_INVENTORY: inventory,
+      OUTPOST_FLEET_DB: join(dir, 'fleet', 'fleet.sqlite'),
+      ...env,
+    }),
+    { autoStart: false },
+  );
+  await fleet.listen({ host: tb.gateway, port: 0 });
+  const addr = fleet.server.address();
+  const url = `http://${tb.gateway}:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  return {
+    fleet,
+    url,
+    tokens,
+    publish(tarball) {
+      for (const suffix of ['', '.sha256', '.sha256.sig']) copyFileSync(`${tarball}${suffix}`, join(releasesDir, `${tarball.split('/').pop()}${suffix}`));
+    },
+    async installAll(rel, version, cron) {
+      const tarball = rel.tarball(version);
+      await Promise.all(
+        tb.devices.map(async (d) => {
+          for (const f of [tarball, `${tarball}.sha256`, `${tarball}.sha256.sig`, rel.pubkey, join(rootDir, 'scripts/install.sh')]) await tb.copyIn(d, f, '/tmp/');
+          const r = await tb.exec(
+            d,
+            `bash /tmp/install.sh --tarball /tmp/${tarball.split('/').pop()} --pubkey /tmp/release-signing.pub --fleet-url ${url} --device-id ${d.host} --host 0.0.0.0 --update-token ${tokens.update} --fleet-token ${tokens.device} --cron '${cron}'`,
+          );
+          if (r.code !== 0) throw new Error(`install.sh on ${d.host}: ${r.stderr}`);
+        }),
+      );
+    },
+  };
+}
