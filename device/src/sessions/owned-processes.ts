@@ -108,6 +108,15 @@ export async function killOwnedProcesses(key: string, timeoutMs = 5000): Promise
   return found.length;
 }
 
+/** The pid an X server wrote into its display lock (0 when garbled), or null when there is no readable lock. */
+export function displayLockPid(display: number): number | null {
+  try {
+    return Number(readFileSync(`/tmp/.X${display}-lock`, 'utf8').trim()) || 0;
+  } catch {
+    return null;
+  }
+}
+
 /** Stale X display locks: the lock file names a pid that no longer runs. */
 export function clearStaleDisplay(display: number): boolean {
   const lock = `/tmp/.X${display}-lock`;
@@ -116,12 +125,8 @@ export function clearStaleDisplay(display: number): boolean {
     if (existsSync(socket)) rmSync(socket, { force: true });
     return true;
   }
-  let pid = 0;
-  try {
-    pid = Number(readFileSync(lock, 'utf8').trim());
-  } catch {
-    return false;
-  }
+  const pid = displayLockPid(display);
+  if (pid === null) return false;
   if (pid > 0 && isAlive(pid)) return false;
   rmSync(lock, { force: true });
   rmSync(socket, { force: true });

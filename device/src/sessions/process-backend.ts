@@ -5,7 +5,7 @@
 // it even after `kill -9`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +16,7 @@ import {
   SESSION_ENV,
   clearStaleDisplay,
   displayInUse,
+  displayLockPid,
   findOwnedProcesses,
   isAlive,
   killOwnedProcesses,
@@ -63,15 +64,6 @@ function canConnect(port: number): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
-}
-
-/** The pid an X server wrote into its display lock, or 0. */
-function lockPid(display: number): number {
-  try {
-    return Number(readFileSync(`/tmp/.X${display}-lock`, 'utf8').trim()) || 0;
-  } catch {
-    return 0;
-  }
 }
 
 function exitOf(child: ChildProcess): Promise<string> {
@@ -170,7 +162,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       try {
         // Ready means this Xvfb holds the display: its pid is in the lock. Another appliance's Xvfb
         // may have won the same display a moment earlier; ours then exits, and we try the next.
-        await waitReady(xvfb, `Xvfb :${display}`, () => existsSync(`/tmp/.X11-unix/X${display}`) && lockPid(display) === xvfb.pid, 10_000, () => out);
+        await waitReady(xvfb, `Xvfb :${display}`, () => existsSync(`/tmp/.X11-unix/X${display}`) && displayLockPid(display) === xvfb.pid, 10_000, () => out);
         return { display, xvfb };
       } catch (err) {
         lastError = err;
