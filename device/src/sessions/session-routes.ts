@@ -52,7 +52,10 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker' }
   const requireSession = (needVnc: boolean) => async (req: FastifyRequest, _reply: FastifyReply) => {
     const { id } = req.params as { id: string };
     const s = manager.get(id);
-    if (s.pool || s.status !== 'ready' || !s.browser) throw new SessionNotFoundError(id);
+    // The live view may watch a session that is still starting (its page opening): the session's
+    // view lists vnc as soon as the display runs, and the Sessions page offers it from then on.
+    const live = s.status === 'ready' || (needVnc && s.status === 'starting');
+    if (s.pool || !live || !s.browser) throw new SessionNotFoundError(id);
     if (needVnc && !s.browser.vnc) throw new SessionNotFoundError(`${id}/vnc (the session has no live view)`);
   };
 
