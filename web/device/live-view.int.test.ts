@@ -1,6 +1,7 @@
 // The live view as an operator uses it: a VNC session painting a known colour, the standalone
 // /vnc/ page in a real browser, and the Sessions page of the device UI. Pixels are asserted.
 import { mkdirSync } from 'node:fs';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,45 @@ async function pngPixel(page: Page, png: Buffer, x: number, y: number): Promise<
 
 function near(actual: [number, number, number], expected: [number, number, number], tolerance = 12): boolean {
   return actual.every((v, i) => Math.abs(v - expected[i]!) <= tolerance);
+}
+
+/**
+ * A TCP hop to the appliance that drops the first `drops` connections opening a session's VNC
+ * websocket (before the handshake answer) and passes every other connection through untouched.
+ */
+async function startFlakyHop(port: number, drops: number): Promise<{ url: string; vncAttempts: () => number; close: () => Promise<void> }> {
+  let attempts = 0;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.once('data', (first) => {
+      if (/^GET \/sessions\/[^/ ]+\/vnc[ ?]/.test(first.toString('latin1'))) {
+        attempts += 1;
+        if (attempts <= drops) {
+          client.destroy();
+          return;
+        }
+      }
+      const upstream = connect(port, '127.0.0.1');
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.write(first);
+      client.pipe(upstream).pipe(client);
+      upstream.on('error', () => client.destroy());
+      client.on('error', () => upstream.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port: hopPort } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${hopPort}`,
+    vncAttempts: () => attempts,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 describe('live view', () => {
@@ -81,6 +121,41 @@ describe('live view', () => {
     await t.api('DELETE', `/api/sessions/${res.body.id}`, undefined, { authorization: `Bearer ${TOKEN}` });
   });
 
+  it('reconnects by itself when the stream drops while the session lives, and stops once it has ended', async () => {
+    const res = await t.api('POST', '/api/sessions', { vnc: true, start_url: `${pages.url}/color?c=0000ff` }, { authorization: `Bearer ${TOKEN}` });
+    expect(res.status).toBe(201);
+    // The page reaches the appliance through a flaky hop (as over a VPN) that drops the first two
+    // VNC streams before their handshake; everything else passes through.
+    const hop = await startFlakyHop(Number(new URL(t.base).port), 2);
+    const page = await browser.newPage({ viewport: { width: 1000, height: 800 } });
+    await page.addInitScript((tok) => localStorage.setItem('outpost.token', tok), TOKEN);
+    const seen: string[] = [];
+    await page.exposeFunction('noteStatus', (text: string) => seen.push(text));
+    await page.addInitScript(() => {
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-testid="vnc-status"]');
+        if (el?.textContent) void (window as unknown as { noteStatus: (t: string) => void }).noteStatus(el.textContent);
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    const status = page.getByTestId('vnc-status');
+    const live = new URL(res.body.vnc.http);
+    await page.goto(`${hop.url}${live.pathname}${live.search}${live.hash}`);
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 30_000 }).toBe('connected');
+    expect(hop.vncAttempts()).toBe(3);
+    const log = seen.join(' | ');
+    expect(log).toMatch(/could not open the VNC stream; retrying in 1 s \(1 of \d\)/);
+    expect(log).toMatch(/could not open the VNC stream; retrying in 2 s \(2 of \d\)/);
+
+    // Ending the session closes the stream; the page finds out why and does not retry.
+    await t.api('DELETE', `/api/sessions/${res.body.id}`, undefined, { authorization: `Bearer ${TOKEN}` });
+    await expect.poll(() => status.getAttribute('data-state'), { timeout: 10_000 }).toBe('error');
+    expect(await status.textContent()).toMatch(/session not found|session has ended/);
+    await page.waitForTimeout(2500);
+    expect(hop.vncAttempts()).toBe(3);
+    await page.close();
+    await hop.close();
+  });
+
   it('refuses the VNC websocket without the token', async () => {
     const res = await t.api('POST', '/api/sessions', { vnc: true }, { authorization: `Bearer ${TOKEN}` });
     const attempt = (url: string) =>
@@ -117,11 +192,10 @@ describe('live view', () => {
     await row.getByRole('button', { name: 'Live view' }).click();
     const frame = page.frameLocator('[data-testid="live-view-frame"]');
     await expect.poll(() => frame.getByTestId('vnc-status').getAttribute('data-state'), { timeout: 20_000 }).toBe('connected');
-    await page.waitForTimeout(1500);
-    const png = await page.screenshot({ path: join(shots, 'device-ui-live-view.png') });
+    // The live view may open while the start page is still loading: wait for its colour on screen.
     const box = (await page.getByTestId('live-view-frame').boundingBox())!;
-    const pixel = await pngPixel(page, png, Math.floor(box.x + box.width / 2), Math.floor(box.y + box.height / 2));
-    expect(near(pixel, [0, 192, 0], 20), `screenshot pixel ${pixel}`).toBe(true);
+    const centre = async () => pngPixel(page, await page.screenshot({ path: join(shots, 'device-ui-live-view.png') }), Math.floor(box.x + box.width / 2), Math.floor(box.y + box.height / 2));
+    await expect.poll(async () => near(await centre(), [0, 192, 0], 20), { timeout: 20_000, intervals: [500] }).toBe(true);
     await page.keyboard.press('Escape');
 
     const id = (await row.getAttribute('data-testid'))!.replace('session-row-', '');

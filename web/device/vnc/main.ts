@@ -4,6 +4,7 @@ import RFB from '@novnc/novnc';
 import { setToken, wsUrl } from '@common/api';
 import { isValidSessionId, passwordFromUrl, readParams, vncPath } from './params';
 import { blockingReason, probeSession, type Probe } from './probe';
+import { RETRY_DELAYS_MS, retryDelayMs } from './retry';
 import './vnc.css';
 
 type State = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'error' | 'auth';
@@ -44,6 +45,9 @@ let current: Attempt | null = null;
 /** Bumped by every connect(); events and probes of older attempts are ignored. */
 let generation = 0;
 let promptKind: PromptKind | null = null;
+/** Attempts in a row that ended without (or after losing) a connection; reset by a connection. */
+let failures = 0;
+let retryTimer: number | undefined;
 
 function setStatus(state: State, text: string): void {
   ui.status.textContent = text;
@@ -105,8 +109,15 @@ async function closeCurrent(): Promise<void> {
   });
 }
 
+/** A connection asked for by the operator (page load, Reconnect, a prompt) starts a fresh run of retries. */
+function connectNow(session: string): void {
+  failures = 0;
+  void connect(session);
+}
+
 async function connect(session: string): Promise<void> {
   const gen = ++generation;
+  window.clearTimeout(retryTimer);
   hidePrompt();
   showMessage(null);
   setStatus('connecting', 'checking session…');
@@ -133,6 +144,7 @@ async function connect(session: string): Promise<void> {
     if (stale()) return;
     attempt.connected = true;
     attempt.awaitingCredentials = false;
+    failures = 0;
     hidePrompt();
     setStatus('connected', connectedText());
   });
@@ -149,12 +161,12 @@ async function connect(session: string): Promise<void> {
   rfb.addEventListener('disconnect', (ev) => {
     attempt.open = false;
     if (stale()) return;
-    void explainDisconnect(session, gen, attempt, ev.detail.clean);
+    void explainDisconnect(session, gen, attempt);
   });
 }
 
 /** Turns a disconnect into a status line; asks the API whether the token or the session is the cause. */
-async function explainDisconnect(session: string, gen: number, attempt: Attempt, clean: boolean): Promise<void> {
+async function explainDisconnect(session: string, gen: number, attempt: Attempt): Promise<void> {
   if (attempt.securityFailure) {
     password = null;
     setStatus('auth', `disconnected: authentication failed (${attempt.securityFailure})`);
@@ -164,8 +176,19 @@ async function explainDisconnect(session: string, gen: number, attempt: Attempt,
   setStatus('disconnected', 'disconnected: checking why…');
   const probe = await probeSession(session);
   if (gen !== generation || handleBlocked(probe)) return;
-  if (clean) setStatus('disconnected', 'disconnected');
-  else setStatus('disconnected', attempt.connected ? 'disconnected: connection lost' : 'disconnected: could not open the VNC stream');
+  // The session lives on, so the stream may come back (it was still starting, the appliance
+  // restarted, the network dropped): try again after a pause, a bounded number of times.
+  const what = attempt.connected ? 'connection lost' : 'could not open the VNC stream';
+  failures += 1;
+  const delay = retryDelayMs(failures);
+  if (delay === null) {
+    setStatus('disconnected', `disconnected: ${what} (${RETRY_DELAYS_MS.length} retries failed; press Reconnect)`);
+    return;
+  }
+  setStatus('connecting', `${what}; retrying in ${Math.round(delay / 1000)} s (${failures} of ${RETRY_DELAYS_MS.length})`);
+  retryTimer = window.setTimeout(() => {
+    if (gen === generation) void connect(session);
+  }, delay);
 }
 
 function connectedText(): string {
@@ -193,7 +216,7 @@ function submitPrompt(session: string, ev: SubmitEvent): void {
   if (!value) return;
   if (promptKind === 'token') {
     setToken(value);
-    void connect(session);
+    connectNow(session);
   } else if (promptKind === 'password') {
     password = value;
     if (current?.open && current.awaitingCredentials) {
@@ -202,7 +225,7 @@ function submitPrompt(session: string, ev: SubmitEvent): void {
       setStatus('connecting', 'authenticating…');
       current.rfb.sendCredentials({ password: value });
     } else {
-      void connect(session);
+      connectNow(session);
     }
   }
 }
@@ -223,9 +246,9 @@ function main(): void {
   document.title = `Live view · ${session}`;
   ui.session.textContent = session;
   ui.viewOnly.addEventListener('click', toggleViewOnly);
-  ui.reconnect.addEventListener('click', () => void connect(session));
+  ui.reconnect.addEventListener('click', () => connectNow(session));
   ui.prompt.addEventListener('submit', (ev) => submitPrompt(session, ev));
-  void connect(session);
+  connectNow(session);
 }
 
 ui.fullscreen.disabled = !document.fullscreenEnabled;
