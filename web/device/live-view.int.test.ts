@@ -195,7 +195,7 @@ describe('live view', () => {
     // The live view may open while the start page is still loading: wait for its colour on screen.
     const box = (await page.getByTestId('live-view-frame').boundingBox())!;
     const centre = async () => pngPixel(page, await page.screenshot({ path: join(shots, 'device-ui-live-view.png') }), Math.floor(box.x + box.width / 2), Math.floor(box.y + box.height / 2));
-    await expect.poll(async () => near(await centre(), [0, 192, 0], 20), { timeout: 20_000, intervals: [500] }).toBe(true);
+    await expect.poll(async () => near(await centre(), [0, 192, 0], 20), { timeout: 20_000, interval: 500 }).toBe(true);
     await page.keyboard.press('Escape');
 
     const id = (await row.getAttribute('data-testid'))!.replace('session-row-', '');
