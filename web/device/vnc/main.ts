@@ -158,7 +158,7 @@ async function connect(session: string): Promise<void> {
     if (stale()) return;
     attempt.securityFailure = ev.detail.reason || `security failure (status ${ev.detail.status})`;
   });
-  rfb.addEventListener('disconnect', (ev) => {
+  rfb.addEventListener('disconnect', () => {
     attempt.open = false;
     if (stale()) return;
     void explainDisconnect(session, gen, attempt);
@@ -186,9 +186,8 @@ async function explainDisconnect(session: string, gen: number, attempt: Attempt)
     return;
   }
   setStatus('connecting', `${what}; retrying in ${Math.round(delay / 1000)} s (${failures} of ${RETRY_DELAYS_MS.length})`);
-  retryTimer = window.setTimeout(() => {
-    if (gen === generation) void connect(session);
-  }, delay);
+  // Any newer connect() clears this timer, so it never outlives its attempt.
+  retryTimer = window.setTimeout(() => void connect(session), delay);
 }
 
 function connectedText(): string {
