@@ -7,6 +7,10 @@
 # usage: scripts/build-release.sh [--out DIR] [--version V] [--key PEM]
 #        scripts/build-release.sh stage DIR [--version V]     only the release tree
 #        scripts/build-release.sh pack DIR [--out DIR] [--key PEM]   tar, checksum and sign a tree
+#        scripts/build-release.sh approve-rollback VERSION [--out DIR] [--key PEM]
+#            sign off a downgrade: devices refuse to go down to a version they never ran unless
+#            <tarball>.rollback.sig (ed25519 over "outpost rollback approved: <tarball name>")
+#            is published beside the release
 #
 # OUTPOST_RELEASE_GZIP_LEVEL (1-9, default 6) trades size for packing time (the tests use 1).
 #
@@ -23,7 +27,7 @@ log() { printf '[release] %s\n' "$*" >&2; }
 die() { log "$1"; exit "${2:-1}"; }
 
 cmd="build"
-if [[ ${1:-} == stage || ${1:-} == pack ]]; then cmd="$1"; shift; fi
+if [[ ${1:-} == stage || ${1:-} == pack || ${1:-} == approve-rollback ]]; then cmd="$1"; shift; fi
 tree=""
 if [[ $cmd != build ]]; then
   tree="${1:-}"
@@ -74,6 +78,7 @@ stage() {
   echo "$v" >"$dest/VERSION"
   mkdir -p "$dest/scripts"
   cp "$root/scripts/update.sh" "$root/scripts/rollback.sh" "$root/scripts/install.sh" "$dest/scripts/"
+  cp -r "$root/scripts/lib" "$dest/scripts/lib"
   cp -r "$root/systemd" "$dest/systemd"
   cp "$(command -v node)" "$dest/bin/node"
   # Production dependencies, native addons already built for this very Node binary.
@@ -102,8 +107,24 @@ pack() {
   echo "$out/$name"
 }
 
+approve_rollback() {
+  local v="$1"
+  [[ "$v" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || die "bad version: $v"
+  local name="outpost-$v-linux-x64.tar.gz" k
+  k="$(signing_key)"
+  mkdir -p "$out"
+  local msg
+  msg="$(mktemp)"
+  printf 'outpost rollback approved: %s\n' "$name" >"$msg"
+  openssl pkeyutl -sign -rawin -inkey "$k" -in "$msg" -out "$out/$name.rollback.sig"
+  rm -f "$msg"
+  log "signed off the rollback to $v: $out/$name.rollback.sig (publish it beside the release)"
+  echo "$out/$name.rollback.sig"
+}
+
 case "$cmd" in
   stage) stage "$tree" ;;
+  approve-rollback) approve_rollback "$tree" ;;
   pack) pack "$tree" ;;
   build)
     work="$(mktemp -d)"

@@ -2,12 +2,13 @@
 // real update.sh, install.sh and rollback.sh, releases built and signed by build-release.sh, and
 // the real fleet monitor as update server on the testbed network's gateway.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, writeFileSync } from 'node:fs';
+import { createReadStream, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rootDir } from '../device/src/paths.js';
 import { tempDir, waitFor } from '../device/test/helpers.js';
 import { stableHash } from '../fleet/src/updates/rollouts.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
@@ -16,6 +17,8 @@ import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
 const V1 = '1.0.0';
 const V2 = '2.0.0';
 const V3_BROKEN = '3.0.0';
+/** Older than everything the devices run, and never installed on any of them. */
+const V_NEVER_RUN = '1.5.0';
 
 describe('pull updates on a testbed of systemd devices', () => {
   const dir = tempDir('outpost-update-test-');
@@ -33,24 +36,35 @@ describe('pull updates on a testbed of systemd devices', () => {
   const update = (d: TestbedDevice, env: Record<string, string> = {}) => tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env, timeoutMs: 240_000 });
   const version = async (d: TestbedDevice) => (await tb.exec(d, "curl -fsS http://127.0.0.1:8080/api/health | jq -r .version")).stdout.trim();
   const current = async (d: TestbedDevice) => (await tb.exec(d, 'basename "$(readlink /opt/outpost/current)"')).stdout.trim();
-  const state = async (d: TestbedDevice) => JSON.parse((await tb.exec(d, 'cat /var/lib/outpost/update-state.json')).stdout || '{}');
+  const state = async (d: TestbedDevice) => JSON.parse((await tb.exec(d, 'cat /var/lib/outpost-update/state.json')).stdout || '{}');
   const pollFleet = async () => {
     for (const d of fleet.fleet.registry.all()) d.nextPollAt = 0;
     await fleet.fleet.monitor.poller.runCycle();
   };
-  const fleetVersion = async (d: TestbedDevice) => {
-    await pollFleet();
-    return (await admin('GET', `/api/devices/${d.host}`)).body.version as string;
-  };
-  /** Every release directory is complete, `current` points at one, and the service runs it. */
-  const assertWhole = async (d: TestbedDevice) => {
+  /**
+   * Waits until the monitor reports `want` for the device. One poll can miss (its deadline is
+   * OUTPOST_FLEET_POLL_TIMEOUT_MS, and a loaded test machine may answer later), so this polls until
+   * the monitor has it, as its own cycles would.
+   */
+  const fleetSees = async (d: TestbedDevice, want: string) =>
+    waitFor(
+      async () => {
+        await pollFleet();
+        return (await admin('GET', `/api/devices/${d.host}`)).body.version === want;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000, what: `the fleet to see ${d.host} on ${want}` },
+    );
+  /** Every release directory is complete and `current` points at one; returns what `current` names. */
+  const assertComplete = async (d: TestbedDevice) => {
     const check = await tb.exec(
       d,
       'set -e; for r in /opt/outpost/releases/*/; do v=$(basename "$r"); test "$(cat "$r/VERSION")" = "$v"; test -x "$r/bin/node"; done; test -x /opt/outpost/current/bin/node; cat /opt/outpost/current/VERSION',
     );
     expect(check.code, check.stderr).toBe(0);
-    await waitFor(async () => (await version(d)) === check.stdout.trim(), { timeoutMs: 60_000, what: `${d.host} to run ${check.stdout.trim()}` });
+    return check.stdout.trim();
   };
+  /** The service answers healthy with `want` (systemd restarts it after a kill; it may take a while on a loaded host). */
+  const runs = (d: TestbedDevice, want: string) => waitFor(async () => (await version(d)) === want, { timeoutMs: 120_000, intervalMs: 500, what: `${d.host} to run ${want}` });
 
   beforeAll(async () => {
     rel = buildTestReleases(inject('testReleasesDir'), []); // built once by the global setup
@@ -74,8 +88,33 @@ describe('pull updates on a testbed of systemd devices', () => {
       expect((await tb.exec(d, 'systemctl is-active outpost-device')).stdout.trim()).toBe('active');
       expect((await tb.exec(d, 'cat /etc/cron.d/outpost-update')).stdout).toMatch(/root \/opt\/outpost\/current\/scripts\/update\.sh/);
       expect((await tb.exec(d, 'stat -c %a /etc/outpost/device.env')).stdout.trim()).toBe('600');
-      expect(await fleetVersion(d)).toBe(V1);
+      await fleetSees(d, V1);
     }
+  });
+
+  it('reads env files as data: a device name with spaces, quotes, $(…) and backticks reaches the appliance as written and runs nothing', async () => {
+    const d = tb.devices[3]!;
+    const name = `Lab "north" it's $(touch /tmp/pwned) \`touch /tmp/pwned2\` \\ end`;
+    const tarball = rel.tarball(V1).split('/').pop()!;
+    const r = await tb.exec(
+      d,
+      `bash /tmp/install.sh --tarball /tmp/${tarball} --pubkey /tmp/release-signing.pub --fleet-url ${updates.url} --device-id ${d.host} --host 0.0.0.0 --update-token ${updates.tokens.updateFor(d.host)} --fleet-token ${updates.tokens.device} --cron '0 0 31 2 *' --device-name "$NAME" --labels "$LABELS"`,
+      { env: { NAME: name, LABELS: 'site=north lab,owner=$(id)' } },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    // The monitor polls it with the device token and keeps what it answered.
+    const status = await waitFor(
+      async () => {
+        await pollFleet();
+        const st = (await admin('GET', `/api/devices/${d.host}`)).body.last_status;
+        return st?.device.name === name ? st : null;
+      },
+      { timeoutMs: 120_000, intervalMs: 1000, what: `the fleet to see ${d.host} with its new name` },
+    );
+    expect(status.device.labels).toEqual({ site: 'north lab', owner: '$(id)' });
+    const u = await update(d);
+    expect(u.code, u.stderr).toBe(0);
+    expect((await tb.exec(d, 'ls /tmp/pwned /tmp/pwned2 2>/dev/null | wc -l')).stdout.trim()).toBe('0');
   });
 
   it('moves exactly the devices the hash selects in a 50% staged rollout', async () => {
@@ -95,7 +134,7 @@ describe('pull updates on a testbed of systemd devices', () => {
     for (const d of tb.devices) {
       expect(await version(d)).toBe(V2);
       expect(await current(d)).toBe(V2);
-      expect(await fleetVersion(d)).toBe(V2);
+      await fleetSees(d, V2);
       const s = await state(d);
       expect(s.last_result === 'updated' || s.last_result === 'current').toBe(true);
     }
@@ -140,34 +179,46 @@ describe('pull updates on a testbed of systemd devices', () => {
 
     // The monitor never offers a release without a signature; an update server that does (a
     // stand-in served by the test) is refused by the device all the same.
-    const v = '2.3.0';
-    const file = rel.tarball(v);
-    const name = file.split('/').pop()!;
+    const unsigned = await standInMonitor(d, '2.3.0', { tarball: rel.tarball('2.3.0'), signed: false });
+    expect(unsigned.code, unsigned.stderr).toBe(3);
+    expect(unsigned.stderr).toMatch(/no signature/);
+    // A stand-in that offers 2.3.0 but hands over 2.2.0's genuine, signed files: the signed line
+    // names 2.2.0's file, so the signature does not vouch for what the manifest says.
+    const relabelled = await standInMonitor(d, '2.3.0', { tarball: rel.tarball('2.2.0'), signed: true });
+    expect(relabelled.code, relabelled.stderr).toBe(3);
+    expect(relabelled.stderr).toMatch(/signed checksum does not name outpost-2\.3\.0-linux-x64\.tar\.gz/);
+    for (const r of [unsigned, relabelled]) expect(r.releases).toBe(before);
+    expect(await version(d)).toBe(V2);
+  });
+
+  /**
+   * Points the device's update.env at a stand-in update server on the testbed gateway that offers
+   * `version` with the files of `files.tarball`, runs update.sh, and puts update.env back.
+   */
+  async function standInMonitor(d: TestbedDevice, version: string, files: { tarball: string; signed: boolean }) {
+    const name = `outpost-${version}-linux-x64.tar.gz`;
+    const served: Record<string, string> = { [`/releases/${name}`]: files.tarball, [`/releases/${name}.sha256`]: `${files.tarball}.sha256` };
+    if (files.signed) served[`/releases/${name}.sha256.sig`] = `${files.tarball}.sha256.sig`;
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0]!;
+      const base = `http://${tb.gateway}:${port}/releases/${name}`;
       if (path.startsWith('/api/channels/')) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({ channel: 'stable', version: v, url: `http://${tb.gateway}:${port}/releases/${name}`, sha256_url: `http://${tb.gateway}:${port}/releases/${name}.sha256`, signature_url: `http://${tb.gateway}:${port}/releases/${name}.sha256.sig` }),
-        );
-      } else if (path === `/releases/${name}`) createReadStream(file).pipe(res);
-      else if (path === `/releases/${name}.sha256`) createReadStream(`${file}.sha256`).pipe(res);
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ channel: 'stable', version, url: base, sha256_url: `${base}.sha256`, signature_url: `${base}.sha256.sig` }));
+      } else if (served[path]) createReadStream(served[path]).pipe(res);
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, tb.gateway, r));
     const port = (server.address() as AddressInfo).port;
     try {
-      await tb.exec(d, `cp /etc/outpost/update.env /tmp/update.env.keep && sed -i 's|^OUTPOST_UPDATE_URL=.*|OUTPOST_UPDATE_URL=http://${tb.gateway}:${port}|' /etc/outpost/update.env`);
+      await tb.exec(d, `cp /etc/outpost/update.env /tmp/update.env.keep && sed -i 's|^OUTPOST_UPDATE_URL=.*|OUTPOST_UPDATE_URL="http://${tb.gateway}:${port}"|' /etc/outpost/update.env`);
       const r = await update(d);
-      expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toMatch(/no signature/);
-      expect(await version(d)).toBe(V2);
-      expect((await tb.exec(d, 'ls /opt/outpost/releases')).stdout).toBe(before);
+      return { ...r, releases: (await tb.exec(d, 'ls /opt/outpost/releases')).stdout };
     } finally {
       await tb.exec(d, 'cp /tmp/update.env.keep /etc/outpost/update.env');
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     }
-  });
+  }
 
   it('rolls back a release that fails its health check, reports it and raises a fleet alert', async () => {
     const d = tb.devices[1]!;
@@ -185,7 +236,7 @@ describe('pull updates on a testbed of systemd devices', () => {
     // One failure of four passes the 20% threshold: the rollout halts and offers v2 again.
     const rollouts = (await admin('GET', '/api/rollouts')).body as Array<{ channel: string; state: string }>;
     expect(rollouts.find((x) => x.channel === 'stable')?.state).toBe('halted');
-    const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${updates.tokens.update}` } });
+    const manifest = await fleet.inject({ url: `/api/channels/stable/manifest?device=${tb.devices[2]!.host}`, headers: { authorization: `Bearer ${updates.tokens.updateFor(tb.devices[2]!.host)}` } });
     expect(manifest.json().version).not.toBe(V3_BROKEN);
     // The device itself reports the rollback (it re-reads update-state.json every few seconds),
     // and the fleet shows it.
@@ -201,6 +252,11 @@ describe('pull updates on a testbed of systemd devices', () => {
     expect(await version(d)).toBe(V2);
   });
 
+  // What the product promises after kill -9 of update.sh (README, "Pull updates"): every release
+  // directory is complete and the service runs a complete release. Killed before the switch,
+  // `current` and the service still agree on the old release. Killed after it, `current` names the
+  // new release while the service may still run the old one, and a `pending` record says so; the
+  // next run settles it (here: the new release is healthy, so it is kept).
   it('leaves a complete release after kill -9 of update.sh at every step, and the next run converges', { timeout: 900_000 }, async () => {
     const target = '2.1.0';
     publish(rel.tarball(target)); // a good copy again (the earlier case overwrote it)
@@ -213,18 +269,28 @@ describe('pull updates on a testbed of systemd devices', () => {
         // Put it back on v2 to have something to update.
         expect((await tb.exec(d, `/opt/outpost/current/scripts/rollback.sh ${V2}`)).code).toBe(0);
       }
-      const started = tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env: { OUTPOST_UPDATE_PAUSE_AT: step } });
-      await waitFor(async () => (await tb.exec(d, `journalctl -t outpost-update --since -2min --no-pager | grep -c "step ${step}:"`)).stdout.trim() !== '0', {
-        timeoutMs: 120_000,
+      const from = await version(d);
+      // The wait keys on this run's id, so no earlier run's journal line can stand in for it.
+      const runId = `kill-${step}-${Date.now()}`;
+      const started = tb.exec(d, '/opt/outpost/current/scripts/update.sh', { env: { OUTPOST_UPDATE_PAUSE_AT: step, OUTPOST_UPDATE_RUN_ID: runId } });
+      await waitFor(async () => (await tb.exec(d, `journalctl -t outpost-update --no-pager -o cat | grep -cF "[${runId}] step ${step}:"`)).stdout.trim() !== '0', {
+        timeoutMs: 240_000,
+        intervalMs: 500,
         what: `update.sh to reach ${step} on ${d.host}`,
       });
       await tb.exec(d, "pkill -9 -f 'scripts/update.sh' || true");
       await started;
-      await assertWhole(d);
+      const pointed = await assertComplete(d);
+      const switched = step === 'switch' || step === 'restart';
+      expect(pointed, step).toBe(switched ? target : from);
+      if (switched) expect((await state(d)).pending?.version, step).toBe(target);
+      // The service runs a complete release: the old one, or (killed after the restart) the new one.
+      await waitFor(async () => [from, target].includes(await version(d)), { timeoutMs: 120_000, intervalMs: 500, what: `${d.host} to answer after the kill at ${step}` });
       const again = await update(d);
       expect(again.code, `${step}: ${again.stderr}`).toBe(0);
       expect(await version(d), step).toBe(target);
-      await assertWhole(d);
+      expect(await assertComplete(d), step).toBe(target);
+      expect((await state(d)).pending, step).toBeUndefined();
     }
   });
 
@@ -256,5 +322,60 @@ describe('pull updates on a testbed of systemd devices', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await version(d)).not.toBe(from);
     expect((await state(d)).last_result).toBe('rolled_back');
+  });
+
+  it("trusts nothing the service user can write: planted state, lock links and temp files change nothing as root", async () => {
+    const d = tb.devices[2]!;
+    const before = { current: await current(d), version: await version(d) };
+    // A file only root may change, and what the outpost user plants to make root write through it
+    // or point `current` at it: the update path of earlier versions read all of these.
+    const planted = await tb.exec(
+      d,
+      [
+        'set -e',
+        'echo precious > /root/victim; chmod 600 /root/victim',
+        'runuser -u outpost -- ln -sfn /root/victim /var/lib/outpost/update.lock',
+        'runuser -u outpost -- ln -sfn /root/victim /var/lib/outpost/update-state.json.tmp.1',
+        `runuser -u outpost -- sh -c 'echo "{\\"pending\\":{\\"version\\":\\"${before.current}\\",\\"previous\\":\\"../../../tmp\\"}}" > /var/lib/outpost/update-state.json'`,
+        // Root's own directory is out of the service user's reach.
+        'if runuser -u outpost -- touch /var/lib/outpost-update/x 2>/dev/null; then echo writable; exit 1; fi',
+        'if runuser -u outpost -- touch /var/lib/outpost-update/work/x 2>/dev/null; then echo writable; exit 1; fi',
+        'stat -c "%U %a" /var/lib/outpost-update /var/lib/outpost-update/work /var/lib/outpost-update/state.json',
+      ].join('\n'),
+    );
+    expect(planted.code, planted.stdout + planted.stderr).toBe(0);
+    expect(planted.stdout.trim().split('\n')).toEqual(['root 755', 'root 700', 'root 644']);
+    const r = await update(d);
+    expect(r.code, r.stderr).toBe(0);
+    const victim = await tb.exec(d, 'cat /root/victim; stat -c %a /root/victim');
+    expect(victim.stdout.trim().split('\n')).toEqual(['precious', '600']);
+    expect(await current(d)).toBe(before.current);
+    expect(await version(d)).toBe(before.version);
+    await tb.exec(d, 'rm -f /var/lib/outpost/update.lock /var/lib/outpost/update-state.json* /root/victim');
+  });
+
+  it('refuses to go down to a version the device never ran until the operator signs off the rollback', async () => {
+    const d = tb.devices[2]!;
+    const from = await version(d);
+    expect(from).not.toBe(V_NEVER_RUN);
+    publish(rel.tarball(V_NEVER_RUN));
+    expect((await admin('POST', '/api/rollouts/stable', { version: V_NEVER_RUN, percent: 100 })).status).toBe(200);
+    const refused = await update(d);
+    expect(refused.code, refused.stderr).toBe(3);
+    expect(refused.stderr).toMatch(/never ran, is not signed off/);
+    expect(await version(d)).toBe(from);
+    expect((await state(d)).last_result).toBe('refused');
+    // A refusal counts against the rollout (one device of four passes 20%): it halted.
+    expect((await admin('POST', '/api/rollouts/stable/resume')).status).toBe(200);
+    // The operator signs it off with the release key, and the monitor serves the sign-off beside it.
+    execFileSync(join(rootDir, 'scripts/build-release.sh'), ['approve-rollback', V_NEVER_RUN, '--out', releasesDir], { env: { ...process.env, OUTPOST_KEYS_DIR: rel.keysDir }, stdio: 'ignore' });
+    const approved = await update(d);
+    expect(approved.code, approved.stderr).toBe(0);
+    expect(await version(d)).toBe(V_NEVER_RUN);
+    // Back up again to what it ran, and down once more to the version it has now run: no sign-off needed.
+    rmSync(join(releasesDir, `outpost-${V_NEVER_RUN}-linux-x64.tar.gz.rollback.sig`));
+    expect((await tb.exec(d, `/opt/outpost/current/scripts/rollback.sh ${from}`)).code).toBe(0);
+    expect((await update(d)).code).toBe(0);
+    expect(await version(d)).toBe(V_NEVER_RUN);
   });
 });

@@ -2,32 +2,45 @@
 # Pull update of the Outpost appliance, run by cron (/etc/cron.d/outpost-update) as root.
 #
 #   read the channel manifest from the fleet monitor → skip when current → download → verify the
-#   checksum and the ed25519 signature → unpack to /opt/outpost/releases/<v> → switch
+#   signed checksum line (it names the release file, so the version too) → refuse a downgrade the
+#   operator has not signed off → unpack to /opt/outpost/releases/<v> → switch
 #   /opt/outpost/current atomically → restart with systemd → wait for /api/health to report the
 #   new version → otherwise switch back, restart, record rolled_back. Keep the last N releases.
 #
 # Nothing half-installed, ever: a release directory appears only complete (unpacked aside, then
-# renamed); `current` changes by one rename; a run killed at any step leaves a pending record that
-# the next run finishes (keep the new release if it is healthy, roll back if not).
+# renamed); `current` changes by one rename. A run killed at any step leaves a complete release
+# running; killed between the switch and the health answer, it leaves a `pending` record, and the
+# next run settles it: keeps the new release if it answers healthy, rolls back if not. Until then
+# `current` may name the new release while the service still runs the old one.
 #
-# Every step logs one line (journal via logger, and stderr). The result goes to the fleet monitor
-# (POST /api/updates/report) and to /var/lib/outpost/update-state.json, which the appliance reports
-# as appliance.update in /api/fleet/status.
+# Root's alone: state (state.json), the lock and the downloads live in $OUTPOST_UPDATE_DIR
+# (/var/lib/outpost-update), which the service user cannot write; the bytes verified are the bytes
+# unpacked; every version is checked before it becomes a path; device.env and update.env are read
+# as data (lib/update-common.sh), never sourced.
+#
+# Every step logs one line (journal via logger, tagged with the run id, and stderr). The result
+# goes to the fleet monitor (POST /api/updates/report) and to state.json, which the appliance
+# reports as appliance.update in /api/fleet/status.
 #
 # Settings: /etc/outpost/update.env (and /etc/outpost/device.env for the device id and port):
 #   OUTPOST_UPDATE_URL        the fleet monitor, e.g. http://10.66.0.1:9000 (required)
 #   OUTPOST_UPDATE_CHANNEL    release channel (stable)
-#   OUTPOST_UPDATE_TOKEN      token the monitor accepts for manifests, releases and reports
+#   OUTPOST_UPDATE_TOKEN      this device's update credential (the monitor accepts it for this
+#                             device's manifest and reports, and for release downloads)
 #   OUTPOST_UPDATE_PUBKEY     release signing public key (/etc/outpost/release-signing.pub)
 #   OUTPOST_UPDATE_KEEP       releases kept on disk (3)
-#   OUTPOST_UPDATE_HEALTH_TIMEOUT_S  how long the new version may take to answer (60)
+#   OUTPOST_UPDATE_HEALTH_TIMEOUT_S    how long the new version may take to answer (60)
+#   OUTPOST_UPDATE_ROLLBACK_TIMEOUT_S  how long the release rolled back to may take (120): it ran
+#                                      here before, so waiting longer only costs time
 #   OUTPOST_DEVICE_ID, OUTPOST_PORT  from device.env (hostname, 8080)
+#   OUTPOST_UPDATE_RUN_ID     names this run in the journal (default: time and pid)
 #
 # Exit codes:
 #   0  updated, or already current, or nothing offered
-#   1  bad configuration (a setting or tool is missing)
+#   1  bad configuration (a setting or tool is missing, the state directory is not root's)
 #   2  another update run holds the lock
-#   3  refused: checksum or signature missing or wrong (nothing changed)
+#   3  refused: checksum, signature or version binding wrong, or an unsigned-off downgrade
+#      (nothing changed)
 #   4  the new version failed its health check and was rolled back
 #   5  the monitor or the download could not be reached (nothing changed)
 #   6  rollback failed: the device needs attention
@@ -36,38 +49,33 @@
 # shellcheck disable=SC2016
 set -euo pipefail
 umask 022
+# shellcheck source-path=SCRIPTDIR
+# shellcheck source=lib/update-common.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/update-common.sh"
 
-ROOT="${OUTPOST_ROOT:-/opt/outpost}"
-ETC="${OUTPOST_ETC:-/etc/outpost}"
-STATE_DIR="${OUTPOST_STATE_DIR:-/var/lib/outpost}"
-SERVICE="${OUTPOST_SERVICE:-outpost-device}"
-# shellcheck disable=SC1091
-[[ -r "$ETC/device.env" ]] && { set -a; . "$ETC/device.env"; set +a; }
-# shellcheck disable=SC1091
-[[ -r "$ETC/update.env" ]] && { set -a; . "$ETC/update.env"; set +a; }
+log() {
+  printf 'outpost-update: %s\n' "$*" >&2
+  logger -t outpost-update -- "[$RUN_ID] $*" 2>/dev/null || true
+}
+die() { log "$2"; exit "$1"; }
+
+read_env_file "$ETC/device.env"
+read_env_file "$ETC/update.env"
 URL="${OUTPOST_UPDATE_URL:-}"
 CHANNEL="${OUTPOST_UPDATE_CHANNEL:-stable}"
 TOKEN="${OUTPOST_UPDATE_TOKEN:-}"
 PUBKEY="${OUTPOST_UPDATE_PUBKEY:-$ETC/release-signing.pub}"
 KEEP="${OUTPOST_UPDATE_KEEP:-3}"
 HEALTH_TIMEOUT="${OUTPOST_UPDATE_HEALTH_TIMEOUT_S:-60}"
+ROLLBACK_TIMEOUT="${OUTPOST_UPDATE_ROLLBACK_TIMEOUT_S:-120}"
 DEVICE_ID="${OUTPOST_DEVICE_ID:-$(hostname)}"
-PORT="${OUTPOST_PORT:-8080}"
-HEALTH_URL="http://127.0.0.1:$PORT/api/health"
-STATE="$STATE_DIR/update-state.json"
-DOWNLOADS="$STATE_DIR/updates"
-
-log() {
-  printf 'outpost-update: %s\n' "$*" >&2
-  logger -t outpost-update -- "$*" 2>/dev/null || true
-}
-die() { log "$2"; exit "$1"; }
 
 # One line per step. OUTPOST_UPDATE_PAUSE_AT=<step> holds the run there for a minute: the tests use
-# it to kill -9 the script at each step and check that nothing is ever half-installed.
+# it to kill -9 the script at each step and check that nothing is ever half-installed. The pause
+# holds neither the lock nor the caller's output.
 step() {
   log "step $1: $2"
-  if [[ "${OUTPOST_UPDATE_PAUSE_AT:-}" == "$1" ]]; then sleep 60 9>&-; fi
+  if [[ "${OUTPOST_UPDATE_PAUSE_AT:-}" == "$1" ]]; then sleep 60 9>&- >/dev/null 2>&1; fi
 }
 
 for tool in curl jq openssl sha256sum tar flock systemctl; do
@@ -75,26 +83,15 @@ for tool in curl jq openssl sha256sum tar flock systemctl; do
 done
 [[ -n "$URL" ]] || die 1 "OUTPOST_UPDATE_URL is not set (in $ETC/update.env)"
 [[ -s "$PUBKEY" ]] || die 1 "the release signing public key $PUBKEY is missing"
-mkdir -p "$ROOT/releases" "$DOWNLOADS"
+[[ "$CHANNEL" =~ ^[a-z0-9][a-z0-9_-]{0,63}$ ]] || die 1 "OUTPOST_UPDATE_CHANNEL is not a channel name: $CHANNEL"
+ensure_update_dir || die 1 "the update state directory $UPDATE_DIR is unusable"
+mkdir -p "$ROOT/releases"
+take_lock || die 2 "another update run is in progress"
+# Whatever a killed run left aside (we hold the lock: nobody else is using it).
+rm -rf "$UPDATE_DIR/work/"run.* "$ROOT/releases/".unpack-*
 
-exec 9>"$STATE_DIR/update.lock"
-flock -n 9 || die 2 "another update run is in progress"
-
-now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
 auth=()
 [[ -n "$TOKEN" ]] && auth=(-H "Authorization: Bearer $TOKEN")
-
-state_get() {
-  if [[ -s "$STATE" ]]; then jq -r "$1 // empty" "$STATE" 2>/dev/null || true; fi
-}
-
-# Merge fields into update-state.json atomically (temp file + rename).
-state_set() {
-  local tmp="$STATE.tmp.$$"
-  { [[ -s "$STATE" ]] && cat "$STATE" || echo '{}'; } | jq "$@" >"$tmp"
-  chmod 644 "$tmp"
-  mv -f "$tmp" "$STATE"
-}
 
 report() { # result from to message
   local body
@@ -112,43 +109,21 @@ finish() { # result from to message exitcode
   exit "$5"
 }
 
-current_version() {
-  if [[ -L "$ROOT/current" ]]; then basename "$(readlink "$ROOT/current")"; fi
-}
-
-# Atomic switch: a new symlink beside the old one, renamed over it.
-switch_to() {
-  ln -sfn "releases/$1" "$ROOT/.current.new"
-  mv -Tf "$ROOT/.current.new" "$ROOT/current"
-  log "switched current to $1"
-}
-
-running_version() { curl -fsS --max-time 2 "$HEALTH_URL" 2>/dev/null | jq -r '.version // empty' 2>/dev/null || true; }
-
-wait_healthy() { # version
-  local deadline=$((SECONDS + HEALTH_TIMEOUT))
-  while ((SECONDS < deadline)); do
-    [[ "$(running_version)" == "$1" ]] && return 0
-    sleep 1
-  done
-  return 1
-}
-
-restart() {
-  log "restarting $SERVICE"
-  systemctl restart "$SERVICE"
+# Versions this device has run healthy: going down to one of them needs no sign-off.
+remember_run() { # version
+  valid_version "$1" && state_set --arg v "$1" '.versions_run=((.versions_run // []) + [$v] | unique)'
 }
 
 rollback() { # from(failed) to(previous) why
   log "health check of $1 failed; rolling back to $2"
-  if [[ -z "$2" || ! -d "$ROOT/releases/$2" ]]; then
+  if ! release_complete "$2"; then
     finish failed "$2" "$1" "no previous release to roll back to: $3" 6
   fi
   switch_to "$2"
-  restart
+  restart_service
   # Remember the failure, so the next cron run does not try the same version again and again.
   state_set --arg v "$1" '.failed_versions=((.failed_versions // []) + [$v] | unique)'
-  if wait_healthy "$2"; then
+  if wait_healthy "$2" "$ROLLBACK_TIMEOUT"; then
     finish rolled_back "$2" "$1" "$3" 4
   fi
   finish failed "$2" "$1" "rollback to $2 did not come back healthy either" 6
@@ -158,90 +133,119 @@ rollback() { # from(failed) to(previous) why
 pending="$(state_get .pending.version)"
 if [[ -n "$pending" ]]; then
   previous="$(state_get .pending.previous)"
-  log "resuming the unfinished update to $pending (previous $previous)"
+  valid_version "$pending" || die 1 "state.json names an invalid pending version"
+  valid_version "$previous" || previous=""
+  log "resuming the unfinished update to $pending (previous ${previous:-none})"
   if [[ "$(current_version)" == "$pending" ]]; then
-    [[ "$(running_version)" == "$pending" ]] || restart
-    if wait_healthy "$pending"; then finish updated "$previous" "$pending" "confirmed after an interrupted run" 0; fi
+    [[ "$(running_version)" == "$pending" ]] || restart_service
+    if wait_healthy "$pending" "$HEALTH_TIMEOUT"; then
+      remember_run "$pending"
+      finish updated "$previous" "$pending" "confirmed after an interrupted run" 0
+    fi
     rollback "$pending" "$previous" "the interrupted update did not come up healthy"
   fi
   # The switch never happened: forget it and start over.
   state_set 'del(.pending)'
 fi
 
+current="$(current_version)"
+[[ -n "$current" && "$(running_version)" == "$current" ]] && remember_run "$current"
+
 # 2. What should this device run?
 log "checking $URL for channel $CHANNEL"
-manifest="$(curl -fsS --max-time 20 "${auth[@]}" "$URL/api/channels/$CHANNEL/manifest?device=$DEVICE_ID")" ||
+manifest="$(curl -fsS --max-time 20 "${auth[@]}" --get --data-urlencode "device=$DEVICE_ID" "$URL/api/channels/$CHANNEL/manifest")" ||
   { state_set --arg t "$(now)" '.last_check=$t'; die 5 "cannot read the manifest from $URL"; }
 want="$(jq -r '.version // empty' <<<"$manifest")"
-current="$(current_version)"
 if [[ -z "$want" || "$want" == "$current" ]]; then
   # Converge a device whose service runs something else than `current` points to.
-  if [[ -n "$current" && -n "$(running_version)" && "$(running_version)" != "$current" ]]; then restart; fi
+  if [[ -n "$current" && -n "$(running_version)" && "$(running_version)" != "$current" ]]; then restart_service; fi
   state_set --arg c "$CHANNEL" --arg t "$(now)" '.channel=$c | .last_check=$t | .last_result=(.last_result // "current")'
   log "nothing to do: running ${current:-nothing}, channel offers ${want:-nothing}"
   exit 0
 fi
-[[ "$want" =~ ^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$ ]] || die 5 "the manifest names an invalid version: $want"
-if [[ "$(state_get "(.failed_versions // []) | index(\"$want\")")" =~ ^[0-9]+$ ]]; then
+valid_version "$want" || die 5 "the manifest names an invalid version"
+if [[ "$(state_get '(.failed_versions // []) | index($v)' "$want")" =~ ^[0-9]+$ ]]; then
   state_set --arg t "$(now)" '.last_check=$t'
   log "skipping $want: it failed its health check on this device before (rollback.sh or a newer release clears this)"
   exit 0
 fi
-step check "update available: $current -> $want"
+step check "update available: ${current:-nothing} -> $want"
 
-# 3. Download and verify (nothing on the device changes until both checks pass).
+# 3. Download and verify into a directory of root's own: nothing on the device changes until every
+# check passes, and what is unpacked is the very file that was verified.
 file="outpost-$want-linux-x64.tar.gz"
-tarball_url="$(jq -r '.url' <<<"$manifest")"
+work="$(mktemp -d "$UPDATE_DIR/work/run.XXXXXX")"
+trap 'rm -rf "$work"' EXIT
+tarball_url="$(jq -r '.url // empty' <<<"$manifest")"
+[[ -n "$tarball_url" ]] || die 5 "the manifest offers $want without a URL"
 sha_url="$(jq -r '.sha256_url // empty' <<<"$manifest")"
 sig_url="$(jq -r '.signature_url // empty' <<<"$manifest")"
 sha_url="${sha_url:-$tarball_url.sha256}"
 sig_url="${sig_url:-$sha_url.sig}"
-rm -f "$DOWNLOADS/$file".part "$DOWNLOADS/$file.sha256.part" "$DOWNLOADS/$file.sha256.sig.part"
-curl -fsS --max-time 600 "${auth[@]}" -o "$DOWNLOADS/$file.part" "$tarball_url" || die 5 "download of $file failed"
-step download "downloaded $file ($(du -h "$DOWNLOADS/$file.part" | cut -f1))"
-curl -fsS --max-time 30 "${auth[@]}" -o "$DOWNLOADS/$file.sha256.part" "$sha_url" || finish refused "$current" "$want" "no checksum file" 3
-curl -fsS --max-time 30 "${auth[@]}" -o "$DOWNLOADS/$file.sha256.sig.part" "$sig_url" || finish refused "$current" "$want" "no signature" 3
-if ! openssl pkeyutl -verify -pubin -inkey "$PUBKEY" -rawin -in "$DOWNLOADS/$file.sha256.part" -sigfile "$DOWNLOADS/$file.sha256.sig.part" >/dev/null 2>&1; then
-  rm -f "$DOWNLOADS/$file".*
+curl -fsS --max-time 600 "${auth[@]}" -o "$work/$file" "$tarball_url" || die 5 "download of $file failed"
+step download "downloaded $file ($(du -h "$work/$file" | cut -f1))"
+curl -fsS --max-time 30 "${auth[@]}" -o "$work/$file.sha256" "$sha_url" || finish refused "$current" "$want" "no checksum file" 3
+curl -fsS --max-time 30 "${auth[@]}" -o "$work/$file.sha256.sig" "$sig_url" || finish refused "$current" "$want" "no signature" 3
+if ! openssl pkeyutl -verify -pubin -inkey "$PUBKEY" -rawin -in "$work/$file.sha256" -sigfile "$work/$file.sha256.sig" >/dev/null 2>&1; then
   finish refused "$current" "$want" "bad signature" 3
 fi
-expected="$(awk 'NR==1{print $1}' "$DOWNLOADS/$file.sha256.part")"
-actual="$(sha256sum "$DOWNLOADS/$file.part" | awk '{print $1}')"
+# The signed line is `<sha256>  outpost-<version>-linux-x64.tar.gz`: it binds the checksum to the
+# release's name and version, so a manifest cannot pass off one signed release as another.
+read -r expected signed_name rest <"$work/$file.sha256" || true
+if [[ "${signed_name#\*}" != "$file" || -n "${rest:-}" || "$(wc -l <"$work/$file.sha256")" != 1 ]]; then
+  finish refused "$current" "$want" "the signed checksum does not name $file" 3
+fi
+actual="$(sha256sum "$work/$file" | awk '{print $1}')"
 manifest_sha="$(jq -r '.sha256 // empty' <<<"$manifest")"
 if [[ "$expected" != "$actual" || (-n "$manifest_sha" && "$manifest_sha" != "$actual") ]]; then
-  rm -f "$DOWNLOADS/$file".*
   finish refused "$current" "$want" "checksum mismatch" 3
 fi
 step verify "verified checksum and signature of $file"
 
+# A version older than the running one that this device has never run is a downgrade: it needs the
+# operator's signature over "outpost rollback approved: <file>" (build-release.sh approve-rollback),
+# published beside the release as <file>.rollback.sig.
+if [[ -n "$current" ]] && version_lt "$want" "$current" &&
+  ! [[ "$(state_get '(.versions_run // []) | index($v)' "$want")" =~ ^[0-9]+$ ]]; then
+  rb_url="$(jq -r '.rollback_signature_url // empty' <<<"$manifest")"
+  rb_url="${rb_url:-$tarball_url.rollback.sig}"
+  printf 'outpost rollback approved: %s\n' "$file" >"$work/rollback.msg"
+  if ! curl -fsS --max-time 30 "${auth[@]}" -o "$work/rollback.sig" "$rb_url" 2>/dev/null ||
+    ! openssl pkeyutl -verify -pubin -inkey "$PUBKEY" -rawin -in "$work/rollback.msg" -sigfile "$work/rollback.sig" >/dev/null 2>&1; then
+    finish refused "$current" "$want" "downgrade from $current to $want, a version this device never ran, is not signed off" 3
+  fi
+  log "downgrade to $want is signed off by the release key"
+fi
+
 # 4. Unpack aside, then rename into place: releases/<v> exists only complete.
-if [[ ! -x "$ROOT/releases/$want/bin/node" || "$(cat "$ROOT/releases/$want/VERSION" 2>/dev/null)" != "$want" ]]; then
-  rm -rf "$ROOT/releases/.unpack-$want" "$ROOT/releases/$want"
-  mkdir -p "$ROOT/releases/.unpack-$want"
-  tar -xzf "$DOWNLOADS/$file.part" -C "$ROOT/releases/.unpack-$want" || { rm -rf "$ROOT/releases/.unpack-$want"; finish refused "$current" "$want" "the archive does not unpack" 3; }
+if ! release_complete "$want"; then
+  unpack="$(mktemp -d "$ROOT/releases/.unpack-XXXXXX")"
+  tar -xzf "$work/$file" -C "$unpack" || { rm -rf "$unpack"; finish refused "$current" "$want" "the archive does not unpack" 3; }
   step unpack "unpacked $want aside"
-  [[ "$(cat "$ROOT/releases/.unpack-$want/outpost-$want/VERSION" 2>/dev/null)" == "$want" ]] ||
-    { rm -rf "$ROOT/releases/.unpack-$want"; finish refused "$current" "$want" "the archive does not hold version $want" 3; }
-  mv -T "$ROOT/releases/.unpack-$want/outpost-$want" "$ROOT/releases/$want"
-  rm -rf "$ROOT/releases/.unpack-$want"
+  [[ "$(cat "$unpack/outpost-$want/VERSION" 2>/dev/null)" == "$want" && ! -L "$unpack/outpost-$want" ]] ||
+    { rm -rf "$unpack"; finish refused "$current" "$want" "the archive does not hold version $want" 3; }
+  rm -rf "${ROOT:?}/releases/$want"
+  mv -T "$unpack/outpost-$want" "$ROOT/releases/$want"
+  rm -rf "$unpack"
   log "unpacked $want into $ROOT/releases/$want"
 fi
-rm -f "$DOWNLOADS/$file".*
+rm -rf "$work"
 
 # 5. Switch, restart, health gate.
 state_set --arg v "$want" --arg p "$current" --arg t "$(now)" '.pending={version:$v, previous:$p, started:$t} | .last_result="in_progress"'
 switch_to "$want"
 step switch "current is $want; restarting"
-restart
+restart_service
 step restart "waiting up to ${HEALTH_TIMEOUT}s for $want to answer healthy"
-if ! wait_healthy "$want"; then rollback "$want" "$current" "version $want did not answer healthy within ${HEALTH_TIMEOUT}s"; fi
+if ! wait_healthy "$want" "$HEALTH_TIMEOUT"; then rollback "$want" "$current" "version $want did not answer healthy within ${HEALTH_TIMEOUT}s"; fi
 log "$want is healthy"
+remember_run "$want"
 
 # 6. Keep the newest N releases (never the current or the previous one).
 releases_newest_first() { find "$ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn | cut -d' ' -f2; }
 keep_list="$(releases_newest_first | head -n "$KEEP")"
 for r in $(releases_newest_first); do
-  if ! grep -qx "$r" <<<"$keep_list" && [[ "$r" != "$want" && "$r" != "$current" ]]; then
+  if valid_version "$r" && ! grep -qx "$r" <<<"$keep_list" && [[ "$r" != "$want" && "$r" != "$current" ]]; then
     rm -rf "${ROOT:?}/releases/$r"
     log "removed old release $r"
   fi

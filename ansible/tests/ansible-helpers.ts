@@ -8,6 +8,8 @@ import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed
 
 const run = promisify(execFile);
 export const ANSIBLE = join(rootDir, 'ansible');
+/** The testbed monitor's backoff ceiling: how long a device that has come up may wait for its next poll. */
+export const FLEET_BACKOFF_MAX_S = 10;
 
 export interface PlaybookRun {
   code: number;
@@ -65,6 +67,9 @@ export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opt
     `outpost_release_pubkey=${rel.pubkey}`,
     `outpost_vpn=${opts.vpn ? 'wireguard' : 'none'}`,
     'outpost_fleet_poll_interval_s=2',
+    // The monitor starts before the devices exist and backs off while they do not answer; a short
+    // ceiling lets the tests wait for a bounded time once they do (README: OUTPOST_FLEET_BACKOFF_MAX_S).
+    `outpost_fleet_backoff_max_s=${FLEET_BACKOFF_MAX_S}`,
   ];
   writeFileSync(file, `${lines.join('\n')}\n`);
 }

@@ -19,6 +19,7 @@ export const TEST_RELEASES = [
   { version: '2.1.0' },
   { version: '2.2.0' },
   { version: '2.3.0' },
+  { version: '1.5.0' },
 ];
 
 declare module 'vitest' {

@@ -9,13 +9,15 @@ import { rootDir } from '../../device/src/paths.js';
 import { testToken } from '../../device/test/helpers.js';
 import { buildFleetApp } from '../../fleet/src/app.js';
 import { loadFleetConfig } from '../../fleet/src/config.js';
+import { createDeviceCredentials } from '../../fleet/src/updates/device-credential.js';
 import type { Testbed, TestReleases } from './testbed.js';
 
 export interface UpdateFleet {
   fleet: FastifyInstance;
   /** The monitor's URL as the devices reach it. */
   url: string;
-  tokens: { fleet: string; update: string; device: string };
+  /** fleet: the admin API; update: the monitor's update secret; device: what it polls devices with. */
+  tokens: { fleet: string; update: string; device: string; updateFor(deviceId: string): string };
   /** Copy a release (tarball, .sha256, .sha256.sig) into the monitor's releases dir. */
   publish(tarball: string): void;
   /** install.sh `version` on every device, pulling updates from this monitor on `cron`. */
@@ -23,7 +25,9 @@ export interface UpdateFleet {
 }
 
 export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<string, string> = {}): Promise<UpdateFleet> {
-  const tokens = { fleet: testToken(), update: testToken(), device: testToken() };
+  const update = testToken();
+  const credentials = createDeviceCredentials(update);
+  const tokens = { fleet: testToken(), update, device: testToken(), updateFor: (id: string) => credentials.tokenFor(id) };
   const releasesDir = join(dir, 'fleet', 'releases');
   mkdirSync(releasesDir, { recursive: true });
   const inventory = join(dir, 'fleet.yaml');
@@ -58,7 +62,7 @@ export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<str
           for (const f of [tarball, `${tarball}.sha256`, `${tarball}.sha256.sig`, rel.pubkey, join(rootDir, 'scripts/install.sh')]) await tb.copyIn(d, f, '/tmp/');
           const r = await tb.exec(
             d,
-            `bash /tmp/install.sh --tarball /tmp/${tarball.split('/').pop()} --pubkey /tmp/release-signing.pub --fleet-url ${url} --device-id ${d.host} --host 0.0.0.0 --update-token ${tokens.update} --fleet-token ${tokens.device} --cron '${cron}'`,
+            `bash /tmp/install.sh --tarball /tmp/${tarball.split('/').pop()} --pubkey /tmp/release-signing.pub --fleet-url ${url} --device-id ${d.host} --host 0.0.0.0 --update-token ${tokens.updateFor(d.host)} --fleet-token ${tokens.device} --cron '${cron}'`,
           );
           if (r.code !== 0) throw new Error(`install.sh on ${d.host}: ${r.stderr}`);
         }),

@@ -18,8 +18,8 @@ describe('release file names', () => {
     }
   });
 
-  it('serves only release tarballs, checksums and signatures, never a path', () => {
-    for (const ok of ['outpost-1.4.2-linux-x64.tar.gz', 'outpost-1.4.2-linux-x64.tar.gz.sha256', 'outpost-1.4.2-linux-x64.tar.gz.sha256.sig', 'outpost-2.0.0-rc.1-linux-x64.tar.gz']) {
+  it('serves only release tarballs, checksums, signatures and rollback sign-offs, never a path', () => {
+    for (const ok of ['outpost-1.4.2-linux-x64.tar.gz', 'outpost-1.4.2-linux-x64.tar.gz.sha256', 'outpost-1.4.2-linux-x64.tar.gz.sha256.sig', 'outpost-1.4.2-linux-x64.tar.gz.rollback.sig', 'outpost-2.0.0-rc.1-linux-x64.tar.gz']) {
       expect(isServableName(ok), ok).toBe(true);
     }
     for (const bad of [

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 export const VERSION_PATTERN = '^[0-9]+\\.[0-9]+\\.[0-9]+([-+][0-9A-Za-z.\\-]+)?$';
 const VERSION_RE = new RegExp(VERSION_PATTERN);
 /** Every name GET /releases/:file may serve; anything else (paths, dot files, backups) is a 404. */
-const SERVABLE_RE = /^outpost-[0-9A-Za-z.+-]+-linux-x64\.tar\.gz(\.sha256(\.sig)?)?$/;
+// `.rollback.sig`: the operator's sign-off of a downgrade (scripts/build-release.sh approve-rollback).
+const SERVABLE_RE = /^outpost-[0-9A-Za-z.+-]+-linux-x64\.tar\.gz(\.sha256(\.sig)?|\.rollback\.sig)?$/;
 const TARBALL_RE = /^outpost-(.+)-linux-x64\.tar\.gz$/;
 const SHA256_LINE_RE = /^([0-9a-fA-F]{64}) [ *](.+)$/;
 

@@ -164,7 +164,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
 
   async function requireSignedRelease(version: string): Promise<Release> {
     const rel = await releases.get(version, { fresh: true });
-    if (!rel) throw new ReleaseNotFoundError(version, tarballName(version), releases.dir);
+    if (!rel) throw new ReleaseNotFoundError(version, tarballName(version));
     if (!rel.sha256) throw new ReleaseNotSignedError(version, `${rel.file}.sha256 is missing or does not name ${rel.file}`);
     if (!rel.signed) throw new ReleaseNotSignedError(version, `${rel.file}.sha256.sig is missing`);
     const key = `${rel.size}:${rel.createdAt}:${rel.sha256}`;

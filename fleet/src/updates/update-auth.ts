@@ -1,9 +1,11 @@
-// The update token (OUTPOST_FLEET_UPDATE_TOKEN): what devices hold instead of the fleet API token.
-// It opens only what scripts/update.sh needs — release downloads, its channel's manifest and the
-// report — and nothing else. The admin token opens those too.
+// Device update credentials: what devices hold instead of the fleet API token. Each device has its
+// own (device-credential.ts, derived from OUTPOST_FLEET_UPDATE_TOKEN, which itself opens nothing);
+// it opens only what scripts/update.sh needs — release downloads, its own manifest and its own
+// report (update-routes.ts checks the device) — and nothing else. The admin token opens those too.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { presentedToken, tokenMatcher } from '../../../device/src/http/auth.js';
+import { presentedToken } from '../../../device/src/http/auth.js';
 import { UnauthorizedError } from '../../../device/src/errors.js';
+import { createDeviceCredentials } from './device-credential.js';
 
 /**
  * Decided on the route the router matched (onRequest runs after routing), not on the raw URL, so
@@ -20,12 +22,13 @@ export function isUpdateRoute(req: FastifyRequest): boolean {
 }
 
 /**
- * Returns "this request may pass on the update token", for the fleet API auth's isPublic. With no
+ * Returns "this request may pass on a device update credential", for the fleet API auth's alsoAllow. With no
  * fleet API token there is no auth hook to consult it, so the update endpoints get their own.
  */
 export function installUpdateAuth(app: FastifyInstance, opts: { adminToken: string | undefined; updateToken: string | undefined }): (req: FastifyRequest) => boolean {
   if (opts.updateToken === undefined) return () => false;
-  const matches = tokenMatcher(opts.updateToken);
+  const credentials = createDeviceCredentials(opts.updateToken);
+  const matches = (presented: string | undefined) => credentials.deviceOf(presented) !== null;
   const accepts = (req: FastifyRequest) => isUpdateRoute(req) && matches(presentedToken(req));
   if (opts.adminToken === undefined) {
     app.addHook('onRequest', (req, _reply, done) => {

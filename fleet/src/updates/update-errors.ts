@@ -9,8 +9,23 @@ export class UnknownChannelError extends AppError {
 }
 
 export class ReleaseNotFoundError extends AppError {
-  constructor(version: string, file: string, dir: string) {
-    super('release_not_found', `no release ${version}: ${file} is not in ${dir}`, 404);
+  // The releases directory is not named: error bodies never carry server paths.
+  constructor(version: string, file: string) {
+    super('release_not_found', `no release ${version}: ${file} has not been published`, 404);
+  }
+}
+
+/** A device credential used for another device's manifest or report. */
+export class NotThisDeviceError extends AppError {
+  constructor(credentialOf: string, claimed: string) {
+    super('device_mismatch', `the credential of ${JSON.stringify(credentialOf)} cannot act for ${JSON.stringify(claimed)}`, 403);
+  }
+}
+
+/** A device credential (still valid) of a device the inventory no longer lists. */
+export class UnknownDeviceError extends AppError {
+  constructor(id: string) {
+    super('unknown_device', `device ${JSON.stringify(id)} is not in the fleet's inventory`, 403);
   }
 }
 

@@ -11,12 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir, testToken } from '../../../device/test/helpers.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
+import { createDeviceCredentials } from './device-credential.js';
 import { isSelected } from './rollouts.js';
 import { writeRelease } from './test-support.js';
 
 const FLEET_TOKEN = testToken();
 const UPDATE_TOKEN = testToken();
 const DEVICES = ['dev-a', 'dev-b', 'dev-c', 'dev-d'];
+const credentials = createDeviceCredentials(UPDATE_TOKEN);
 const HOST = 'fleet.vpn:9000';
 
 /** A real (small) release tarball, as tar on a device will unpack it. */
@@ -34,12 +36,14 @@ describe('update server', () => {
   const releases = join(dir.path, 'releases');
   let fleet: FastifyInstance;
   const admin = { authorization: `Bearer ${FLEET_TOKEN}` };
-  const device = { authorization: `Bearer ${UPDATE_TOKEN}` };
+  /** A device's own update credential: what update.sh on that device presents. */
+  const deviceAuth = (id: string) => ({ authorization: `Bearer ${credentials.tokenFor(id)}` });
+  const device = deviceAuth('dev-a');
   const call = async (opts: InjectOptions) => {
     const res = await fleet.inject({ ...opts, headers: { host: HOST, ...opts.headers } });
     return { status: res.statusCode, body: String(res.headers['content-type'] ?? '').startsWith('application/json') ? res.json() : res.body, res };
   };
-  const manifest = async (id: string) => (await call({ method: 'GET', url: `/api/channels/stable/manifest?device=${id}`, headers: device })).body;
+  const manifest = async (id: string) => (await call({ method: 'GET', url: `/api/channels/stable/manifest?device=${id}`, headers: deviceAuth(id) })).body;
 
   beforeAll(async () => {
     writeFileSync(
@@ -150,7 +154,7 @@ describe('update server', () => {
     const report = await call({
       method: 'POST',
       url: '/api/updates/report',
-      headers: device,
+      headers: deviceAuth(failing),
       payload: { device: failing, channel: 'stable', from_version: '1.0.0', to_version: '1.1.0', result: 'rolled_back', message: 'health check timed out after 60s' },
     });
     expect(report).toMatchObject({ status: 202, body: { recorded: true } });
@@ -220,6 +224,24 @@ describe('update server', () => {
     expect([400, 404]).toContain(raw.status);
   });
 
+  it('lets a device report and ask only for itself, and the update secret itself opens nothing', async () => {
+    const report = (headers: Record<string, string>, id: string) => call({ method: 'POST', url: '/api/updates/report', headers, payload: { device: id, result: 'failed' } });
+    const before = (await call({ method: 'GET', url: '/api/updates/reports?limit=1000', headers: admin })).body.length;
+    expect(await report(deviceAuth('dev-a'), 'dev-b')).toMatchObject({ status: 403, body: { error: { code: 'device_mismatch' } } });
+    expect((await call({ method: 'GET', url: '/api/channels/stable/manifest?device=dev-b', headers: deviceAuth('dev-a') })).status).toBe(403);
+    // A genuine credential of a device the inventory does not list.
+    expect(await report(deviceAuth('not-in-fleet'), 'not-in-fleet')).toMatchObject({ status: 403, body: { error: { code: 'unknown_device' } } });
+    // A credential relabelled for another device, and the monitor's secret itself.
+    const mac = credentials.tokenFor('dev-a').split('.').pop();
+    expect((await report({ authorization: `Bearer dev-b.${mac}` }, 'dev-b')).status).toBe(401);
+    expect((await report({ authorization: `Bearer ${UPDATE_TOKEN}` }, 'dev-a')).status).toBe(401);
+    expect((await call({ method: 'GET', url: '/api/updates/reports?limit=1000', headers: admin })).body.length).toBe(before);
+    // The admin hands out a device's credential for install.sh; it names only inventory devices.
+    expect(await call({ method: 'POST', url: '/api/updates/credentials', headers: admin, payload: { device: 'dev-c' } })).toMatchObject({ status: 200, body: { device: 'dev-c', token: credentials.tokenFor('dev-c') } });
+    expect((await call({ method: 'POST', url: '/api/updates/credentials', headers: admin, payload: { device: 'nope' } })).status).toBe(404);
+    expect((await call({ method: 'POST', url: '/api/updates/credentials', headers: device, payload: { device: 'dev-a' } })).status).toBe(401);
+  });
+
   it('rejects malformed reports and manifest requests with a message naming the problem', async () => {
     const bad = await call({ method: 'POST', url: '/api/updates/report', headers: device, payload: { device: 'dev-a', result: 'exploded' } });
     expect(bad.status).toBe(400);
@@ -252,7 +274,7 @@ describe('update server with only the update token configured', () => {
   it('keeps the loopback API open but still guards the update endpoints with the update token', async () => {
     expect((await fleet.inject({ method: 'GET', url: '/api/releases' })).statusCode).toBe(200);
     expect((await fleet.inject({ method: 'GET', url: '/releases/outpost-1.0.0-linux-x64.tar.gz' })).statusCode).toBe(401);
-    expect((await fleet.inject({ method: 'GET', url: '/releases/outpost-1.0.0-linux-x64.tar.gz', headers: { authorization: `Bearer ${UPDATE_TOKEN}` } })).statusCode).toBe(200);
+    expect((await fleet.inject({ method: 'GET', url: '/releases/outpost-1.0.0-linux-x64.tar.gz', headers: { authorization: `Bearer ${credentials.tokenFor('x')}` } })).statusCode).toBe(200);
     expect((await fleet.inject({ method: 'GET', url: '/api/channels/stable/manifest?device=x' })).statusCode).toBe(401);
   });
 

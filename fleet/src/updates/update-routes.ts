@@ -6,8 +6,11 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type, { type TSchema } from 'typebox';
 import { ErrorBody } from '../../../device/src/contract.js';
-import { NotFoundError } from '../../../device/src/errors.js';
+import { ConflictError, NotFoundError } from '../../../device/src/errors.js';
+import { presentedToken } from '../../../device/src/http/auth.js';
+import { createDeviceCredentials } from './device-credential.js';
 import { VERSION_PATTERN, isServableName } from './releases.js';
+import { NotThisDeviceError, UnknownDeviceError } from './update-errors.js';
 import type { RolloutView } from './rollouts.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -117,9 +120,25 @@ function releaseUrl(req: FastifyRequest, file: string): string {
   return `${req.protocol}://${req.host}/releases/${encodeURIComponent(file)}`;
 }
 
+const CredentialBody = Type.Object({ device: DeviceId }, { additionalProperties: false });
+const CredentialView = Type.Object({ device: Type.String(), token: Type.String() });
+
 const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { rollouts } = app.fleet;
+  const { rollouts, registry, config } = app.fleet;
   const dir = rollouts.releases.dir;
+  const credentials = config.updates.token === undefined ? null : createDeviceCredentials(config.updates.token);
+
+  /**
+   * A device's own credential acts for that device only, and only while the inventory lists it;
+   * the admin token (auth has already passed) acts for any. Held by update-routes.int.test.ts
+   * ("a device reports only for itself").
+   */
+  function requireSelf(req: FastifyRequest, claimed: string): void {
+    const self = credentials?.deviceOf(presentedToken(req)) ?? null;
+    if (self === null) return;
+    if (self !== claimed) throw new NotThisDeviceError(self, claimed);
+    if (!registry.get(self)) throw new UnknownDeviceError(self);
+  }
 
   app.get('/api/releases', { schema: { response: { 200: Type.Array(ReleaseView), 401: ErrorBody } } }, async () =>
     (await rollouts.releases.list()).map((r) => ({ version: r.version, file: r.file, size: r.size, sha256: r.sha256, signed: r.signed, created_at: iso(r.createdAt) })),
@@ -138,7 +157,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       try {
         handle = await open(join(dir, file), 'r');
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no release file ${JSON.stringify(file)} in ${dir}`);
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`no release file ${JSON.stringify(file)}`);
         throw err;
       }
       // Size and content come from the same open file, even if it is replaced meanwhile.
@@ -189,8 +208,9 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.route({
     method: ['GET', 'HEAD'],
     url: '/api/channels/:channel/manifest',
-    schema: { params: ChannelParams, querystring: ManifestQuery, response: { 200: ManifestBody, ...Errors } },
+    schema: { params: ChannelParams, querystring: ManifestQuery, response: { 200: ManifestBody, ...Errors, 403: ErrorBody } },
     handler: async (req) => {
+      requireSelf(req, req.query.device);
       const m = await rollouts.manifest(req.params.channel, req.query.device);
       const file = m.release?.file;
       return {
@@ -209,12 +229,21 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.post(
     '/api/updates/report',
-    { schema: { body: ReportBody, response: { 202: Type.Object({ recorded: Type.Literal(true) }), ...Errors } } },
+    { schema: { body: ReportBody, response: { 202: Type.Object({ recorded: Type.Literal(true) }), ...Errors, 403: ErrorBody } } },
     async (req, reply) => {
+      requireSelf(req, req.body.device);
       rollouts.report(req.body);
       return reply.code(202).send({ recorded: true as const });
     },
   );
+
+  // An admin hands a device its update credential (install.sh --update-token); Ansible derives
+  // the same value itself.
+  app.post('/api/updates/credentials', { schema: { body: CredentialBody, response: { 200: CredentialView, ...Errors, 409: ErrorBody } } }, async (req) => {
+    if (!credentials) throw new ConflictError('no_update_secret', 'the monitor has no OUTPOST_FLEET_UPDATE_TOKEN to derive device credentials from');
+    if (!registry.get(req.body.device)) throw new NotFoundError(`device ${JSON.stringify(req.body.device)} is not in the fleet's inventory`);
+    return { device: req.body.device, token: credentials.tokenFor(req.body.device) };
+  });
 
   app.get('/api/updates/reports', { schema: { querystring: ReportsQuery, response: { 200: Type.Array(ReportView), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
     const since = req.query.since ? Date.parse(req.query.since) : 0;

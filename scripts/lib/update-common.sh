@@ -1,0 +1,124 @@
+# shellcheck shell=bash
+# The variables set here are used by the scripts that source this file.
+# shellcheck disable=SC2034
+# What update.sh, rollback.sh and install.sh share: paths, the version rule, reading env files as
+# data, root's own state, the atomic switch and the health wait. Sourced, never run.
+#
+# Trust: these scripts run as root. Nothing here reads or writes a path that the service user
+# (outpost, owner of /var/lib/outpost) can change: state, lock and downloads live in
+# $UPDATE_DIR, root's alone; every version is checked against VERSION_RE before it becomes a path;
+# env files are parsed, never sourced.
+
+ROOT="${OUTPOST_ROOT:-/opt/outpost}"
+ETC="${OUTPOST_ETC:-/etc/outpost}"
+UPDATE_DIR="${OUTPOST_UPDATE_DIR:-/var/lib/outpost-update}"
+SERVICE="${OUTPOST_SERVICE:-outpost-device}"
+STATE="$UPDATE_DIR/state.json"
+# Semantic versions only: no slash, no dot segment, nothing a path could be made of.
+VERSION_RE='^[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z.-]+)?$'
+RUN_ID="${OUTPOST_UPDATE_RUN_ID:-$(date +%s)-$$}"
+
+valid_version() { [[ "$1" =~ $VERSION_RE && "$1" != *..* ]]; }
+
+# Reads KEY=VALUE lines of an env file (the format systemd's EnvironmentFile= reads) into shell
+# variables, as data: only OUTPOST_* keys, values unquoted by the rules of systemd and the shell
+# ("…" with \" \\ \$ \` escapes, '…' literal, else the bare word). Nothing is evaluated.
+read_env_file() { # file
+  local file="$1" line key value
+  [[ -f "$file" && ! -L "$file" ]] || return 0
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ "$line" =~ ^[[:space:]]*(OUTPOST_[A-Z0-9_]+)=(.*)$ ]] || continue
+    key="${BASH_REMATCH[1]}"
+    value="${BASH_REMATCH[2]}"
+    if [[ "$value" =~ ^\"(.*)\"[[:space:]]*$ ]]; then
+      value="${BASH_REMATCH[1]}"
+      value="$(printf '%s' "$value" | sed -E 's/\\(["\\$`])/\1/g')"
+    elif [[ "$value" =~ ^\'(.*)\'[[:space:]]*$ ]]; then
+      value="${BASH_REMATCH[1]}"
+    else
+      value="${value%"${value##*[![:space:]]}"}"
+    fi
+    printf -v "$key" '%s' "$value"
+    export "${key?}"
+  done <"$file"
+}
+
+# One KEY="VALUE" line that systemd, the shell and read_env_file all read back as VALUE.
+env_line() { # key value
+  local v="$2"
+  [[ "$v" != *$'\n'* ]] || { printf 'env_line: %s has a newline\n' "$1" >&2; return 1; }
+  v="${v//\\/\\\\}"
+  v="${v//\"/\\\"}"
+  v="${v//\$/\\\$}"
+  v="${v//\`/\\\`}"
+  printf '%s="%s"\n' "$1" "$v"
+}
+
+# $UPDATE_DIR is root's: created 0755 (the appliance reads state.json from it), refused when it is
+# a link or belongs to someone else. work/ (downloads, temp files) is 0700.
+ensure_update_dir() {
+  install -d -m 0755 -o root -g root "$UPDATE_DIR"
+  [[ ! -L "$UPDATE_DIR" && -O "$UPDATE_DIR" && "$(stat -c %a "$UPDATE_DIR")" == 755 ]] ||
+    { printf '%s is not a root-owned directory of mode 0755; refusing to use it\n' "$UPDATE_DIR" >&2; return 1; }
+  install -d -m 0700 -o root -g root "$UPDATE_DIR/work"
+}
+
+# Holds the update lock on fd 9 for the rest of the process (a root-only file: no link to follow).
+take_lock() {
+  exec 9>"$UPDATE_DIR/update.lock"
+  flock -n 9
+}
+
+state_get() { # jq filter [value, as $v]
+  if [[ -s "$STATE" ]]; then jq -r --arg v "${2:-}" "$1 // empty" "$STATE" 2>/dev/null || true; fi
+}
+
+# Merge fields into state.json atomically (a temp file in the same root-only dir, then rename).
+state_set() { # jq args…
+  local tmp
+  tmp="$(mktemp "$UPDATE_DIR/.state.XXXXXX")"
+  { [[ -s "$STATE" ]] && cat "$STATE" || echo '{}'; } | jq "$@" >"$tmp"
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$STATE"
+}
+
+now() { date -u +%Y-%m-%dT%H:%M:%SZ; }
+
+current_version() {
+  local v=""
+  if [[ -L "$ROOT/current" ]]; then v="$(basename "$(readlink "$ROOT/current")")"; fi
+  if valid_version "$v"; then printf '%s' "$v"; fi
+}
+
+release_complete() { # version
+  valid_version "$1" && [[ -x "$ROOT/releases/$1/bin/node" && "$(cat "$ROOT/releases/$1/VERSION" 2>/dev/null)" == "$1" ]]
+}
+
+# Atomic switch: a new symlink beside the old one, renamed over it.
+switch_to() { # version
+  valid_version "$1" || { log "refusing to switch to an invalid version: $1"; return 1; }
+  ln -sfn "releases/$1" "$ROOT/.current.new"
+  mv -Tf "$ROOT/.current.new" "$ROOT/current"
+  log "switched current to $1"
+}
+
+health_url() { printf 'http://127.0.0.1:%s/api/health' "${OUTPOST_PORT:-8080}"; }
+
+running_version() { curl -fsS --max-time 2 "$(health_url)" 2>/dev/null | jq -r '.version // empty' 2>/dev/null || true; }
+
+wait_healthy() { # version timeout_s
+  local deadline=$((SECONDS + $2))
+  while ((SECONDS < deadline)); do
+    [[ "$(running_version)" == "$1" ]] && return 0
+    sleep 1
+  done
+  return 1
+}
+
+restart_service() {
+  log "restarting $SERVICE"
+  systemctl restart "$SERVICE"
+}
+
+# Is $1 older than $2 (by version order)?
+version_lt() { [[ "$1" != "$2" && "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" == "$1" ]]; }
