@@ -8,8 +8,11 @@ import dockerPlugin from './docker/docker-plugin.js';
 import type { DockerClient } from './docker/docker-client.js';
 import hostPlugin from './host/host-plugin.js';
 import { installBearerAuth } from './http/auth.js';
+import { installCrossSiteGuard, installLoopbackHostGuard } from './http/cross-site.js';
 import { errorHandler } from './http/http-errors.js';
 import { QuietLogController, loggerOptions } from './http/logging.js';
+import { installRouteCatalog, installUpgradeGuard } from './http/route-access.js';
+import { installSecurityHeaders } from './http/security-headers.js';
 import { registerStaticUi } from './http/static-ui.js';
 import { validatorCompiler } from './http/validation.js';
 import metricsPlugin from './metrics/metrics-plugin.js';
@@ -33,7 +36,11 @@ export interface BuildOptions {
   sessionBackend?: SessionBackend;
 }
 
-/** Compatibility routes of the Docker VNC orchestrator live at the root, so they are API paths too. */
+/**
+ * Compatibility routes of the Docker VNC orchestrator live at the root, so they are API paths too.
+ * These paths only keep API-looking URLs out of the UI's index.html fallback; who may reach a route
+ * is decided on the matched route (http/route-access.ts), never on a path prefix.
+ */
 const COMPAT_PATHS = new Set(['/access', '/status', '/remove', '/remove-all', '/health']);
 
 export function isApiPath(path: string): boolean {
@@ -62,19 +69,19 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
+  installRouteCatalog(app);
 
   // External plugins
   await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
-  // After the websocket plugin: its onRequest hook must mark upgrade requests first, so that a
-  // refused upgrade (401) has its socket closed instead of left open by the client.
-  installBearerAuth(app, {
-    token: config.apiToken ?? config.fleetToken,
-    alsoAccept: [config.fleetToken],
-    isPublic: (req) => {
-      const path = req.url.split('?')[0] ?? '/';
-      return path === '/api/health' || !isApiPath(path);
-    },
-  });
+  // Who may ask what (DESIGN.md, "Security"), decided on the route the router matched. After the
+  // websocket plugin: its onRequest hook must mark upgrade requests first, so that a refused
+  // upgrade has its socket closed instead of left open by the client. In this order: headers on
+  // every answer, pages of other sites refused, the token, upgrades to websocket routes only.
+  installSecurityHeaders(app);
+  installCrossSiteGuard(app, { publicUrl: config.publicUrl });
+  if ((config.apiToken ?? config.fleetToken) === undefined) installLoopbackHostGuard(app, { publicUrl: config.publicUrl });
+  installBearerAuth(app, { token: config.apiToken ?? config.fleetToken, alsoAccept: [config.fleetToken] });
+  installUpgradeGuard(app);
 
   // Our services
   await app.register(dockerPlugin, { socketPath: config.dockerSocket, client: opts.docker });
@@ -92,8 +99,8 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(statusRoutes, { version: config.version });
   await app.register(metricsRoutes);
   await app.register(payloadRoutes);
-  await app.register(sessionRoutes, { backend: config.backend });
-  await app.register(compatRoutes);
+  await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
+  await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 
   return app;

@@ -56,6 +56,8 @@ describe('device config', () => {
     ['OUTPOST_DEVICE_ID', 'has space', 'an id of letters'],
     ['OUTPOST_CHROMIUM_PATH', 'chromium', 'an absolute path'],
     ['OUTPOST_API_TOKEN', 'short', 'at least 16'],
+    ['OUTPOST_PUBLIC_URL', 'kiosk-7.example', 'an http(s) URL without a path'],
+    ['OUTPOST_PUBLIC_URL', 'https://kiosk-7.example/outpost', 'an http(s) URL without a path'],
   ])('rejects %s=%s naming the variable', (name, value, expected) => {
     const err = configError({ [name]: value });
     expect(err.variable).toBe(name);

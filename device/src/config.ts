@@ -32,6 +32,11 @@ export interface DeviceConfig {
   apiToken: string | undefined;
   /** The token the fleet monitor sends (OUTPOST_FLEET_DEVICE_TOKEN), accepted like apiToken. */
   fleetToken: string | undefined;
+  /**
+   * The URL browsers use to reach the appliance when a proxy changes the scheme or host
+   * (OUTPOST_PUBLIC_URL): its origin is accepted for websockets, and the API's URLs use it.
+   */
+  publicUrl: string | undefined;
   dataDir: string;
   logLevel: LogLevel;
   version: string;
@@ -104,6 +109,7 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
     port: envInt(env, 'OUTPOST_PORT', 8080, 0, 65535),
     apiToken,
     fleetToken,
+    publicUrl: envOptionalString(env, 'OUTPOST_PUBLIC_URL', { pattern: '^https?://[^/?#\\s]+/?$', expected: 'an http(s) URL without a path, such as https://kiosk-7.example' }),
     dataDir,
     logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
     version,
@@ -170,7 +176,8 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
         pattern: '^[a-z0-9][a-z0-9_\\-]{0,31}$',
         expected: 'a channel name of lowercase letters, digits, _ -',
       }),
-      stateFile: resolve(dataDir, 'update-state.json'),
+      // Written by scripts/update.sh as root; deployed, it is /var/lib/outpost-update/state.json.
+      stateFile: resolve(envString(env, 'OUTPOST_UPDATE_STATE_FILE', resolve(dataDir, 'update-state.json'))),
     },
   };
 }

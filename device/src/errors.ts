@@ -25,6 +25,23 @@ export class UnauthorizedError extends AppError {
   }
 }
 
+/**
+ * A browser marked the request as coming from a page on another site (http/cross-site.ts): such
+ * pages, a page inside a session included, cannot act on the service, token or not.
+ */
+export class CrossSiteRequestError extends AppError {
+  constructor(what: string) {
+    super('cross_site_request', `refused ${what}: pages on another site cannot act on this service`, 403);
+  }
+}
+
+/** A token-less service asked under a name that is not its own (DNS rebinding: cross-site.ts). */
+export class HostNotAllowedError extends AppError {
+  constructor(host: string) {
+    super('host_not_allowed', `refused a request for host ${JSON.stringify(host.slice(0, 200))}: without an API token this service answers only to loopback names and its public URL`, 403);
+  }
+}
+
 export class NotFoundError extends AppError {
   constructor(what: string) {
     super('not_found', what, 404);

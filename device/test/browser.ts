@@ -15,3 +15,17 @@ export function liveViewCenterPixel(page: Page): Promise<[number, number, number
 export async function useToken(page: Page, token: string): Promise<void> {
   await page.addInitScript(`localStorage.setItem('outpost.token', ${JSON.stringify(token)})`);
 }
+
+/**
+ * Collects every Content-Security-Policy violation the page or one of its frames reports (console
+ * and the securitypolicyviolation event): the UIs must run under their policy without one.
+ */
+export async function watchCspViolations(page: Page): Promise<string[]> {
+  const seen: string[] = [];
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) seen.push(m.text());
+  });
+  await page.exposeFunction('__cspViolation', (v: string) => seen.push(v));
+  await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => { void window.__cspViolation(e.violatedDirective + ' ' + e.blockedURI); })`);
+  return seen;
+}

@@ -2,9 +2,13 @@
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { HealthResponse } from '../../device/src/contract.js';
 import { installBearerAuth } from '../../device/src/http/auth.js';
+import { installCrossSiteGuard, installLoopbackHostGuard } from '../../device/src/http/cross-site.js';
 import { errorHandler } from '../../device/src/http/http-errors.js';
 import { QuietLogController, loggerOptions } from '../../device/src/http/logging.js';
+import { installRouteCatalog, installUpgradeGuard } from '../../device/src/http/route-access.js';
+import { installSecurityHeaders } from '../../device/src/http/security-headers.js';
 import { registerStaticUi } from '../../device/src/http/static-ui.js';
 import { validatorCompiler } from '../../device/src/http/validation.js';
 import { webDir } from '../../device/src/paths.js';
@@ -22,6 +26,7 @@ export interface FleetBuildOptions {
   autoStart?: boolean;
 }
 
+/** Keeps API-looking URLs out of the UI's index.html fallback; access is decided on the matched route. */
 export function isFleetApiPath(path: string): boolean {
   return path.startsWith('/api/') || path === '/api' || path === '/metrics' || path.startsWith('/sessions/') || path.startsWith('/releases/');
 }
@@ -40,24 +45,27 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
+  installRouteCatalog(app);
 
   // External plugins
   await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
-  // Devices hold the update token, which opens only the update endpoints.
-  const updateTokenAccepted = installUpdateAuth(app, { adminToken: config.token, updateToken: config.updates.token });
-  installBearerAuth(app, {
-    token: config.token,
-    isPublic: (req) => {
-      const path = req.url.split('?')[0] ?? '/';
-      return path === '/api/health' || !isFleetApiPath(path) || updateTokenAccepted(req);
-    },
-  });
+  // Who may ask what (DESIGN.md, "Security"), decided on the route the router matched, after the
+  // websocket plugin (it marks upgrade requests first). In this order: headers on every answer,
+  // pages of other sites refused, the token, upgrades to websocket routes only. Devices hold update
+  // credentials, which open only the update endpoints (update-auth.ts).
+  installSecurityHeaders(app);
+  installCrossSiteGuard(app, { publicUrl: config.publicUrl });
+  const updateCredentialAccepted = installUpdateAuth(app, { adminToken: config.token, updateToken: config.updates.token });
+  if (config.token === undefined) installLoopbackHostGuard(app, { publicUrl: config.publicUrl });
+  installBearerAuth(app, { token: config.token, alsoAllow: updateCredentialAccepted });
+  installUpgradeGuard(app);
 
   // Services
   await app.register(fleetPlugin, { config, autoStart: opts.autoStart });
 
   // Routes
-  app.get('/api/health', async () => ({ status: 'ok', version: config.version }));
+  // The one public API route: probes carry no token.
+  app.get('/api/health', { config: { public: true }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, version: config.version }));
   await app.register(deviceRoutes, { targetVersion: () => app.fleet.targetVersion() });
   await app.register(alertRoutes);
   await app.register(sessionRoutes);

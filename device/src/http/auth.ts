@@ -1,9 +1,13 @@
-// Bearer-token auth shared by the device and the fleet monitor (DESIGN.md, "Security").
+// Bearer-token auth shared by the device and the fleet monitor (DESIGN.md, "Security"). Closed by
+// default: a route is reachable without the token only if it says so (route-access.ts), and that
+// is read from the route the router matched, never from the URL as sent. Held for every route in
+// every spelling by route-access.test.ts and fleet-route-access.test.ts.
 // Browsers cannot set headers on a WebSocket, so a websocket upgrade may carry the token as
 // ?access_token=…; the request serializer in logging.ts keeps it out of the logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors.js';
+import { isPublicRoute } from './route-access.js';
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -36,22 +40,54 @@ export interface AuthOptions {
   token: string | undefined;
   /** Further tokens accepted everywhere the main one is (the fleet monitor's, on a device). */
   alsoAccept?: Array<string | undefined>;
-  /** Routes reachable without a token: the health probe and the static UI. */
-  isPublic: (req: FastifyRequest) => boolean;
+  /**
+   * One more way in besides the tokens, asked about the matched route (the fleet's device update
+   * credentials, which open the update routes only: fleet/src/updates/update-auth.ts).
+   */
+  alsoAllow?: (req: FastifyRequest) => boolean;
 }
 
-/** Adds an onRequest hook to the root instance, so it covers every route, 404s included. */
+/**
+ * Adds an onRequest hook to the root instance, so it covers every route, 404s included (a 404 has
+ * no route that says it is public). Install after the websocket plugin: its own onRequest hook
+ * must mark upgrade requests first, so that a refused upgrade (401) has its socket closed.
+ */
 export function installBearerAuth(app: FastifyInstance, opts: AuthOptions): void {
   if (opts.token === undefined) return;
   const matchers = [opts.token, ...(opts.alsoAccept ?? [])].filter((t): t is string => t !== undefined).map(tokenMatcher);
   const matches = (presented: string | undefined) => matchers.some((m) => m(presented));
   // Callback style, not async: this runs on every request and a promise per call is measurable.
   app.addHook('onRequest', (req, _reply, done) => {
-    if (opts.isPublic(req) || matches(presentedToken(req))) done();
+    if (isPublicRoute(req) || matches(presentedToken(req)) || opts.alsoAllow?.(req) === true) done();
     else done(new UnauthorizedError());
   });
 }
 
+function decodedKey(key: string): string {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return key;
+  }
+}
+
+/**
+ * The URL with the value of every query parameter whose key decodes to access_token replaced. The
+ * query parser decodes keys, so `?%61ccess_token=` is a token to presentedToken() and must be one
+ * here too (logging.test.ts).
+ */
 export function stripAccessToken(url: string): string {
-  return url.replace(/([?&]access_token=)[^&]*/g, '$1[redacted]');
+  const q = url.indexOf('?');
+  if (q === -1) return url;
+  const hash = url.indexOf('#', q);
+  const query = url.slice(q + 1, hash === -1 ? undefined : hash);
+  const redacted = query
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      const key = eq === -1 ? part : part.slice(0, eq);
+      return decodedKey(key) === 'access_token' ? `${key}=[redacted]` : part;
+    })
+    .join('&');
+  return `${url.slice(0, q + 1)}${redacted}${hash === -1 ? '' : url.slice(hash)}`;
 }

@@ -13,6 +13,9 @@ const FASTIFY_CODES: Record<string, string> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'bad_request',
 };
 
+/** Codes for Fastify's and plugins' own 4xx errors that have no entry above (the file server's 403). */
+const STATUS_CODES: Record<number, string> = { 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed' };
+
 export function errorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
   if (err.validation) {
     void reply.code(400).send({
@@ -27,7 +30,7 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return;
   }
   if (status < 500) {
-    const code = FASTIFY_CODES[err.code] ?? (err instanceof SyntaxError ? 'bad_json' : 'bad_request');
+    const code = FASTIFY_CODES[err.code] ?? (err instanceof SyntaxError ? 'bad_json' : (STATUS_CODES[status] ?? 'bad_request'));
     void reply.code(status).send({ error: { code, message: err.message } });
     return;
   }

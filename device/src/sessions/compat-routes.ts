@@ -7,7 +7,7 @@ import Type from 'typebox';
 import { ErrorBody } from '../contract.js';
 import { BadRequestError, ClientNotFoundError } from '../errors.js';
 import { CLIENT_ID_PATTERN } from './session-schemas.js';
-import { liveViewUrl, publicBase } from './session-view.js';
+import { liveViewUrl, redirectBase } from './session-view.js';
 
 const Dim = Type.Integer({ minimum: 200, maximum: 7680 });
 // Unknown query parameters are ignored (cache busters and the like), as the orchestrator did.
@@ -27,10 +27,13 @@ function requireId(id: string | undefined): string {
   return id;
 }
 
-const compatRoutes: FastifyPluginAsyncTypebox = async (app) => {
+const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (app, opts) => {
   const manager = app.sessionManager;
 
-  app.get('/access', { schema: { querystring: AccessQuery, response: errors } }, async (req, reply) => {
+  // A person opens /access from a link, so another site may send the browser here, but only as a
+  // navigation the user made (it makes a session: http/cross-site.ts).
+  const access = { crossSiteNavigation: 'user-activated' } as const;
+  app.get('/access', { config: access, schema: { querystring: AccessQuery, response: errors } }, async (req, reply) => {
     const id = requireId(req.query.id);
     // Width and height only count together; one alone is ignored, as the orchestrator did.
     const custom = req.query.width !== undefined && req.query.height !== undefined;
@@ -38,7 +41,9 @@ const compatRoutes: FastifyPluginAsyncTypebox = async (app) => {
       { vnc: true, client_id: id, ...(custom ? { width: req.query.width, height: req.query.height } : {}) },
       { policy: 'recycle' },
     );
-    const url = liveViewUrl(publicBase(req), session);
+    // The password is in this URL: to the configured public URL or relative, never to the Host
+    // the request carried. Held by cross-site.int.test.ts ("redirects /access relatively").
+    const url = liveViewUrl(redirectBase(opts.publicUrl), session);
     if (!url) throw new BadRequestError('the session has no live view');
     return reply.redirect(url, 302);
   });

@@ -11,10 +11,10 @@ import { bridgeWebSocketToTcp, relayWebSocket } from './ws-relay.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 
-const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker' }> = async (app, opts) => {
+const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; publicUrl?: string }> = async (app, opts) => {
   const manager = app.sessionManager;
   const limits = { maxTtlS: manager.limits.maxTtlS, maxIdleS: manager.limits.maxIdleS };
-  const view = (req: FastifyRequest, s: Session) => toView(manager, s, publicBase(req), opts.backend);
+  const view = (req: FastifyRequest, s: Session) => toView(manager, s, publicBase(req, opts.publicUrl), opts.backend);
 
   app.get('/api/sessions', { schema: { response: { 200: SessionList, 401: ErrorBody } } }, async (req) => ({
     sessions: manager.list().map((s) => view(req, s)),

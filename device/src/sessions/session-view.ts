@@ -1,4 +1,7 @@
-// The public shape of a session. URLs point at the appliance's own port, as the client reached it.
+// The public shape of a session. URLs point at the appliance's own port: at the configured public
+// URL (OUTPOST_PUBLIC_URL), or as the client reached it. API clients need absolute URLs (a
+// ws_endpoint goes straight to chromium.connect) and they asked with that Host; a redirect, which a
+// browser follows, never uses it (redirectBase).
 import type { FastifyRequest } from 'fastify';
 import type { Session, SessionManager } from './session-manager.js';
 import type { SessionView } from './session-schemas.js';
@@ -8,10 +11,29 @@ export interface PublicBase {
   ws: string;
 }
 
-export function publicBase(req: FastifyRequest): PublicBase {
+/** URLs relative to whatever origin the browser is on. */
+export const SAME_ORIGIN: PublicBase = { http: '', ws: '' };
+
+function configuredBase(publicUrl: string): PublicBase {
+  const base = publicUrl.replace(/\/$/, '');
+  return { http: base, ws: base.replace(/^http/, 'ws') };
+}
+
+/** For API answers: the configured public URL, else the scheme and Host the client used. */
+export function publicBase(req: FastifyRequest, publicUrl?: string): PublicBase {
+  if (publicUrl) return configuredBase(publicUrl);
   const secure = req.protocol === 'https';
   const host = req.host || `${req.hostname}`;
   return { http: `${secure ? 'https' : 'http'}://${host}`, ws: `${secure ? 'wss' : 'ws'}://${host}` };
+}
+
+/**
+ * For redirects, which a browser follows with the live view's password: the configured public URL
+ * (the orchestrator redirected to its configured VNC_HOST), else relative. Never the Host header:
+ * whoever forges it would get the password (session-view.test.ts, cross-site.int.test.ts).
+ */
+export function redirectBase(publicUrl?: string): PublicBase {
+  return publicUrl ? configuredBase(publicUrl) : SAME_ORIGIN;
 }
 
 export function liveViewUrl(base: PublicBase, s: Session): string | null {

@@ -7,9 +7,10 @@ const statusRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app,
     closing = true;
   });
 
+  // The one public API route: load balancers and systemd probes carry no token.
   app.get(
     '/api/health',
-    { schema: { response: { 200: HealthResponse, 503: HealthResponse } } },
+    { config: { public: true }, schema: { response: { 200: HealthResponse, 503: HealthResponse } } },
     async (_req, reply) => {
       if (closing) return reply.code(503).send({ status: 'stopping', version: opts.version });
       return { status: 'ok' as const, version: opts.version };

@@ -178,6 +178,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     app.get(`/sessions/:device/:id/${kind}`, { websocket: true, schema: { params: Params }, preValidation: requireDevice }, (socket, req) => {
       const { device, id } = req.params as { device: string; id: string };
       const d = deviceOf(device);
+      // Never the browser's Origin or Sec-Fetch-* headers: the device would refuse the fleet's own
+      // live view page as another site (device/src/http/cross-site.ts). Held by
+      // session-routes.int.test.ts ("shows a VNC session live through the monitor").
       const headers: Record<string, string> = { ...deviceHeaders };
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
       const target = `${client.baseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;

@@ -1,0 +1,160 @@
+// The route × spelling × credential table behind route-access.test.ts (device) and
+// fleet-route-access.test.ts: every route the app itself reports, sent in the spellings an attacker
+// would try, over a real socket. app.inject() is no use here: it parses the URL with `new URL`,
+// which resolves dot segments and drops fragments, so those spellings would never reach the server.
+import { request, type IncomingHttpHeaders } from 'node:http';
+import type { CatalogRoute } from '../src/http/route-access.js';
+
+export interface Spelling {
+  name: string;
+  path: string;
+}
+
+const encodeFirst = (segment: string) =>
+  segment === '' ? segment : `%${segment.charCodeAt(0).toString(16).padStart(2, '0')}${segment.slice(1)}`;
+
+/** The ways one path can be written so that a router and a naive check may disagree about it. */
+export function spellings(path: string): Spelling[] {
+  const segments = path.split('/').slice(1);
+  const first = segments[0] ?? '';
+  const rest = segments.slice(1).join('/');
+  return [
+    { name: 'as registered', path },
+    { name: 'trailing slash', path: `${path}/` },
+    { name: 'fragment', path: `${path}#frag` },
+    { name: 'query string', path: `${path}?x=1` },
+    { name: 'semicolon parameter', path: `${path};x=1` },
+    { name: 'first letter percent-encoded', path: `/${encodeFirst(first)}${rest ? `/${rest}` : ''}` },
+    { name: 'every segment percent-encoded', path: `/${segments.map(encodeFirst).join('/')}` },
+    { name: 'encoded slash', path: rest ? `/${first}%2F${rest}` : `/%2F${first}` },
+    { name: 'dot-dot segment', path: `/${first}/..${path}` },
+    { name: 'encoded dot-dot segment', path: `/${first}/%2e%2e${path}` },
+    { name: 'dot segment', path: `/.${path}` },
+    { name: 'doubled slashes', path: path.replace(/\//g, '//') },
+    { name: 'upper case', path: path.toUpperCase() },
+    { name: 'absolute form', path: `http://evil.test${path}` },
+    { name: 'backslashes', path: path.replace(/\//g, '\\') },
+  ];
+}
+
+/** A route's URL with its parameters filled in (`:name` from params, `*` from params['*']). */
+export function concretePath(url: string, params: (name: string) => string): string {
+  return url.replace(/:([A-Za-z_]+)/g, (_m, name: string) => params(name)).replace(/\*$/, params('*'));
+}
+
+export interface RawResponse {
+  status: number;
+  body: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * One request with the path exactly as given. A websocket route gets an upgrade request: a 101
+ * answer counts as status 101 (the socket is closed at once).
+ */
+export function rawRequest(
+  port: number,
+  opts: { method: string; path: string; headers?: Record<string, string>; upgrade?: boolean; body?: string },
+): Promise<RawResponse> {
+  const upgradeHeaders = opts.upgrade
+    ? { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' }
+    : {};
+  const bodyHeaders = opts.body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(opts.body)) };
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method,
+        path: opts.path,
+        headers: { ...upgradeHeaders, ...bodyHeaders, ...opts.headers },
+        // A connection per request: a server that refuses a request line closes the connection,
+        // and a pooled one would turn the next case into a hang-up.
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        res.on('error', (err) => resolve({ status: 0, body: `no answer: ${err.message}`, headers: {} }));
+      },
+    );
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 101, body: '', headers: res.headers });
+    });
+    // The server may close without answering (Node's parser refuses some request lines): that is a
+    // refusal too, recorded as status 0.
+    req.on('error', (err) => resolve({ status: 0, body: `no answer: ${err.message}`, headers: {} }));
+    req.end(opts.body);
+  });
+}
+
+/**
+ * What a refused request may answer: 401; 404 when the spelling matches no route; 403 when the UI's
+ * file server refuses a non-canonical path (dot segments, doubled slashes) before it looks at the
+ * disk; 400, or no answer at all (0), when Node's HTTP parser refuses the request line
+ * (backslashes). Never 101, 2xx, 3xx or 5xx.
+ */
+export const REFUSED = new Set([0, 400, 401, 403, 404]);
+
+export interface Credential {
+  name: string;
+  headers: Record<string, string>;
+}
+
+export interface TableCase {
+  route: CatalogRoute;
+  spelling: Spelling;
+  credential: Credential;
+  response: RawResponse;
+}
+
+/** Sends every route in every spelling with every credential, one after another. */
+export async function runTable(
+  port: number,
+  routes: CatalogRoute[],
+  credentials: Credential[],
+  params: (name: string, route: CatalogRoute) => string,
+  onCase: (c: TableCase) => void,
+): Promise<number> {
+  let count = 0;
+  for (const route of routes) {
+    const path = concretePath(route.url, (name) => params(name, route));
+    const hasBody = route.method === 'POST' || route.method === 'PUT' || route.method === 'PATCH';
+    for (const spelling of spellings(path)) {
+      for (const credential of credentials) {
+        const response = await rawRequest(port, {
+          method: route.method,
+          path: spelling.path,
+          headers: credential.headers,
+          upgrade: route.websocket,
+          body: hasBody ? '{}' : undefined,
+        });
+        onCase({ route, spelling, credential, response });
+        count += 1;
+      }
+    }
+  }
+  return count;
+}
+
+export const SPELLINGS_PER_PATH = spellings('/a/b').length;
+
+/** One line per case that went wrong, for a readable failure. */
+export function describeCase(c: TableCase): string {
+  return `${c.route.method} ${c.route.url} [${c.spelling.name}: ${c.spelling.path}] ${c.credential.name} -> ${c.response.status} ${c.response.body.slice(0, 120)}`;
+}
+
+/** "401×12, 404×3": how the cases were answered, for the printed summary. */
+export function statusHistogram(cases: TableCase[]): string {
+  const counts = new Map<number, number>();
+  for (const c of cases) counts.set(c.response.status, (counts.get(c.response.status) ?? 0) + 1);
+  return [...counts.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, n]) => `${status}×${n}`)
+    .join(', ');
+}
