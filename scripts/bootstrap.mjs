@@ -34,6 +34,8 @@ const TEST = [
   'psmisc',
   'systemd',
   'xz-utils',
+  // xdpyinfo, xwininfo: the tests try a session's X display with and without its cookie.
+  'x11-utils',
 ];
 const PACKAGES = { start: RUNTIME, device: RUNTIME, fleet: ['ca-certificates'], test: TEST, build: [] };
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir, waitFor } from '../../device/test/helpers.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from '../../scripts/testbed/testbed.js';
-import { ANSIBLE, playbook, writeInventory } from './ansible-helpers.js';
+import { ANSIBLE, FLEET_BACKOFF_MAX_S, playbook, writeInventory } from './ansible-helpers.js';
 
 const run = promisify(execFile);
 
@@ -20,7 +20,8 @@ describe('Ansible against a testbed of systemd hosts', () => {
   let fleetHost: TestbedDevice;
   const version = async (d: TestbedDevice) => (await tb.exec(d, 'curl -fsS http://127.0.0.1:8080/api/health | jq -r .version')).stdout.trim();
   const fleetApi = async (path: string) => {
-    const token = (await tb.exec(fleetHost, "sed -n 's/^OUTPOST_FLEET_TOKEN=//p' /etc/outpost/fleet.env")).stdout.trim();
+    // fleet.env is written quoted (values are data), which the shell reads back as they were.
+    const token = (await tb.exec(fleetHost, '. /etc/outpost/fleet.env && printf %s "$OUTPOST_FLEET_TOKEN"')).stdout.trim();
     const r = await tb.exec(fleetHost, `curl -fsS -H 'Authorization: Bearer ${token}' http://127.0.0.1:9000${path}`);
     return JSON.parse(r.stdout || 'null');
   };
@@ -44,19 +45,90 @@ describe('Ansible against a testbed of systemd hosts', () => {
       expect((await tb.exec(d, 'systemctl is-active outpost-device wg-quick@wg0')).stdout.trim().split('\n')).toEqual(['active', 'active']);
       expect((await tb.exec(d, 'stat -c %a /etc/outpost/device.env')).stdout.trim()).toBe('600');
     }
-    // The monitor, deployed by its role, polls the devices over the tunnel addresses.
+    // The monitor, deployed by its role, polls the devices over the tunnel addresses. It started
+    // before the devices answered and backs off, at most FLEET_BACKOFF_MAX_S between polls: the
+    // deadline is that ceiling and a few polls more, not a guess at how fast the machine is.
     await waitFor(
       async () => {
         const list = (await fleetApi('/api/devices')) as Array<{ id: string; address: string; status: string; version: string }> | null;
         return list && list.length === devices.length && list.every((x) => x.status === 'online' && x.version === '1.0.0' && x.address.startsWith('10.99.0.'));
       },
-      { timeoutMs: 60_000, intervalMs: 1000, what: 'the fleet to see every device online with 1.0.0 over WireGuard' },
+      { timeoutMs: (FLEET_BACKOFF_MAX_S + 60) * 1000, intervalMs: 1000, what: 'the fleet to see every device online with 1.0.0 over WireGuard' },
     );
     // A second run changes nothing.
     const second = await playbook(inventory, 'site.yml', { outpost_release_version: '1.0.0' });
     expect(second.code, second.output.slice(-3000)).toBe(0);
     for (const [host, r] of Object.entries(second.recap)) expect(r.changed, `${host} changed on the second run`).toBe(0);
     expect(Object.keys(second.recap).sort()).toEqual(tb.devices.map((d) => d.host).sort());
+  });
+
+  it('least privilege on a deployed device: outpost leaves the docker group, chromium keeps its sandbox, other users cannot reach the X display', { timeout: 900_000 }, async () => {
+    const [d, withPayload, other] = devices as [TestbedDevice, TestbedDevice, TestbedDevice];
+    const sh = async (x: TestbedDevice, cmd: string) => {
+      const r = await tb.exec(x, cmd, { timeoutMs: 60_000 });
+      return { ...r, stdout: r.stdout.trim() };
+    };
+    const groups = async (x: TestbedDevice) => (await sh(x, 'id -nG outpost')).stdout.split(/\s+/);
+
+    // The docker group: the host has one; an older role left outpost in it on d; withPayload gets a
+    // payload container configured. Only the role's group tasks run (tag), so nothing else moves.
+    for (const x of devices) await sh(x, 'getent group docker >/dev/null || groupadd --system docker');
+    await sh(d, 'usermod -aG docker outpost');
+    const tags = ['--tags', 'outpost_device_docker_group'];
+    const join = await playbook(inventory, 'site.yml', { outpost_device_payload_container: 'payload' }, [...tags, '--limit', withPayload.host]);
+    expect(join.code, join.output.slice(-3000)).toBe(0);
+    expect(await groups(withPayload)).toContain('docker');
+    const leave = await playbook(inventory, 'site.yml', {}, tags);
+    expect(leave.code, leave.output.slice(-3000)).toBe(0);
+    expect(leave.recap[d.host]?.changed).toBeGreaterThan(0);
+    expect(leave.recap[withPayload.host]?.changed).toBeGreaterThan(0);
+    expect(leave.recap[other.host]?.changed).toBe(0);
+    for (const x of devices) expect(await groups(x), x.host).not.toContain('docker');
+    const again = await playbook(inventory, 'site.yml', {}, tags);
+    expect(again.code, again.output.slice(-3000)).toBe(0);
+    for (const [host, r] of Object.entries(again.recap)) expect(r.changed, `${host} changed on the second run`).toBe(0);
+
+    // The appliance runs as outpost (restarted by the role without the group), with its VNC pool
+    // session: Xvfb, x11vnc and a headful chromium with renderers.
+    expect((await sh(d, 'systemctl show -p User --value outpost-device')).stdout).toBe('outpost');
+    expect((await sh(d, 'ps -o user= -p "$(systemctl show -p MainPID --value outpost-device)"')).stdout).toBe('outpost');
+    const xvfb = await waitFor(
+      async () => {
+        const r = await sh(d, 'pgrep -u outpost -x x11vnc >/dev/null && pgrep -u outpost -f -- --type=renderer >/dev/null && pgrep -u outpost -a -x Xvfb');
+        return r.code === 0 ? /Xvfb :(\d+) .*-auth (\S+)/.exec(r.stdout) : null;
+      },
+      { timeoutMs: 180_000, intervalMs: 1000, what: 'the VNC pool session with its browser' },
+    );
+    const [, display, authFile] = xvfb;
+
+    // Chromium has its sandbox: no --no-sandbox anywhere, and renderers in pid namespaces of their own.
+    const chromium = (await sh(d, 'for p in $(pgrep -u outpost chromium); do printf "%s|%s\\n" "$(grep ^NSpid: /proc/$p/status | cut -f2-)" "$(tr "\\0" " " </proc/$p/cmdline)"; done')).stdout.split('\n');
+    expect(chromium.length).toBeGreaterThan(1);
+    for (const line of chromium) expect(line.split(' '), line).not.toContain('--no-sandbox');
+    const renderers = chromium.filter((l) => l.includes('--type=renderer'));
+    expect(renderers.length).toBeGreaterThan(0);
+    for (const r of renderers) expect(r.split('|')[0]!.trim().split(/\s+/).length, r).toBeGreaterThan(1);
+
+    // The display. The cookie is outpost's alone. There is no abstract socket (PrivateTmp could not
+    // hide it: it belongs to the network namespace): connecting to it is refused.
+    expect((await sh(d, `stat -c '%a %U' '${authFile}' "$(dirname '${authFile}')"`)).stdout.split('\n')).toEqual(['600 outpost', '700 outpost']);
+    expect((await sh(d, `grep -c '@/tmp/.X11-unix/X${display}$' /proc/net/unix`)).stdout).toBe('0');
+    const nobody = 'setpriv --reuid=nobody --regid=nogroup --clear-groups env -i PATH=/usr/bin:/bin HOME=/nonexistent';
+    const abstract = await sh(d, `${nobody} python3 -c "import socket; socket.socket(socket.AF_UNIX).connect('\\0/tmp/.X11-unix/X${display}')"`);
+    expect(abstract.code).not.toBe(0);
+    expect(abstract.stderr).toContain('ConnectionRefusedError');
+    // The socket file: inside a container systemd cannot make mount namespaces, so the unit's
+    // PrivateTmp is a no-op and the file is in the /tmp every user sees. That is the harder case:
+    // the X authority alone has to refuse.
+    expect((await sh(d, `${nobody} test -S /tmp/.X11-unix/X${display}`)).code).toBe(0);
+    const stranger = await sh(d, `${nobody} xwininfo -root -tree -display :${display} 2>&1`);
+    expect(stranger.code, stranger.stdout).not.toBe(0);
+    expect(stranger.stdout).toMatch(/Authorization required/);
+    // The same command with the session's cookie lists the browser's windows: the refusal above is
+    // the cookie's doing, not a display that is not there.
+    const owner = await sh(d, `setpriv --reuid=outpost --regid=outpost --clear-groups env -i PATH=/usr/bin:/bin XAUTHORITY='${authFile}' xwininfo -root -tree -display :${display}`);
+    expect(owner.code, owner.stderr).toBe(0);
+    expect(owner.stdout).toMatch(/chromium/i);
   });
 
   it('status.yml prints one line per device', async () => {
@@ -99,7 +171,7 @@ describe('Ansible against a testbed of systemd hosts', () => {
 describe('Ansible code quality', () => {
   it('passes ansible-playbook --syntax-check, ansible-lint and yamllint', { timeout: 300_000 }, async () => {
     const env = { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' };
-    for (const pb of ['site.yml', 'deploy.yml', 'status.yml', 'rollback.yml', 'tests/vpn/vpn.yml']) {
+    for (const pb of ['site.yml', 'deploy.yml', 'status.yml', 'rollback.yml', 'tests/vpn/vpn.yml', 'tests/vpn/tailscale.yml']) {
       await expect(run('ansible-playbook', ['--syntax-check', '-i', 'inventory/example.ini', pb], { cwd: ANSIBLE, env })).resolves.toBeTruthy();
     }
     const lint = await run('ansible-lint', ['--nocolor', '-p', 'roles', 'site.yml', 'deploy.yml', 'status.yml', 'rollback.yml'], { cwd: ANSIBLE, env, maxBuffer: 16 << 20 }).then(

@@ -18,6 +18,8 @@ ROOTFS_PACKAGES=(
   # testbed hosts: systemd, ssh for Ansible, what update.sh and the roles use
   systemd systemd-sysv dbus openssh-server sudo python3 python3-apt cron curl ca-certificates
   iproute2 iputils-ping procps openssl jq gzip tar util-linux wireguard-tools wireguard-go
+  # testbed tests: xwininfo tries a session's X display as another user (ansible/tests/deploy.int.test.ts)
+  x11-utils
 )
 
 log() { printf '[images] %s\n' "$*" >&2; }

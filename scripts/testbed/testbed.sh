@@ -89,8 +89,12 @@ up() {
       [[ "$(docker inspect -f '{{.State.Running}}' "$name")" == true ]] || docker start "$name" >/dev/null
       continue
     fi
+    # seccomp=unconfined: Docker's default profile refuses unshare(CLONE_NEWUSER) without
+    # CAP_SYS_ADMIN, and chromium's sandbox under the appliance's unit needs user namespaces, as
+    # on a real device. (--privileged would do too, but does not start on every host.)
     docker run -d --name "$name" --hostname "tb$i" \
       --label "outpost.testbed=$NAME" \
+      --security-opt seccomp=unconfined \
       --network "$NETWORK" --ip "$(device_ip "$i")" \
       -p "127.0.0.1:$((SSH_BASE + i)):22" -p "127.0.0.1:$((HTTP_BASE + i)):8080" \
       --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:ro \

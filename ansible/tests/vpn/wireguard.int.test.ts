@@ -1,7 +1,9 @@
 // The wireguard role for real on a testbed of systemd devices: tb1 is the hub (group fleet), tb2
 // and tb3 the spokes (group devices). The testbed kernel has no WireGuard module, so this also runs
 // wg-quick's fallback to wireguard-go. ansible-playbook runs twice: the second run must change nothing.
+// The tailscale role runs on tb3 too, against a stub CLI (no tailnet is reachable from the tests).
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import { startTestbed, type Testbed, type TestbedDevice } from '../../../scripts
 
 const ansibleDir = join(rootDir, 'ansible');
 const playbook = join(ansibleDir, 'tests/vpn/vpn.yml');
+const tailscalePlaybook = join(ansibleDir, 'tests/vpn/tailscale.yml');
 
 // The role's default network and numbering: hub .1, spokes .(10 + position in the sorted group).
 const EXPECTED: Record<string, string> = { tb1: '10.99.0.1', tb2: '10.99.0.10', tb3: '10.99.0.11' };
@@ -21,9 +24,9 @@ interface PlaybookRun {
 }
 
 /** ansible-playbook with stdout and stderr interleaved, as an operator would see it. */
-function runPlaybook(inventory: string, args: string[] = []): Promise<PlaybookRun> {
+function runPlaybook(inventory: string, args: string[] = [], book = playbook): Promise<PlaybookRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ansible-playbook', ['-i', inventory, playbook, ...args], {
+    const child = spawn('ansible-playbook', ['-i', inventory, book, ...args], {
       // ansible/ so the project's ansible.cfg applies; roles path and the rest pinned here anyway.
       cwd: ansibleDir,
       env: {
@@ -184,5 +187,48 @@ describe('wireguard role on a testbed (hub tb1, spokes tb2 and tb3)', () => {
     }
     // Still connected after the second run (nothing restarted).
     expect((await sh(spokes[0]!, `ping -c1 -W2 ${EXPECTED[hub.host]}`)).code).toBe(0);
+  }, 150_000);
+
+  it('tailscale role: the auth key reaches `tailscale up` in a root-only file, never on a command line', async () => {
+    const d = spokes[1]!;
+    // A stub CLI that records what `tailscale up` was given (its arguments are what any local user
+    // sees in /proc/<pid>/cmdline) and what the key file held, and a stub tailscaled.
+    const stub = [
+      '#!/bin/bash',
+      'set -eu',
+      'state=/var/lib/tailscale-stub',
+      'mkdir -p "$state"',
+      'case "${1:-}" in',
+      '  status) if [[ -e $state/joined ]]; then echo \'{"BackendState":"Running","CurrentTailnet":{"Name":"example.com"}}\'; else echo \'{"BackendState":"NeedsLogin"}\'; fi ;;',
+      '  up)',
+      '    printf "%s\\n" "$*" >>"$state/up-args"',
+      '    for a in "$@"; do',
+      '      case "$a" in --auth-key=file:*) f="${a#--auth-key=file:}"; stat -c "%a %U" "$f" >"$state/key-file-mode"; cat "$f" >"$state/key-read"; echo "$f" >"$state/key-file-path" ;; esac',
+      '    done',
+      '    touch "$state/joined" ;;',
+      '  ip) echo 100.64.0.5 ;;',
+      '  *) exit 2 ;;',
+      'esac',
+    ].join('\n');
+    const unit = '[Service]\nExecStart=/bin/sleep infinity\n[Install]\nWantedBy=multi-user.target\n';
+    const setup = await tb.exec(d, `cat >/usr/bin/tailscale <<'EOF'\n${stub}\nEOF\nchmod 755 /usr/bin/tailscale\nprintf '${unit}' >/etc/systemd/system/tailscaled.service\nsystemctl daemon-reload`);
+    expect(setup.code, setup.stderr).toBe(0);
+    const key = `tskey-auth-test-${randomBytes(12).toString('hex')}`;
+    const args = ['--limit', d.host, '-v', '-e', JSON.stringify({ tailscale_auth_key: key, tailscale_tailnet: 'example.com' })];
+    const joined = await runPlaybook(join(dir.path, 'vpn.ini'), args, tailscalePlaybook);
+    expect(joined.code, joined.output.slice(-4000)).toBe(0);
+    const upArgs = (await sh(d, 'cat /var/lib/tailscale-stub/up-args')).stdout;
+    expect(upArgs).toMatch(/^up --reset --auth-key=file:\/run\/tailscale-auth-key\.\S+ --timeout=60s --accept-routes=false$/);
+    expect(upArgs).not.toContain(key);
+    expect((await sh(d, 'cat /var/lib/tailscale-stub/key-read')).stdout).toBe(key);
+    expect((await sh(d, 'cat /var/lib/tailscale-stub/key-file-mode')).stdout).toBe('600 root');
+    // Removed after use, and never in Ansible's output.
+    expect((await sh(d, 'test -e "$(cat /var/lib/tailscale-stub/key-file-path)"')).code).not.toBe(0);
+    expect(joined.output).not.toContain(key);
+    // Joined: a second run does not call `tailscale up` again and changes nothing.
+    const second = await runPlaybook(join(dir.path, 'vpn.ini'), args, tailscalePlaybook);
+    expect(second.code, second.output.slice(-4000)).toBe(0);
+    expect(recapChanged(second.output)).toEqual({ [d.host]: 0 });
+    expect((await sh(d, 'wc -l </var/lib/tailscale-stub/up-args')).stdout).toBe('1');
   }, 150_000);
 });

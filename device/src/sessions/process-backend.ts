@@ -1,8 +1,9 @@
 // The embedded backend (DESIGN.md, "Sessions"): each session is a playwright-core browser server
 // (chromium.launchServer with the system chromium). A VNC session also gets its own `Xvfb :N` and
 // an `x11vnc` on a loopback port with a random password, and its browser runs headful on that
-// display. Every process carries the owner marker (owned-processes.ts) so a later start can find
-// it even after `kill -9`.
+// display. The display takes only clients with the session's X authority cookie (x-authority.ts).
+// Every process carries the owner marker (owned-processes.ts) so a later start can find it even
+// after `kill -9`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -24,6 +25,7 @@ import {
 } from './owned-processes.js';
 import { chromiumType } from './playwright.js';
 import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
+import { writeXAuthority } from './x-authority.js';
 
 export interface ProcessBackendOptions {
   chromiumPath: string;
@@ -146,13 +148,18 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     throw new Error(`no free X display in :${opts.displayBase}..:${opts.displayBase + DISPLAY_SPAN - 1}`);
   }
 
-  async function startXvfb(spec: LaunchSpec): Promise<{ display: number; xvfb: ChildProcess }> {
+  async function startXvfb(spec: LaunchSpec, authFile: string): Promise<{ display: number; xvfb: ChildProcess }> {
     // Two appliances (or a stale lock) may race for a display: take the next one and retry.
     let lastError: unknown;
     for (let attempt = 0; attempt < 8; attempt += 1) {
       const display = allocateDisplay();
+      await writeXAuthority(authFile, display);
       let out = '';
-      const xvfb = spawn('Xvfb', [`:${display}`, '-screen', '0', `${spec.width}x${spec.height}x24`, '-nolisten', 'tcp', '-noreset'], {
+      // -auth: only clients with the session's cookie get in. -nolisten local: no abstract socket
+      // (@/tmp/.X11-unix/X<n> is shared by every user of the network namespace, PrivateTmp or
+      // not); the socket file in /tmp/.X11-unix stays, and it asks for the cookie too.
+      const args = [`:${display}`, '-screen', '0', `${spec.width}x${spec.height}x24`, '-auth', authFile, '-nolisten', 'tcp', '-nolisten', 'local', '-noreset'];
+      const xvfb = spawn('Xvfb', args, {
         env: baseEnv(spec.id),
         detached: true,
         stdio: ['ignore', 'ignore', 'pipe'],
@@ -174,7 +181,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     throw lastError;
   }
 
-  async function startX11vnc(spec: LaunchSpec, display: number, dir: string, password: string): Promise<{ port: number; x11vnc: ChildProcess }> {
+  async function startX11vnc(spec: LaunchSpec, display: number, dir: string, authFile: string, password: string): Promise<{ port: number; x11vnc: ChildProcess }> {
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const port = await freeLoopbackPort();
@@ -184,7 +191,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       // rm: makes x11vnc delete the password file once read; -localhost keeps it off the network.
       const x11vnc = spawn(
         'x11vnc',
-        ['-display', `:${display}`, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
+        ['-display', `:${display}`, '-auth', authFile, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
         { env: baseEnv(spec.id), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let listening = false;
@@ -211,6 +218,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
   async function launch(spec: LaunchSpec): Promise<LaunchedBrowser> {
     const dir = join(sessionsDir, spec.id);
     await mkdir(dir, { recursive: true, mode: 0o700 });
+    const authFile = join(dir, 'Xauthority');
     let xvfb: ChildProcess | undefined;
     let x11vnc: ChildProcess | undefined;
     let display: number | null = null;
@@ -224,19 +232,21 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         clearStaleDisplay(display);
         displays.delete(display);
       }
+      // The session's X cookie and VNC password file go with its directory.
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     };
     try {
       const env = baseEnv(spec.id);
       if (!spec.headless || spec.vnc) {
-        const x = await startXvfb(spec);
+        const x = await startXvfb(spec, authFile);
         xvfb = x.xvfb;
         display = x.display;
         env.DISPLAY = `:${display}`;
+        env.XAUTHORITY = authFile;
       }
       if (spec.vnc && display !== null) {
         const password = vncPassword();
-        const v = await startX11vnc(spec, display, dir, password);
+        const v = await startX11vnc(spec, display, dir, authFile, password);
         x11vnc = v.x11vnc;
         vnc = { host: '127.0.0.1', port: v.port, password };
       }
@@ -248,6 +258,12 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         port: 0,
         env,
         timeout: launchTimeoutMs,
+        // Chromium's own sandbox (user, pid and net namespaces plus seccomp for every renderer)
+        // whenever it can have one: as root chromium refuses to start with it, so only root gets
+        // --no-sandbox. Under systemd the appliance is the outpost user, and the unit allows the
+        // namespaces the sandbox needs (systemd/outpost-device.service, RestrictNamespaces=).
+        // (held by process-backend.int.test.ts 'keeps chromium's sandbox when not root')
+        chromiumSandbox: process.getuid?.() !== 0,
         // Our own shutdown ends sessions; Playwright's handlers would exit the process under us.
         handleSIGINT: false,
         handleSIGTERM: false,
