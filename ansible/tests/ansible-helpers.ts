@@ -8,6 +8,8 @@ import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed
 
 const run = promisify(execFile);
 export const ANSIBLE = join(rootDir, 'ansible');
+/** Spaces, double quotes, $(…) and backticks: written into device.env by the role, read by systemd and update.sh. */
+export const NASTY_DEVICE_NAME = 'Lab "north" $(touch /tmp/pwned) `touch /tmp/pwned2` end';
 /** The testbed monitor's backoff ceiling: how long a device that has come up may wait for its next poll. */
 export const FLEET_BACKOFF_MAX_S = 10;
 
@@ -48,11 +50,13 @@ export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opt
   const sorted = [...devices].sort((a, b) => a.host.localeCompare(b.host));
   const address = (d: TestbedDevice) => (opts.vpn ? `10.99.0.${10 + sorted.indexOf(d)}` : d.ip);
   const line = (d: TestbedDevice, addr: string) => `${d.host} ansible_host=127.0.0.1 ansible_port=${d.sshPort} outpost_address=${addr}`;
+  // One device's name is everything an env file must carry as data (device.env.j2 quotes it).
+  const named = (d: TestbedDevice) => (d === sorted[0] ? ` outpost_device_name='${NASTY_DEVICE_NAME}'` : '');
   const lines = [
     // The hub's WireGuard endpoint is its address on the testbed network.
     ...(opts.fleet ? ['[fleet]', `${line(fleetHost!, opts.vpn ? '10.99.0.1' : fleetHost!.ip)} wireguard_endpoint_host=${fleetHost!.ip}`] : []),
     '[devices]',
-    ...devices.map((d) => line(d, address(d))),
+    ...devices.map((d) => line(d, address(d)) + named(d)),
     '',
     '[all:vars]',
     'ansible_user=root',

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir, waitFor } from '../../device/test/helpers.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from '../../scripts/testbed/testbed.js';
-import { ANSIBLE, FLEET_BACKOFF_MAX_S, playbook, writeInventory } from './ansible-helpers.js';
+import { ANSIBLE, FLEET_BACKOFF_MAX_S, NASTY_DEVICE_NAME, playbook, writeInventory } from './ansible-helpers.js';
 
 const run = promisify(execFile);
 
@@ -55,6 +55,13 @@ describe('Ansible against a testbed of systemd hosts', () => {
       },
       { timeoutMs: (FLEET_BACKOFF_MAX_S + 60) * 1000, intervalMs: 1000, what: 'the fleet to see every device online with 1.0.0 over WireGuard' },
     );
+    // The role writes env values as data: the name reaches the appliance as written, update.sh
+    // (run here as cron would) reads the same file, and nothing in it ran.
+    const named = [...devices].sort((a, b) => a.host.localeCompare(b.host))[0]!;
+    expect((await fleetApi(`/api/devices/${named.host}`)).last_status.device.name).toBe(NASTY_DEVICE_NAME);
+    const updated = await tb.exec(named, '/opt/outpost/current/scripts/update.sh');
+    expect(updated.code, updated.stderr).toBe(0);
+    expect((await tb.exec(named, 'ls /tmp/pwned /tmp/pwned2 2>/dev/null | wc -l')).stdout.trim()).toBe('0');
     // A second run changes nothing.
     const second = await playbook(inventory, 'site.yml', { outpost_release_version: '1.0.0' });
     expect(second.code, second.output.slice(-3000)).toBe(0);
