@@ -144,6 +144,27 @@ export async function runTable(
 
 export const SPELLINGS_PER_PATH = spellings('/a/b').length;
 
+/**
+ * What is wrong with one case, or null: a server path in the body (`dataDir`); when the credential
+ * must not open the route, a 5xx or an answer that is not a refusal; when it must, a 401 or a 500
+ * (a 502/503 is the route at work: the fleet's device behind it does not answer).
+ */
+export function caseProblem(c: TableCase, dataDir: string, opens: boolean): string | null {
+  const { status } = c.response;
+  if (c.response.body.includes(dataDir)) return `leaks a server path: ${describeCase(c)}`;
+  if (opens) return status === 401 || status === 500 ? describeCase(c) : null;
+  if (status >= 500) return describeCase(c);
+  return c.route.public || REFUSED.has(status) ? null : describeCase(c);
+}
+
+/** Prints the case count and how the cases were answered: the figures the security issue asks for. */
+export function printTableSummary(label: string, routes: CatalogRoute[], cases: TableCase[], opens: (c: TableCase) => boolean): void {
+  const credentials = new Set(cases.map((c) => c.credential)).size;
+  process.stdout.write(`${label} route table: ${routes.length} routes × ${SPELLINGS_PER_PATH} spellings × ${credentials} credentials = ${cases.length} cases\n`);
+  const refused = cases.filter((c) => !c.route.public && !opens(c));
+  process.stdout.write(`  answers where the credential must not open the route: ${statusHistogram(refused)}\n  where it must: ${statusHistogram(cases.filter(opens))}\n`);
+}
+
 /** One line per case that went wrong, for a readable failure. */
 export function describeCase(c: TableCase): string {
   return `${c.route.method} ${c.route.url} [${c.spelling.name}: ${c.spelling.path}] ${c.credential.name} -> ${c.response.status} ${c.response.body.slice(0, 120)}`;
