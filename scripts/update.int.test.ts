@@ -140,10 +140,15 @@ describe('pull updates on a testbed of systemd devices', () => {
     }
     const reports = (await admin('GET', '/api/updates/reports?limit=50')).body as Array<{ device_id?: string; device?: string; result: string; to_version: string }>;
     expect(reports.filter((r) => r.result === 'updated' && r.to_version === V2)).toHaveLength(4);
-    // The device reports what it did in its own status, too.
-    await pollFleet();
-    const st = (await admin('GET', `/api/devices/${tb.devices[0]!.host}`)).body.last_status;
-    expect(st.appliance.update.previous_version).toBe(V1);
+    // The device reports what it did in its own status, too: update.sh records the result after
+    // the new appliance has started, which picks it up on its next read of the state file.
+    await waitFor(
+      async () => {
+        await pollFleet();
+        return (await admin('GET', `/api/devices/${tb.devices[0]!.host}`)).body.last_status?.appliance.update.previous_version === V1;
+      },
+      { timeoutMs: 60_000, intervalMs: 1000, what: 'the fleet to show the previous version in the device status' },
+    );
   });
 
   it('refuses a corrupt tarball, a bad signature and a missing signature, changing nothing', async () => {
