@@ -21,7 +21,7 @@ import { webDir } from './paths.js';
 import payloadPlugin from './payload/payload-plugin.js';
 import payloadRoutes from './payload/payload-routes.js';
 import compatRoutes from './sessions/compat-routes.js';
-import type { SessionBackend } from './sessions/session-backend.js';
+import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
 import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';

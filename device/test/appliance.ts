@@ -1,7 +1,7 @@
 // An in-process appliance on a real loopback port, for tests that need websockets or a browser.
 import type { FastifyInstance } from 'fastify';
 import { buildApp, type BuildOptions } from '../src/app.js';
-import { ownerKey, findOwnedProcesses, type OwnedProcess } from '../src/sessions/owned-processes.js';
+import { ownerKey, findOwnedProcesses, type OwnedProcess } from '../src/sessions/backends/owned-processes.js';
 import { deviceConfig, tempDir, waitFor } from './helpers.js';
 
 export interface TestAppliance {

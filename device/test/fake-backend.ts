@@ -2,7 +2,7 @@
 // refusals, redirects): the session manager gets real sessions with ids and VNC passwords, but no
 // browser, display or container exists. Its endpoints point at the discard port, so a websocket
 // that gets through is relayed to nothing and closed.
-import type { LaunchSpec, LaunchedBrowser, SessionBackend } from '../src/sessions/session-backend.js';
+import type { LaunchSpec, LaunchedBrowser, SessionBackend } from '../src/sessions/backends/session-backend.js';
 
 export interface FakeBackend extends SessionBackend {
   launched: LaunchSpec[];

@@ -6,8 +6,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { pino } from 'pino';
-import { ownerKey } from '../src/sessions/owned-processes.js';
-import { createProcessBackend } from '../src/sessions/process-backend.js';
+import { ownerKey } from '../src/sessions/backends/owned-processes.js';
+import { createProcessBackend } from '../src/sessions/backends/process-backend.js';
 import { CHROMIUM } from './helpers.js';
 
 const dataDir = process.argv[2];

@@ -13,7 +13,7 @@ import Docker from 'dockerode';
 import { chromium } from 'playwright-core';
 import { managedFilter } from '../../device/src/docker/container-labels.js';
 import { rootDir } from '../../device/src/paths.js';
-import { ownerKey } from '../../device/src/sessions/owned-processes.js';
+import { ownerKey } from '../../device/src/sessions/backends/owned-processes.js';
 import { ensureDockerd } from '../../device/test/docker-env.js';
 import { freePort, waitFor } from '../../device/test/helpers.js';
 import { percentile as pct } from './stats.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { rootDir } from '../../device/src/paths.js';
-import { findOwnedProcesses, ownerKey } from '../../device/src/sessions/owned-processes.js';
+import { findOwnedProcesses, ownerKey } from '../../device/src/sessions/backends/owned-processes.js';
 import { freePort, waitFor } from '../../device/test/helpers.js';
 import { percentile as pct } from './stats.js';
 

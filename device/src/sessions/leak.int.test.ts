@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { startAppliance } from '../../test/appliance.js';
 import { freePort, tempDir, waitFor } from '../../test/helpers.js';
 import { rootDir } from '../paths.js';
-import { findOwnedProcesses, isAlive, ownerKey } from './owned-processes.js';
+import { findOwnedProcesses, isAlive, ownerKey } from './backends/owned-processes.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;
 

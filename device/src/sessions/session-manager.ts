@@ -24,7 +24,7 @@ import {
 } from '../errors.js';
 import type { Log } from '../log.js';
 import { chromiumType } from './playwright.js';
-import type { LaunchedBrowser, PersistedSession, SessionBackend, SessionKind } from './session-backend.js';
+import type { LaunchedBrowser, PersistedSession, SessionBackend, SessionKind } from './backends/session-backend.js';
 import type { CreateSessionBody, PoolView, SessionStatus, StartUrlWait, TouchSessionBody } from './session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 

@@ -1,10 +1,10 @@
 import fp from 'fastify-plugin';
 import { Counter, Histogram } from 'prom-client';
 import type { DeviceConfig } from '../config.js';
-import { ownerKey } from './owned-processes.js';
-import { createDockerBackend } from './docker-backend.js';
-import { createProcessBackend } from './process-backend.js';
-import type { SessionBackend } from './session-backend.js';
+import { ownerKey } from './backends/owned-processes.js';
+import { createDockerBackend } from './backends/docker-backend.js';
+import { createProcessBackend } from './backends/process-backend.js';
+import type { SessionBackend } from './backends/session-backend.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {

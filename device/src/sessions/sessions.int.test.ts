@@ -7,9 +7,9 @@ import { startAppliance, waitForPool, type TestAppliance } from '../../test/appl
 import { pino } from 'pino';
 import { CHROMIUM, tempDir, waitFor } from '../../test/helpers.js';
 import { startTestPages, type TestPages } from '../../test/pages.js';
-import { isAlive, ownerKey } from './owned-processes.js';
-import { createProcessBackend } from './process-backend.js';
-import type { LaunchSpec, SessionBackend } from './session-backend.js';
+import { isAlive, ownerKey } from './backends/owned-processes.js';
+import { createProcessBackend } from './backends/process-backend.js';
+import type { LaunchSpec, SessionBackend } from './backends/session-backend.js';
 
 let pages: TestPages;
 beforeAll(async () => {

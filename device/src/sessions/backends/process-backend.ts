@@ -7,11 +7,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserServer } from 'playwright-core';
-import type { Log } from '../log.js';
+import type { Log } from '../../log.js';
+import { exitOf, killGroup, pssOf, stopChild, waitReady } from './child-processes.js';
 import {
   OWNER_ENV,
   SESSION_ENV,
@@ -23,7 +24,7 @@ import {
   killOwnedProcesses,
   removeOrphanProfiles,
 } from './owned-processes.js';
-import { chromiumType } from './playwright.js';
+import { chromiumType } from '../playwright.js';
 import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 import { writeXAuthority } from './x-authority.js';
 
@@ -66,58 +67,6 @@ function canConnect(port: number): Promise<boolean> {
     });
     sock.once('error', () => resolve(false));
   });
-}
-
-function exitOf(child: ChildProcess): Promise<string> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(`exited (${child.signalCode ?? child.exitCode})`);
-    else child.once('exit', (code, signal) => resolve(`exited (${signal ?? code})`));
-  });
-}
-
-/** Wait until `ready()` holds, failing early if the process exits. */
-async function waitReady(child: ChildProcess, what: string, ready: () => boolean | Promise<boolean>, timeoutMs: number, output: () => string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`${what} exited (${child.signalCode ?? child.exitCode}) before it was ready: ${output().trim().slice(-400)}`);
-    }
-    if (await ready()) return;
-    if (Date.now() > deadline) throw new Error(`${what} was not ready within ${timeoutMs} ms: ${output().trim().slice(-400)}`);
-    await new Promise((r) => setTimeout(r, 15));
-  }
-}
-
-function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
-  if (!child?.pid) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    try {
-      child.kill(signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function stopChild(child: ChildProcess | undefined, graceMs = 1500): Promise<void> {
-  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = exitOf(child);
-  killGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => killGroup(child, 'SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function pssOf(pid: number): Promise<number> {
-  try {
-    const text = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8');
-    const m = /^Pss:\s+(\d+) kB/m.exec(text);
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 export function createProcessBackend(opts: ProcessBackendOptions): SessionBackend {

@@ -6,10 +6,10 @@
 // touch unlabelled containers (held by docker-backend.int.test.ts 'reconcile after kill -9').
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
-import { managedFilter, parseSessionLabels, sessionLabels } from '../docker/container-labels.js';
-import { errorText, isNotFound, type DockerClient } from '../docker/docker-client.js';
-import { allocatePorts, rangeSlots, type PortRange } from '../docker/port-allocator.js';
-import type { Log } from '../log.js';
+import { managedFilter, parseSessionLabels, sessionLabels } from '../../docker/container-labels.js';
+import { errorText, isNotFound, type DockerClient } from '../../docker/docker-client.js';
+import { allocatePorts, rangeSlots, type PortRange } from '../../docker/port-allocator.js';
+import type { Log } from '../../log.js';
 import { vncPassword } from './process-backend.js';
 import type { BackendRecord, LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 

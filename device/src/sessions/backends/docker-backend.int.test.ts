@@ -1,17 +1,17 @@
 // OUTPOST_BACKEND=docker against the real engine and the real outpost-session image.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { liveViewCenterPixel } from '../../test/browser.js';
+import { liveViewCenterPixel } from '../../../test/browser.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startAppliance, waitForPool, type TestAppliance } from '../../test/appliance.js';
-import { BUSYBOX_IMAGE, TEST_LABEL, dockerClient } from '../../test/docker-env.js';
-import { cleanupDocker, dockerEnv, ownedContainers, sessionImage } from '../../test/docker-session-env.js';
-import { CHROMIUM, freePort, tempDir, waitFor } from '../../test/helpers.js';
-import { startTestPages } from '../../test/pages.js';
-import { sessionLabels } from '../docker/container-labels.js';
-import { rootDir } from '../paths.js';
+import { startAppliance, waitForPool, type TestAppliance } from '../../../test/appliance.js';
+import { BUSYBOX_IMAGE, TEST_LABEL, dockerClient } from '../../../test/docker-env.js';
+import { cleanupDocker, dockerEnv, ownedContainers, sessionImage } from '../../../test/docker-session-env.js';
+import { CHROMIUM, freePort, tempDir, waitFor } from '../../../test/helpers.js';
+import { startTestPages } from '../../../test/pages.js';
+import { sessionLabels } from '../../docker/container-labels.js';
+import { rootDir } from '../../paths.js';
 import { ownerKey } from './owned-processes.js';
 
 const docker = dockerClient();
