@@ -111,6 +111,27 @@ export class LaunchFailedError extends AppError {
   }
 }
 
+/** The appliance is closing: nothing new starts, and creates still waiting give up. */
+export class ShuttingDownError extends AppError {
+  constructor() {
+    super('shutting_down', 'the appliance is shutting down', 503);
+  }
+}
+
+/** The session's browser went away (or it was ended) before its create could answer. */
+export class SessionEndedError extends ConflictError {
+  constructor() {
+    super('session_ended', 'the session ended while it was starting');
+  }
+}
+
+/** The session started, but its start_url did not load; the session is ended. */
+export class StartUrlFailedError extends AppError {
+  constructor(url: string, wait: string, cause: string) {
+    super('start_url_failed', `start_url ${url} did not reach "${wait}": ${cause}`, 502);
+  }
+}
+
 export function statusOf(err: unknown): number {
   if (err instanceof AppError) return err.statusCode;
   const code = (err as { statusCode?: unknown })?.statusCode;

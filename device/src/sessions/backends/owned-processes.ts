@@ -3,7 +3,7 @@
 // its environment, where the key is derived from the data directory. After a `kill -9` the next
 // start scans /proc for that key, so even a process that never made it into state.json is found,
 // and two appliances with different data dirs never touch each other's processes.
-// (held by session-manager.int.test.ts 'kill -9 recovery')
+// (held by leak.int.test.ts 'kill -9 recovery')
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, realpathSync, rmSync, statSync, existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
