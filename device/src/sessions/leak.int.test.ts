@@ -12,7 +12,7 @@ import { findOwnedProcesses, isAlive, ownerKey } from './backends/owned-processe
 const openFds = () => readdirSync('/proc/self/fd').length;
 
 describe('leaks', () => {
-  it('200 create/delete cycles (mixed headless and VNC) leave no processes and no descriptor growth', { timeout: 600_000 }, async () => {
+  it('80 create/delete cycles (mixed headless and VNC) leave no processes and no descriptor growth', { timeout: 600_000 }, async () => {
     const t = await startAppliance({ OUTPOST_MAX_SESSIONS: '4' });
     const displays = new Set<number>();
     const cycle = async (i: number) => {
@@ -32,7 +32,9 @@ describe('leaks', () => {
       for (let i = 0; i < 4; i += 1) await cycle(i);
       await waitFor(() => t.owned().length === 0, { timeoutMs: 15_000, what: 'warm-up processes to exit' });
       const fdsBefore = openFds();
-      const total = 200;
+      // 80 cycles (20 of them VNC): a leak of one descriptor or process per cycle still shows eight
+      // times over the threshold; what a cycle does in the manager is in session-manager.test.ts.
+      const total = 80;
       let next = 0;
       const worker = async () => {
         while (next < total) await cycle(next++);

@@ -35,15 +35,7 @@ export interface Session {
 }
 
 /** What a new session is asked to be; everything else starts from the configured defaults. */
-export interface SessionInit {
-  kind: SessionKind;
-  headless: boolean;
-  vnc: boolean;
-  width: number;
-  height: number;
-  clientId: string | null;
-  pool: boolean;
-}
+export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool'>;
 
 interface PersistedState {
   version: 1;

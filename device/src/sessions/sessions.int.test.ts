@@ -149,17 +149,7 @@ describe('warm pool', () => {
     expect(res.body.from_pool).toBe(false);
     expect(launches.slice(launchesBefore).some((l) => !l.pool && l.width === 800)).toBe(true);
   });
-
-  it('never expires pool sessions as idle', async () => {
-    const pool = () => (t.app.sessionManager.all() as { pool: boolean; id: string }[]).filter((s) => s.pool).map((s) => s.id);
-    // Free the slots the earlier tests took, so the pool can fill again.
-    for (const s of (await t.api('GET', '/api/sessions')).body.sessions) await t.api('DELETE', `/api/sessions/${s.id}`);
-    await waitForPool(t, 1, 1);
-    const ids = pool();
-    t.app.sessionManager.reapNow();
-    await new Promise((r) => setTimeout(r, 1500));
-    expect(pool()).toEqual(expect.arrayContaining(ids));
-  });
+  // Pool sessions never expiring as idle or by TTL: session-manager.test.ts.
 });
 
 describe('lifetimes', () => {
@@ -177,20 +167,7 @@ describe('lifetimes', () => {
     await waitFor(() => !t.owned().some((p) => p.session === s.id), { what: 'processes of the expired session to exit' });
   });
 
-  it('ends an idle session, and touch keeps it alive', async () => {
-    const idle = (await t.api('POST', '/api/sessions', { idle_s: 2 })).body;
-    const kept = (await t.api('POST', '/api/sessions', { idle_s: 2 })).body;
-    for (let i = 0; i < 4; i += 1) {
-      await new Promise((r) => setTimeout(r, 1000));
-      const touched = await t.api('POST', `/api/sessions/${kept.id}/touch`);
-      expect(touched.status).toBe(200);
-      expect(Date.parse(touched.body.expires_at)).toBeGreaterThan(Date.now() + 1000);
-    }
-    expect((await t.api('GET', `/api/sessions/${idle.id}`)).status).toBe(404);
-    expect((await t.api('GET', `/api/sessions/${kept.id}`)).status).toBe(200);
-    await t.api('DELETE', `/api/sessions/${kept.id}`);
-  });
-
+  // Idle expiry, and touch and traffic keeping a session alive: session-manager.test.ts.
   it('extends the TTL on touch, up to the ceiling', async () => {
     const s = (await t.api('POST', '/api/sessions', { ttl_s: 5 })).body;
     const touched = (await t.api('POST', `/api/sessions/${s.id}/touch`, { ttl_s: 60 })).body;
