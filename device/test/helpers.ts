@@ -1,6 +1,6 @@
 // Shared helpers for tests: temporary dirs, waiting, free ports, the system chromium.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,4 +52,15 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 /** A fresh random bearer token: tests and benches never carry a fixed credential. */
 export function testToken(): string {
   return randomBytes(18).toString('base64url');
+}
+
+/** A stand-in built UI (index.html, an asset, the /vnc/ live view page) for apps under test. */
+export function testWebRoot(dir: string): string {
+  const root = join(dir, 'web');
+  mkdirSync(join(root, 'assets'), { recursive: true });
+  mkdirSync(join(root, 'vnc'), { recursive: true });
+  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Outpost</title><div id="root"></div>');
+  writeFileSync(join(root, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
+  writeFileSync(join(root, 'assets', 'main.js'), 'console.log(1)');
+  return root;
 }

@@ -5,15 +5,12 @@
 // route) and with the admin token. The routes come from the app
 // itself, so a route added tomorrow is in this table the day it is added. A real port, not
 // inject(): see route-table.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogRoute } from '../../device/src/http/route-access.js';
-import { tempDir, testToken } from '../../device/test/helpers.js';
+import { tempDir, testToken, testWebRoot } from '../../device/test/helpers.js';
+import { oneDeviceFleet } from '../test/test-fleet.js';
 import { SPELLINGS_PER_PATH, caseProblem, printTableSummary, runTable, type Credential, type TableCase } from '../../device/test/route-table.js';
-import { buildFleetApp } from './app.js';
-import { loadFleetConfig } from './config.js';
 import { isUpdateRoute } from './updates/update-auth.js';
 import { createDeviceCredentials } from './updates/device-credential.js';
 
@@ -34,21 +31,7 @@ describe('fleet routes in every spelling', () => {
   let routes: CatalogRoute[];
 
   beforeAll(async () => {
-    writeFileSync(join(dir.path, 'fleet.yaml'), 'devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: 1}\n');
-    const web = join(dir.path, 'web');
-    mkdirSync(join(web, 'vnc'), { recursive: true });
-    writeFileSync(join(web, 'index.html'), '<!doctype html><title>Outpost fleet</title>');
-    writeFileSync(join(web, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
-    app = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_TOKEN: TOKEN,
-        OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_SECRET,
-      }),
-      { autoStart: false, webRoot: web },
-    );
+    app = await oneDeviceFleet(dir.path, { OUTPOST_FLEET_TOKEN: TOKEN, OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_SECRET }, { webRoot: testWebRoot(dir.path) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
     routes = app.routeCatalog();

@@ -1,15 +1,12 @@
 // The fleet dashboard works under its Content-Security-Policy (device/src/http/security-headers.ts):
 // the system chromium opens the device list, a device and the live view page, and no directive is
 // ever violated (the live view over a real device is in fleet/src/api/session-routes.int.test.ts).
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useToken, watchCspViolations } from '../../device/test/browser.js';
 import { CHROMIUM, tempDir, testToken } from '../../device/test/helpers.js';
-import { buildFleetApp } from '../../fleet/src/app.js';
-import { loadFleetConfig } from '../../fleet/src/config.js';
+import { oneDeviceFleet } from '../../fleet/test/test-fleet.js';
 
 describe('the fleet dashboard under its CSP', () => {
   const TOKEN = testToken();
@@ -18,16 +15,7 @@ describe('the fleet dashboard under its CSP', () => {
   let base: string;
   let browser: Browser;
   beforeAll(async () => {
-    writeFileSync(join(dir.path, 'fleet.yaml'), 'devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: 1}\n');
-    app = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_TOKEN: TOKEN,
-      }),
-      { autoStart: false },
-    );
+    app = await oneDeviceFleet(dir.path, { OUTPOST_FLEET_TOKEN: TOKEN });
     await app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });

@@ -3,14 +3,12 @@
 // websocket Origin) is refused, except the top-level navigations a person makes. Clients that send
 // none of these headers (curl, Playwright clients, the fleet monitor, node) are not affected.
 // The browser itself is in cross-site.int.test.ts; here the headers are what chromium sends.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFleetApp } from '../../../fleet/src/app.js';
-import { loadFleetConfig } from '../../../fleet/src/config.js';
+import { oneDeviceFleet } from '../../../fleet/test/test-fleet.js';
 import { fakeSessionBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testToken } from '../../test/helpers.js';
+import { deviceConfig, tempDir, testToken, testWebRoot } from '../../test/helpers.js';
 import { rawRequest } from '../../test/route-table.js';
 import { buildApp } from '../app.js';
 
@@ -21,14 +19,6 @@ const CORS_FETCH = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors', '
 const SCRIPTED_NAVIGATION = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
 const USER_NAVIGATION = { ...SCRIPTED_NAVIGATION, 'sec-fetch-user': '?1' };
 const IFRAME = { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' };
-
-function webRoot(dir: string): string {
-  const root = join(dir, 'web');
-  mkdirSync(join(root, 'vnc'), { recursive: true });
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Outpost</title>');
-  writeFileSync(join(root, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
-  return root;
-}
 
 function expectRefused(res: { statusCode: number; json: () => any }) {
   expect(res.statusCode).toBe(403);
@@ -48,14 +38,14 @@ describe('device: cross-site requests', () => {
     // The npm start default: no token, loopback only.
     app = await buildApp(
       deviceConfig({ OUTPOST_DATA_DIR: join(dir.path, 'a'), OUTPOST_POOL_HEADLESS: '0', OUTPOST_POOL_VNC: '0', OUTPOST_PUBLIC_URL: 'https://outpost.example' }),
-      { webRoot: webRoot(dir.path), sessionBackend: fakeSessionBackend() },
+      { webRoot: testWebRoot(dir.path), sessionBackend: fakeSessionBackend() },
     );
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
     victim = (await app.sessionManager.create({ client_id: 'victim' })).session.id;
     withToken = await buildApp(
       deviceConfig({ OUTPOST_DATA_DIR: join(dir.path, 'b'), OUTPOST_API_TOKEN: TOKEN, OUTPOST_POOL_HEADLESS: '0', OUTPOST_POOL_VNC: '0' }),
-      { webRoot: webRoot(dir.path), sessionBackend: fakeSessionBackend() },
+      { webRoot: testWebRoot(dir.path), sessionBackend: fakeSessionBackend() },
     );
   });
   afterAll(async () => {
@@ -172,16 +162,7 @@ describe('fleet: cross-site requests', () => {
   let port: number;
 
   beforeAll(async () => {
-    writeFileSync(join(dir.path, 'fleet.yaml'), 'devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: 1}\n');
-    app = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_PUBLIC_URL: 'https://fleet.example/',
-      }),
-      { autoStart: false, webRoot: webRoot(dir.path) },
-    );
+    app = await oneDeviceFleet(dir.path, { OUTPOST_FLEET_PUBLIC_URL: 'https://fleet.example/' }, { webRoot: testWebRoot(dir.path) });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
   });

@@ -2,12 +2,10 @@
 // registers, in every spelling of route-table.ts, without a token, with a wrong one and with the
 // right one. The routes come from the app itself (app.routeCatalog()), so a route added tomorrow is
 // in this table the day it is added. A real port, not inject(): see route-table.ts.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSessionBackend, type FakeBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testToken } from '../../test/helpers.js';
+import { deviceConfig, tempDir, testToken, testWebRoot } from '../../test/helpers.js';
 import { SPELLINGS_PER_PATH, caseProblem, printTableSummary, runTable, type Credential, type TableCase } from '../../test/route-table.js';
 import { buildApp } from '../app.js';
 import type { CatalogRoute } from './route-access.js';
@@ -16,16 +14,6 @@ const TOKEN = testToken();
 const NONE: Credential = { name: 'no token', headers: {} };
 const WRONG: Credential = { name: 'wrong token', headers: { authorization: `Bearer ${testToken()}` } };
 const RIGHT: Credential = { name: 'right token', headers: { authorization: `Bearer ${TOKEN}` } };
-
-export function webRoot(dir: string): string {
-  const root = join(dir, 'web');
-  mkdirSync(join(root, 'assets'), { recursive: true });
-  mkdirSync(join(root, 'vnc'), { recursive: true });
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Outpost device</title><div id="root"></div>');
-  writeFileSync(join(root, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
-  writeFileSync(join(root, 'assets', 'main.js'), 'console.log(1)');
-  return root;
-}
 
 describe('device routes in every spelling', () => {
   const dir = tempDir();
@@ -39,7 +27,7 @@ describe('device routes in every spelling', () => {
     backend = fakeSessionBackend();
     app = await buildApp(
       deviceConfig({ OUTPOST_DATA_DIR: dir.path, OUTPOST_API_TOKEN: TOKEN, OUTPOST_POOL_HEADLESS: '0', OUTPOST_POOL_VNC: '0' }),
-      { webRoot: webRoot(dir.path), sessionBackend: backend },
+      { webRoot: testWebRoot(dir.path), sessionBackend: backend },
     );
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;

@@ -4,25 +4,13 @@
 // a frame). Every response, API JSON included, says nosniff. That the built UIs still work under
 // this policy is held by web/device/csp-ui.int.test.ts and web/fleet/csp-ui.int.test.ts in a
 // real browser.
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFleetApp } from '../../../fleet/src/app.js';
-import { loadFleetConfig } from '../../../fleet/src/config.js';
+import { oneDeviceFleet } from '../../../fleet/test/test-fleet.js';
 import { fakeSessionBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir } from '../../test/helpers.js';
+import { deviceConfig, tempDir, testWebRoot } from '../../test/helpers.js';
 import { buildApp } from '../app.js';
-
-function webRoot(dir: string): string {
-  const root = join(dir, 'web');
-  mkdirSync(join(root, 'assets'), { recursive: true });
-  mkdirSync(join(root, 'vnc'), { recursive: true });
-  writeFileSync(join(root, 'index.html'), '<!doctype html><title>Outpost</title>');
-  writeFileSync(join(root, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
-  writeFileSync(join(root, 'assets', 'main.js'), 'console.log(1)');
-  return root;
-}
 
 function expectUiHeaders(headers: Record<string, unknown>, framedBy: "'none'" | "'self'") {
   const csp = String(headers['content-security-policy'] ?? '');
@@ -42,7 +30,7 @@ describe('device: security headers', () => {
   let unbuilt: FastifyInstance;
   beforeAll(async () => {
     const config = deviceConfig({ OUTPOST_DATA_DIR: dir.path, OUTPOST_POOL_HEADLESS: '0', OUTPOST_POOL_VNC: '0' });
-    app = await buildApp(config, { webRoot: webRoot(dir.path), sessionBackend: fakeSessionBackend() });
+    app = await buildApp(config, { webRoot: testWebRoot(dir.path), sessionBackend: fakeSessionBackend() });
     unbuilt = await buildApp(config, { webRoot: join(dir.path, 'no-ui'), sessionBackend: fakeSessionBackend() });
   });
   afterAll(async () => {
@@ -94,11 +82,7 @@ describe('fleet: security headers', () => {
   const dir = tempDir('outpost-fleet-headers-');
   let app: FastifyInstance;
   beforeAll(async () => {
-    writeFileSync(join(dir.path, 'fleet.yaml'), 'devices: []\n');
-    app = await buildFleetApp(
-      loadFleetConfig({ OUTPOST_LOG_LEVEL: 'silent', OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'), OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite') }),
-      { autoStart: false, webRoot: webRoot(dir.path) },
-    );
+    app = await oneDeviceFleet(dir.path, {}, { webRoot: testWebRoot(dir.path) });
   });
   afterAll(async () => {
     await app?.close();
