@@ -157,6 +157,26 @@ export function caseProblem(c: TableCase, dataDir: string, opens: boolean): stri
   return c.route.public || REFUSED.has(status) ? null : describeCase(c);
 }
 
+/**
+ * Runs the table for `credentials`, adds every case to `cases`, and returns what went wrong
+ * (caseProblem; `opens` says whether a case's credential must open its route, `exempt` skips a
+ * case whose answer another test judges).
+ */
+export async function tableProblems(
+  table: { port: number; routes: CatalogRoute[]; params: (name: string, route: CatalogRoute) => string; dataDir: string; cases: TableCase[] },
+  credentials: Credential[],
+  opens: (c: TableCase) => boolean,
+  exempt: (c: TableCase) => boolean = () => false,
+): Promise<string[]> {
+  const wrong: string[] = [];
+  await runTable(table.port, table.routes, credentials, table.params, (c) => {
+    table.cases.push(c);
+    const problem = exempt(c) ? null : caseProblem(c, table.dataDir, opens(c));
+    if (problem) wrong.push(problem);
+  });
+  return wrong;
+}
+
 /** Prints the case count and how the cases were answered: the figures the security issue asks for. */
 export function printTableSummary(label: string, routes: CatalogRoute[], cases: TableCase[], opens: (c: TableCase) => boolean): void {
   const credentials = new Set(cases.map((c) => c.credential)).size;

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSessionBackend, type FakeBackend } from '../../test/fake-backend.js';
 import { deviceConfig, tempDir, testToken, testWebRoot } from '../../test/helpers.js';
-import { SPELLINGS_PER_PATH, caseProblem, printTableSummary, runTable, type Credential, type TableCase } from '../../test/route-table.js';
+import { SPELLINGS_PER_PATH, printTableSummary, tableProblems, type Credential, type TableCase } from '../../test/route-table.js';
 import { buildApp } from '../app.js';
 import type { CatalogRoute } from './route-access.js';
 
@@ -43,6 +43,7 @@ describe('device routes in every spelling', () => {
 
   const params = (name: string) => ({ id: sessionId, action: 'restart', '*': 'index.html' })[name] ?? 'x';
   const cases: TableCase[] = [];
+  const table = () => ({ port, routes, params, dataDir: dir.path, cases });
 
   it('knows the routes from the app itself, and only the health probe and the UI files are public', () => {
     expect(routes.length).toBeGreaterThan(20);
@@ -51,13 +52,7 @@ describe('device routes in every spelling', () => {
   });
 
   it('refuses every non-public route, in every spelling, without a token or with a wrong one', async () => {
-    const wrong: string[] = [];
-    await runTable(port, routes, [NONE, WRONG], params, (c) => {
-      cases.push(c);
-      const problem = caseProblem(c, dir.path, false);
-      if (problem) wrong.push(problem);
-    });
-    expect(wrong).toEqual([]);
+    expect(await tableProblems(table(), [NONE, WRONG], () => false)).toEqual([]);
   });
 
   it('changed nothing while refusing: the session is still there and no other was made', () => {
@@ -66,13 +61,7 @@ describe('device routes in every spelling', () => {
   });
 
   it('lets the right token through on every route, in every spelling', async () => {
-    const wrong: string[] = [];
-    await runTable(port, routes, [RIGHT], params, (c) => {
-      cases.push(c);
-      const problem = caseProblem(c, dir.path, true);
-      if (problem) wrong.push(problem);
-    });
-    expect(wrong).toEqual([]);
+    expect(await tableProblems(table(), [RIGHT], () => true)).toEqual([]);
   });
 
   it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 3 credentials`, () => {
