@@ -4,8 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { rootDir } from '../device/src/paths.js';
-import { tempDir } from '../device/test/helpers.js';
+import { rootDir } from '../device/src/shared/index.js';
+import { tempDir } from '../device/test/index.js';
 
 const LIB = join(rootDir, 'scripts/lib/update-common.sh');
 

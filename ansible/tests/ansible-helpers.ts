@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { rootDir } from '../../device/src/paths.js';
+import { rootDir } from '../../device/src/shared/index.js';
 import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed/testbed.js';
 
 const run = promisify(execFile);

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tempDir, waitFor } from '../../device/test/helpers.js';
+import { tempDir, waitFor } from '../../device/test/index.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from '../../scripts/testbed/testbed.js';
 import { ANSIBLE, FLEET_BACKOFF_MAX_S, NASTY_DEVICE_NAME, playbook, writeInventory } from './ansible-helpers.js';
 

@@ -7,7 +7,7 @@ import si from 'systeminformation';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { deviceConfig, tempDir, testToken } from '../test/helpers.js';
 import { buildApp } from './app.js';
-import { FleetStatus } from './contract.js';
+import { FleetStatus } from './shared/contract.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;
 const TOKEN = testToken();

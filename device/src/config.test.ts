@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultMaxSessions, loadDeviceConfig } from './config.js';
-import { ConfigError } from './env.js';
+import { ConfigError } from './shared/env.js';
 
 function configError(env: Record<string, string>): ConfigError {
   try {

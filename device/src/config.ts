@@ -15,16 +15,15 @@ import {
   envToken,
   isLoopbackHost,
   type Env,
-} from './env.js';
-import { readVersion } from './paths.js';
+} from './shared/env.js';
+import { LOG_LEVELS, type LogLevel } from './shared/log.js';
+import { readVersion } from './shared/paths.js';
 
 export const BACKENDS = ['process', 'docker'] as const;
 export const CAPACITY_POLICIES = ['reject', 'queue', 'recycle'] as const;
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export type Backend = (typeof BACKENDS)[number];
 export type CapacityPolicy = (typeof CAPACITY_POLICIES)[number];
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface DeviceConfig {
   host: string;

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { freePort, tempDir, waitFor } from '../test/helpers.js';
-import { rootDir } from './paths.js';
+import { rootDir } from './shared/paths.js';
 
 const MAIN = join(rootDir, 'dist', 'device', 'src', 'main.js');
 

@@ -1,8 +1,8 @@
 // Entry point of the device appliance: config, build, listen, close gracefully.
 import { buildApp } from './app.js';
 import { loadDeviceConfig } from './config.js';
-import { ConfigError } from './env.js';
-import { runService } from './http/run-service.js';
+import { ConfigError } from './shared/env.js';
+import { runService } from './shared/http/run-service.js';
 
 let config;
 try {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { managedFilter } from '../src/docker/container-labels.js';
 import { ownerKey } from '../src/sessions/backends/owned-processes.js';
-import { rootDir } from '../src/paths.js';
+import { rootDir } from '../src/shared/paths.js';
 import { dockerClient } from './docker-env.js';
 
 let counter = 0;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildTestReleases } from '../../scripts/testbed/testbed.js';
 import type { TestProject } from 'vitest/node';
-import { rootDir } from '../src/paths.js';
+import { rootDir } from '../src/shared/paths.js';
 import { dockerClient, ensureBusyboxImage, ensureDockerd, leakedTestContainers } from './docker-env.js';
 
 let startedDockerd: number | null = null;

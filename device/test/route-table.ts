@@ -3,7 +3,7 @@
 // would try, over a real socket. app.inject() is no use here: it parses the URL with `new URL`,
 // which resolves dot segments and drops fragments, so those spellings would never reach the server.
 import { request, type IncomingHttpHeaders } from 'node:http';
-import type { CatalogRoute } from '../src/http/route-access.js';
+import type { CatalogRoute } from '../src/shared/http/route-access.js';
 
 export interface Spelling {
   name: string;

@@ -2,16 +2,7 @@
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { HealthResponse } from '../../device/src/contract.js';
-import { installBearerAuth } from '../../device/src/http/auth.js';
-import { installCrossSiteGuard, installLoopbackHostGuard } from '../../device/src/http/cross-site.js';
-import { errorHandler } from '../../device/src/http/http-errors.js';
-import { QuietLogController, loggerOptions } from '../../device/src/http/logging.js';
-import { installRouteCatalog, installUpgradeGuard } from '../../device/src/http/route-access.js';
-import { installSecurityHeaders } from '../../device/src/http/security-headers.js';
-import { registerStaticUi } from '../../device/src/http/static-ui.js';
-import { validatorCompiler } from '../../device/src/http/validation.js';
-import { webDir } from '../../device/src/paths.js';
+import { errorHandler, HealthResponse, installBearerAuth, installCrossSiteGuard, installLoopbackHostGuard, installRouteCatalog, installSecurityHeaders, installUpgradeGuard, loggerOptions, QuietLogController, registerStaticUi, validatorCompiler, webDir } from '../../device/src/shared/index.js';
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';

@@ -1,9 +1,7 @@
 // The fleet monitor's configuration: the only module of fleet/ that reads process.env.
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
 import { resolve } from 'node:path';
-import { ConfigError, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, type Env } from '../../device/src/env.js';
-import { LOG_LEVELS, type LogLevel } from '../../device/src/config.js';
-import { readVersion } from '../../device/src/paths.js';
+import { ConfigError, type Env, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, LOG_LEVELS, type LogLevel, readVersion } from '../../device/src/shared/index.js';
 
 export interface FleetConfig {
   host: string;

@@ -7,10 +7,9 @@
 // inject(): see route-table.ts.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogRoute } from '../../device/src/http/route-access.js';
-import { tempDir, testToken, testWebRoot } from '../../device/test/helpers.js';
+import type { CatalogRoute } from '../../device/src/shared/index.js';
+import { type Credential, printTableSummary, SPELLINGS_PER_PATH, type TableCase, tableProblems, tempDir, testToken, testWebRoot } from '../../device/test/index.js';
 import { oneDeviceFleet } from '../test/test-fleet.js';
-import { SPELLINGS_PER_PATH, printTableSummary, tableProblems, type Credential, type TableCase } from '../../device/test/route-table.js';
 import { isUpdateRoute } from './updates/update-auth.js';
 import { createDeviceCredentials } from './updates/device-credential.js';
 

@@ -2,8 +2,7 @@
 // cannot work (a bad variable, an invalid inventory, an alert channel missing a setting) stops the
 // process here with status 1 and a message saying what to fix.
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../device/src/env.js';
-import { runService } from '../../device/src/http/run-service.js';
+import { ConfigError, runService } from '../../device/src/shared/index.js';
 import { AlertChannelConfigError, channelsFromEnv } from './alerts/channels/config.js';
 import { buildFleetApp } from './app.js';
 import { loadFleetConfig, type FleetConfig } from './config.js';

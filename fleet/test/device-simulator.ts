@@ -4,7 +4,7 @@
 // device that is "down" is simply an address where nothing listens.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
-import type { FleetStatus } from '../../device/src/contract.js';
+import type { FleetStatus } from '../../device/src/shared/index.js';
 
 export type Behaviour = 'healthy' | 'down' | 'slow' | 'hang' | 'http500' | 'garbage' | 'wrong_schema' | 'degraded';
 

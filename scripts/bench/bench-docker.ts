@@ -11,11 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { chromium } from 'playwright-core';
-import { managedFilter } from '../../device/src/docker/container-labels.js';
-import { rootDir } from '../../device/src/paths.js';
-import { ownerKey } from '../../device/src/sessions/backends/owned-processes.js';
-import { ensureDockerd } from '../../device/test/docker-env.js';
-import { freePort, waitFor } from '../../device/test/helpers.js';
+import { ensureDockerd, freePort, managedFilter, ownerKey, waitFor } from '../../device/test/index.js';
+import { rootDir } from '../../device/src/shared/index.js';
 import { percentile as pct } from './stats.js';
 
 const claims = Number(process.env.BENCH_CLAIMS ?? 15);

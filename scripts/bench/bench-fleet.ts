@@ -12,8 +12,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { rootDir } from '../../device/src/paths.js';
-import { freePort, waitFor } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { freePort, waitFor } from '../../device/test/index.js';
 import { simAddress } from '../../fleet/test/device-simulator.js';
 import { mean } from './stats.js';
 

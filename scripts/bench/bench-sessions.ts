@@ -10,9 +10,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { rootDir } from '../../device/src/paths.js';
-import { findOwnedProcesses, ownerKey } from '../../device/src/sessions/backends/owned-processes.js';
-import { freePort, waitFor } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { findOwnedProcesses, freePort, ownerKey, waitFor } from '../../device/test/index.js';
 import { percentile as pct } from './stats.js';
 
 const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';

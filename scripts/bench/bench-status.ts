@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rootDir } from '../../device/src/paths.js';
-import { freePort, waitFor, testToken } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { freePort, testToken, waitFor } from '../../device/test/index.js';
 
 const duration = Number(process.env.BENCH_DURATION_S ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 10);

@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../../device/test/helpers.js';
+import { waitFor } from '../../device/test/index.js';
 import { buildTestReleases, startTestbed } from '../testbed/testbed.js';
 import { startUpdateFleet } from '../testbed/update-fleet.js';
 import { mean } from './stats.js';

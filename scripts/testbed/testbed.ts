@@ -5,7 +5,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { rootDir } from '../../device/src/paths.js';
+import { rootDir } from '../../device/src/shared/index.js';
 
 const run = promisify(execFile);
 

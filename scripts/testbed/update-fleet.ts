@@ -5,8 +5,8 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { rootDir } from '../../device/src/paths.js';
-import { testToken } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { testToken } from '../../device/test/index.js';
 import { buildFleetApp } from '../../fleet/src/app.js';
 import { loadFleetConfig } from '../../fleet/src/config.js';
 import { createDeviceCredentials } from '../../fleet/src/updates/device-credential.js';

@@ -1,14 +1,11 @@
-// The device UI works under its Content-Security-Policy (device/src/http/security-headers.ts): the
+// The device UI works under its Content-Security-Policy (device/src/shared/http/security-headers.ts): the
 // system chromium opens the pages as an operator would, including a live view over a real VNC
 // session shown in the UI's frame (the one page that may be framed, by its own origin only), and
 // no directive is ever violated. A violation shows as a broken page only sometimes (a style that
 // does not apply, a cursor that does not show), so the test listens for them.
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppliance, type TestAppliance } from '../../device/test/appliance.js';
-import { useToken, watchCspViolations } from '../../device/test/browser.js';
-import { CHROMIUM, testToken } from '../../device/test/helpers.js';
-import { startTestPages, type TestPages } from '../../device/test/pages.js';
+import { CHROMIUM, startAppliance, startTestPages, type TestAppliance, type TestPages, testToken, useToken, watchCspViolations } from '../../device/test/index.js';
 
 describe('the device UI under its CSP', () => {
   const TOKEN = testToken();

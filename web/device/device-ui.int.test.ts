@@ -6,8 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../device/src/app.js';
-import { rootDir } from '../../device/src/paths.js';
-import { CHROMIUM, deviceConfig, tempDir, testToken } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { CHROMIUM, deviceConfig, tempDir, testToken } from '../../device/test/index.js';
 
 const TOKEN = testToken();
 const shots = join(rootDir, 'test-results');

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { rootDir } from '../../device/src/paths.js';
-import { startAppliance, type TestAppliance } from '../../device/test/appliance.js';
-import { CHROMIUM, testToken } from '../../device/test/helpers.js';
-import { startTestPages, type TestPages } from '../../device/test/pages.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { CHROMIUM, startAppliance, startTestPages, type TestAppliance, type TestPages, testToken } from '../../device/test/index.js';
 
 const TOKEN = testToken();
 const shots = join(rootDir, 'test-results');

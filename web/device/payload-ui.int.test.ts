@@ -4,10 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootDir } from '../../device/src/paths.js';
-import { startAppliance, type TestAppliance } from '../../device/test/appliance.js';
-import { BUSYBOX_IMAGE, TEST_LABEL, dockerClient } from '../../device/test/docker-env.js';
-import { CHROMIUM } from '../../device/test/helpers.js';
+import { rootDir } from '../../device/src/shared/index.js';
+import { BUSYBOX_IMAGE, CHROMIUM, dockerClient, startAppliance, TEST_LABEL, type TestAppliance } from '../../device/test/index.js';
 
 const name = `outpost-test-payload-ui-${process.pid}`;
 

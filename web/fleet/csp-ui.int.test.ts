@@ -1,11 +1,10 @@
-// The fleet dashboard works under its Content-Security-Policy (device/src/http/security-headers.ts):
+// The fleet dashboard works under its Content-Security-Policy (device/src/shared/http/security-headers.ts):
 // the system chromium opens the device list, a device and the live view page, and no directive is
 // ever violated (the live view over a real device is in fleet/src/api/session-routes.int.test.ts).
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { useToken, watchCspViolations } from '../../device/test/browser.js';
-import { CHROMIUM, tempDir, testToken } from '../../device/test/helpers.js';
+import { CHROMIUM, tempDir, testToken, useToken, watchCspViolations } from '../../device/test/index.js';
 import { oneDeviceFleet } from '../../fleet/test/test-fleet.js';
 
 describe('the fleet dashboard under its CSP', () => {

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rootDir } from '../../../device/src/paths.js';
-import { tempDir, waitFor } from '../../../device/test/helpers.js';
+import { rootDir } from '../../../device/src/shared/index.js';
+import { tempDir, waitFor } from '../../../device/test/index.js';
 import { startTestbed, type Testbed, type TestbedDevice } from '../../../scripts/testbed/testbed.js';
 
 const ansibleDir = join(rootDir, 'ansible');

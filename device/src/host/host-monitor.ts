@@ -2,9 +2,9 @@
 // and served from memory: /api/fleet/status must never wait on /proc or df (see the status route
 // test 'answers from the cached host snapshot').
 import os from 'node:os';
-import type { Log as Logger } from '../log.js';
+import type { Log as Logger } from '../shared/log.js';
 import si from 'systeminformation';
-import type { HostStatus } from '../contract.js';
+import type { HostStatus } from '../shared/contract.js';
 
 export interface HostMonitor {
   snapshot(): HostStatus;

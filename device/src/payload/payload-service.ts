@@ -1,10 +1,10 @@
 // The host's main workload container (DESIGN.md, "Payload container"). Its state is inspected in
 // the background and kept in memory, so status routes never wait on the Docker engine; an absent
 // engine or container is a state ("docker_unavailable", "missing"), not a failure.
-import type { Log as Logger } from '../log.js';
-import type { PayloadState, PayloadStatus } from '../contract.js';
+import type { Log as Logger } from '../shared/log.js';
+import type { PayloadState, PayloadStatus } from '../shared/contract.js';
 import { errorText, isDockerUnavailable, isNotFound, isNotModified, type DockerClient } from '../docker/docker-client.js';
-import { ConflictError, DockerUnavailableError, PayloadMissingError } from '../errors.js';
+import { ConflictError, DockerUnavailableError, PayloadMissingError } from '../shared/errors.js';
 import { imageVersion } from '../docker/image-ref.js';
 
 export interface PayloadDetails extends PayloadStatus {

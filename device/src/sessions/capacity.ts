@@ -4,7 +4,7 @@
 // browser: the manager says how many sessions hold a slot and how to end one
 // (held by capacity.test.ts and session-manager.test.ts 'capacity policies').
 import type { CapacityPolicy } from '../config.js';
-import { CapacityExceededError, NoCapacityError, QueueTimeoutError, ShuttingDownError } from '../errors.js';
+import { CapacityExceededError, NoCapacityError, QueueTimeoutError, ShuttingDownError } from '../shared/errors.js';
 
 export interface CapacityOptions {
   /** Slots in all: the configured maximum, or fewer when the backend runs short (docker: host ports). */

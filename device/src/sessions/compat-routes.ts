@@ -4,9 +4,9 @@
 // recycle the least recently used when full, 503 when nothing can be freed.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ErrorBody } from '../contract.js';
-import { BadRequestError, ClientNotFoundError } from '../errors.js';
-import { CLIENT_ID_PATTERN } from './session-schemas.js';
+import { ErrorBody } from '../shared/contract.js';
+import { BadRequestError, ClientNotFoundError } from '../shared/errors.js';
+import { CLIENT_ID_PATTERN } from '../shared/session-schemas.js';
 import { liveViewUrl, redirectBase } from './session-view.js';
 
 const Dim = Type.Integer({ minimum: 200, maximum: 7680 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startAppliance } from '../../test/appliance.js';
 import { freePort, tempDir, waitFor } from '../../test/helpers.js';
-import { rootDir } from '../paths.js';
+import { rootDir } from '../shared/paths.js';
 import { findOwnedProcesses, isAlive, ownerKey } from './backends/owned-processes.js';
 
 const openFds = () => readdirSync('/proc/self/fd').length;

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { StartUrlFailedError } from '../errors.js';
+import { StartUrlFailedError } from '../shared/errors.js';
 import { fakeSessionBackend, type FakeBackend } from '../../test/fake-backend.js';
 import { deviceConfig, tempDir } from '../../test/helpers.js';
 import { createSessionManager, type EndReason, type Session, type SessionManager } from './session-manager.js';

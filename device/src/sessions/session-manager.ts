@@ -12,14 +12,14 @@
 //   ('leak test', 'kill -9 recovery').
 import cron, { type ScheduledTask } from 'node-cron';
 import type { CapacityPolicy, DeviceConfig } from '../config.js';
-import type { SessionsSummary } from '../contract.js';
-import { AppError, BadRequestError, LaunchFailedError, SessionEndedError, SessionNotFoundError, ShuttingDownError } from '../errors.js';
-import type { Log } from '../log.js';
+import type { SessionsSummary } from '../shared/contract.js';
+import { AppError, BadRequestError, LaunchFailedError, SessionEndedError, SessionNotFoundError, ShuttingDownError } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
 import type { SessionBackend, SessionKind } from './backends/session-backend.js';
 import { createCapacity } from './capacity.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { createSessionRecords, expiresAt, type EndReason, type Session, type SessionInit } from './session-records.js';
-import type { CreateSessionBody, TouchSessionBody } from './session-schemas.js';
+import type { CreateSessionBody, TouchSessionBody } from '../shared/session-schemas.js';
 import { createStartPage, type StartPage } from './start-page.js';
 import { createWarmPool } from './warm-pool.js';
 

@@ -2,9 +2,9 @@
 // each session, built in one place, and state.json written from them and read back at start.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { Log } from '../log.js';
+import type { Log } from '../shared/log.js';
 import type { LaunchedBrowser, PersistedSession, SessionKind } from './backends/session-backend.js';
-import type { SessionStatus } from './session-schemas.js';
+import type { SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
 export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed';

@@ -2,12 +2,12 @@
 // appliance's port (DESIGN.md, "Sessions").
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ErrorBody } from '../contract.js';
-import { SessionNotFoundError } from '../errors.js';
+import { ErrorBody } from '../shared/contract.js';
+import { SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
-import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from './session-schemas.js';
+import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
 import { publicBase, toView } from './session-view.js';
-import { bridgeWebSocketToTcp, relayWebSocket } from './ws-relay.js';
+import { bridgeWebSocketToTcp, relayWebSocket } from '../shared/ws-relay.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 

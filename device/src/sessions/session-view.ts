@@ -4,7 +4,7 @@
 // browser follows, never uses it (redirectBase).
 import type { FastifyRequest } from 'fastify';
 import type { Session, SessionManager } from './session-manager.js';
-import type { SessionView } from './session-schemas.js';
+import type { SessionView } from '../shared/session-schemas.js';
 
 export interface PublicBase {
   http: string;

@@ -2,10 +2,10 @@
 // session's browser, holding the start page, and for VNC sessions the visible window, so the live
 // view is never empty. The manager only says when; this module drives the browser.
 import type { Browser, Page } from 'playwright-core';
-import { StartUrlFailedError } from '../errors.js';
-import type { Log } from '../log.js';
+import { StartUrlFailedError } from '../shared/errors.js';
+import type { Log } from '../shared/log.js';
 import { chromiumType } from './playwright.js';
-import type { StartUrlWait } from './session-schemas.js';
+import type { StartUrlWait } from '../shared/session-schemas.js';
 
 const START_PAGE_TIMEOUT_MS = 30_000;
 

@@ -2,10 +2,10 @@
 // create at the default size claims one instead of launching; the pool refills in the background,
 // only while no create needs the room, and backs off after failed launches
 // (held by session-manager.test.ts 'warm pool').
-import type { Log } from '../log.js';
+import type { Log } from '../shared/log.js';
 import type { SessionKind } from './backends/session-backend.js';
 import type { EndReason, Session } from './session-records.js';
-import type { PoolView } from './session-schemas.js';
+import type { PoolView } from '../shared/session-schemas.js';
 
 const KINDS = ['headless', 'vnc'] as const;
 const MAX_BACKOFF_MS = 60_000;

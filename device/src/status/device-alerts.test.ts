@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostStatus, UpdateStatus } from '../contract.js';
+import type { HostStatus, UpdateStatus } from '../shared/contract.js';
 import { createAlertTracker, evaluateAlerts } from './device-alerts.js';
 
 const GIB = 1024 ** 3;

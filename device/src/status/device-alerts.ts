@@ -1,6 +1,6 @@
 // Alerts the device raises about itself. Each alert keeps the time it first fired ("since") while it
 // stays active, so the fleet monitor can dedupe on (device, id) and show how long it has lasted.
-import type { DeviceAlert, HostStatus, PayloadStatus, Severity, UpdateStatus } from '../contract.js';
+import type { DeviceAlert, HostStatus, PayloadStatus, Severity, UpdateStatus } from '../shared/contract.js';
 
 export interface AlertThresholds {
   diskPct: number;

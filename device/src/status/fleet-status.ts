@@ -1,7 +1,7 @@
 // Assembles GET /api/fleet/status from in-memory snapshots only. Alerts are re-evaluated when one
 // of their inputs changes (a new host sample, payload inspection or update record), not per request.
 import type { DeviceConfig } from '../config.js';
-import type { FleetStatus, SessionsSummary } from '../contract.js';
+import type { FleetStatus, SessionsSummary } from '../shared/contract.js';
 import type { HostMonitor } from '../host/host-monitor.js';
 import type { PayloadService } from '../payload/payload-service.js';
 import type { UpdateStateReader } from '../update/update-state.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DeviceConfig } from '../config.js';
-import type { SessionsSummary } from '../contract.js';
+import type { SessionsSummary } from '../shared/contract.js';
 import { createUpdateStateReader, type UpdateStateReader } from '../update/update-state.js';
 import { createFleetStatusService, type FleetStatusService } from './fleet-status.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { ErrorBody, FleetStatus, HealthResponse } from '../contract.js';
+import { ErrorBody, FleetStatus, HealthResponse } from '../shared/contract.js';
 
 const statusRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
   let closing = false;

@@ -1,9 +1,9 @@
 // What scripts/update.sh last did, as it records it in ${OUTPOST_DATA_DIR}/update-state.json.
 // The appliance only reads the file (re-read when it changes) and reports it as appliance.update.
 import { readFile, stat } from 'node:fs/promises';
-import type { Log as Logger } from '../log.js';
+import type { Log as Logger } from '../shared/log.js';
 import Value from 'typebox/value';
-import { UpdateResult, type UpdateStatus } from '../contract.js';
+import { UpdateResult, type UpdateStatus } from '../shared/contract.js';
 
 export interface UpdateStateReader {
   current(): UpdateStatus;

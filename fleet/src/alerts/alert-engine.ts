@@ -2,7 +2,7 @@
 // on a stable key, resolved when the condition clears (with a recovery message), reminded while
 // open. The open set lives in SQLite (one open row per key) so a restart neither re-notifies nor
 // forgets what is open.
-import type { Log } from '../../../device/src/log.js';
+import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { AlertRow, FleetStore } from '../store/fleet-store.js';
 import type { ChannelSet } from './channels/channel-set.js';

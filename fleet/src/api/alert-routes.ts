@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AlertRow } from '../store/fleet-store.js';
+import { FleetAlert } from './schemas.js';
 
 const Query = Type.Object(
   {
@@ -11,7 +12,7 @@ const Query = Type.Object(
   { additionalProperties: false },
 );
 
-function view(a: AlertRow) {
+function view(a: AlertRow): FleetAlert {
   return {
     id: a.id,
     key: a.key,
@@ -30,7 +31,7 @@ function view(a: AlertRow) {
 
 const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { alertEngine, store } = app.fleet;
-  app.get('/api/alerts', { schema: { querystring: Query } }, async (req) => {
+  app.get('/api/alerts', { schema: { querystring: Query, response: { 200: Type.Array(FleetAlert) } } }, async (req) => {
     const { state = 'open', device, limit = 500 } = req.query;
     let rows: AlertRow[] = [];
     if (state === 'open' || state === 'all') rows = rows.concat(alertEngine.open());

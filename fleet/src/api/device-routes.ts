@@ -2,10 +2,10 @@
 // with 10,000 devices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ErrorBody } from '../../../device/src/contract.js';
-import { NotFoundError } from '../../../device/src/errors.js';
+import { ErrorBody, NotFoundError } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
-import { DeviceStatusSchema, DeviceView, compareDevices, deviceView } from './views.js';
+import { DeviceDetail, DeviceHistory, DeviceView, FleetSummary, VersionCount } from './schemas.js';
+import { compareDevices, deviceView } from './views.js';
 
 const ListQuery = Type.Object(
   {
@@ -21,56 +21,6 @@ const ListQuery = Type.Object(
 );
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
 const HistoryQuery = Type.Object({ hours: Type.Optional(Type.Number({ minimum: 0.01, maximum: 24 * 90, default: 24 })) }, { additionalProperties: false });
-
-const Count = Type.Object({ key: Type.String(), count: Type.Integer() });
-const Summary = Type.Object({
-  total: Type.Integer(),
-  by_status: Type.Record(Type.String(), Type.Integer()),
-  versions: Type.Array(Count),
-  groups: Type.Array(Count),
-  alerts_open: Type.Integer(),
-  target_version: Type.Union([Type.String(), Type.Null()]),
-  last_cycle: Type.Union([
-    Type.Object({ started_at: Type.String(), duration_ms: Type.Number(), polled: Type.Integer(), ok: Type.Integer(), failed: Type.Integer() }),
-    Type.Null(),
-  ]),
-});
-
-const Transition = Type.Object({ ts: Type.String(), from: DeviceStatusSchema, to: DeviceStatusSchema, reason: Type.Union([Type.String(), Type.Null()]) });
-const DeviceDetail = Type.Object({
-  ...DeviceView.properties,
-  transitions: Type.Array(Transition),
-  alerts_recent: Type.Array(
-    Type.Object({
-      id: Type.Integer(),
-      key: Type.String(),
-      rule: Type.String(),
-      severity: Type.String(),
-      title: Type.String(),
-      opened_at: Type.String(),
-      resolved_at: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
-});
-const NullableNumber = Type.Union([Type.Number(), Type.Null()]);
-const History = Type.Object({
-  device: Type.String(),
-  snapshots: Type.Array(
-    Type.Object({
-      ts: Type.String(),
-      status: DeviceStatusSchema,
-      cpu_pct: NullableNumber,
-      mem_pct: NullableNumber,
-      disk_pct: NullableNumber,
-      temperature_c: NullableNumber,
-      sessions_active: NullableNumber,
-      latency_ms: NullableNumber,
-      version: Type.Union([Type.String(), Type.Null()]),
-    }),
-  ),
-  transitions: Type.Array(Transition),
-});
-const VersionCount = Type.Object({ version: Type.String(), count: Type.Integer(), online: Type.Integer() });
 
 export interface DeviceRoutesOptions {
   targetVersion: () => string | null;
@@ -117,7 +67,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app,
     return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0));
   });
 
-  app.get('/api/devices/summary', { schema: { response: { 200: Summary } } }, async () => {
+  app.get('/api/devices/summary', { schema: { response: { 200: FleetSummary } } }, async () => {
     const all = registry.all();
     const byStatus: Record<string, number> = { online: 0, degraded: 0, suspect: 0, offline: 0, unknown: 0 };
     for (const d of all) byStatus[d.health.status] = (byStatus[d.health.status] ?? 0) + 1;
@@ -161,7 +111,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app,
     };
   });
 
-  app.get('/api/devices/:id/history', { schema: { params: IdParams, querystring: HistoryQuery, response: { 200: History, 400: ErrorBody, 404: ErrorBody } } }, async (req) => {
+  app.get('/api/devices/:id/history', { schema: { params: IdParams, querystring: HistoryQuery, response: { 200: DeviceHistory, 400: ErrorBody, 404: ErrorBody } } }, async (req) => {
     const d = getDevice(req.params.id);
     const since = Date.now() - (req.query.hours ?? 24) * 3_600_000;
     return {

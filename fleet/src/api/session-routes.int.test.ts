@@ -1,14 +1,11 @@
 // Sessions across the fleet with a real appliance behind the monitor: create on the least-loaded
 // device, drive it with Playwright and watch it live through the monitor's address only.
 import { writeFileSync } from 'node:fs';
-import { liveViewCenterPixel, useToken } from '../../../device/test/browser.js';
+import { CHROMIUM, liveViewCenterPixel, startAppliance, startTestPages, tempDir, type TestAppliance, type TestPages, testToken, useToken } from '../../../device/test/index.js';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppliance, type TestAppliance } from '../../../device/test/appliance.js';
-import { CHROMIUM, tempDir, testToken } from '../../../device/test/helpers.js';
-import { startTestPages, type TestPages } from '../../../device/test/pages.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 

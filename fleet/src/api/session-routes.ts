@@ -5,42 +5,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { ErrorBody } from '../../../device/src/contract.js';
-import { AppError, NotFoundError } from '../../../device/src/errors.js';
-import { CLIENT_ID_PATTERN, SESSION_ID_PATTERN, StartUrlWait } from '../../../device/src/sessions/session-schemas.js';
-import { relayWebSocket } from '../../../device/src/sessions/ws-relay.js';
+import { AppError, ErrorBody, NotFoundError, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
+import { FleetCreateSessionBody, type FleetSessionList } from './schemas.js';
 
 const Params = Type.Object(
   { device: Type.String({ minLength: 1, maxLength: 253 }), id: Type.String({ pattern: SESSION_ID_PATTERN }) },
   { additionalProperties: false },
 );
 
-// The device validates the session fields in full; the monitor checks their shape to answer bad
-// input itself instead of forwarding it.
-const CreateBody = Type.Object(
-  {
-    device: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
-    headless: Type.Optional(Type.Boolean()),
-    vnc: Type.Optional(Type.Boolean()),
-    start_url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })),
-    start_url_wait: Type.Optional(StartUrlWait),
-    ttl_s: Type.Optional(Type.Integer({ minimum: 1 })),
-    idle_s: Type.Optional(Type.Integer({ minimum: 1 })),
-    client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })),
-    width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
-    height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
-    labels: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 256 }), { maxProperties: 32 })),
-  },
-  { additionalProperties: false },
-);
-
-interface DeviceSession {
-  id: string;
-  ws_endpoint: string;
-  vnc: { ws: string; http: string; password_protected: boolean } | null;
-  [k: string]: unknown;
-}
+/** A session as a device sends it (a newer device may send more fields; they pass through). */
+type DeviceSession = SessionView;
 
 const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
 
@@ -118,10 +93,12 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }
 
-  app.get('/api/sessions', async (req) => {
+  // No response schema: a newer device's extra session fields pass through to its clients as they
+  // are; FleetSessionList is the shape this monitor knows.
+  app.get('/api/sessions', async (req): Promise<FleetSessionList> => {
     // Only devices that report sessions are asked; with 10,000 devices most have none.
     const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
-    const sessions: unknown[] = [];
+    const sessions: FleetSessionList['sessions'] = [];
     const errors: Array<{ device: string; message: string }> = [];
     let next = 0;
     await Promise.all(
@@ -141,7 +118,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { sessions, errors };
   });
 
-  app.post('/api/sessions', { schema: { body: CreateBody, response: { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody } } }, async (req, reply) => {
+  app.post('/api/sessions', { schema: { body: FleetCreateSessionBody, response: { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody } } }, async (req, reply) => {
     const { device: wanted, ...fields } = req.body ?? {};
     let d: Device | null;
     if (wanted) {
@@ -179,7 +156,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { device, id } = req.params as { device: string; id: string };
       const d = deviceOf(device);
       // Never the browser's Origin or Sec-Fetch-* headers: the device would refuse the fleet's own
-      // live view page as another site (device/src/http/cross-site.ts). Held by
+      // live view page as another site (device/src/shared/http/cross-site.ts). Held by
       // session-routes.int.test.ts ("shows a VNC session live through the monitor").
       const headers: Record<string, string> = { ...deviceHeaders };
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;

@@ -1,38 +1,7 @@
-// Public shapes of the fleet API (snake_case), built from the in-memory registry.
-import Type, { type Static, type TSchema } from 'typebox';
-import { FleetStatus } from '../../../device/src/contract.js';
+// Devices as the fleet API shows them (schemas.ts), built from the in-memory registry.
 import type { Device } from '../devices/device-registry.js';
 import { deviceBaseUrl } from '../poller/status-client.js';
-
-const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
-
-export const DeviceStatusSchema = Type.Union([
-  Type.Literal('online'),
-  Type.Literal('suspect'),
-  Type.Literal('offline'),
-  Type.Literal('degraded'),
-  Type.Literal('unknown'),
-]);
-
-export const DeviceView = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  address: Type.String(),
-  port: Type.Integer(),
-  groups: Type.Array(Type.String()),
-  labels: Type.Record(Type.String(), Type.String()),
-  status: DeviceStatusSchema,
-  reason: Nullable(Type.String()),
-  version: Nullable(Type.String()),
-  last_seen: Nullable(Type.String()),
-  latency_ms: Nullable(Type.Number()),
-  sessions: Nullable(Type.Object({ active: Type.Integer(), capacity: Type.Integer() })),
-  alerts: Type.Integer(),
-  flapping: Type.Boolean(),
-  url: Type.String(),
-  last_status: Type.Optional(Nullable(FleetStatus)),
-});
-export type DeviceView = Static<typeof DeviceView>;
+import type { DeviceView } from './schemas.js';
 
 export function deviceView(d: Device, full: boolean, openAlerts: number): DeviceView {
   const s = d.health.lastStatus;

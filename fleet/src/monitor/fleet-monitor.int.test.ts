@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, waitFor, testToken } from '../../../device/test/helpers.js';
+import { tempDir, testToken, waitFor } from '../../../device/test/index.js';
 import { startSimulators, type Behaviour, type Simulators } from '../../test/device-simulator.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';

@@ -1,7 +1,7 @@
 // Ties the fleet together: inventory → registry → poller → state, store and alerts. One instance per
 // fleet process; the API reads from it.
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Log } from '../../../device/src/log.js';
+import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { FleetConfig } from '../config.js';
 import type { Device, DeviceIdentity, DeviceRegistry } from '../devices/device-registry.js';

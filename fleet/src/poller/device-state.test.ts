@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FleetStatus } from '../../../device/src/contract.js';
+import type { FleetStatus } from '../../../device/src/shared/index.js';
 import { applyResult, initialHealth, nextDelayMs, type PollResult } from './device-state.js';
 
 const rules = { failuresToOffline: 3, successesToOnline: 2 };

@@ -3,7 +3,7 @@
 // payload is not running. A device that keeps changing between up and down is "flapping": it then
 // needs twice the successes to come back and its up/down alerts are folded into one.
 // (held by device-state.test.ts)
-import type { FleetStatus } from '../../../device/src/contract.js';
+import type { FleetStatus } from '../../../device/src/shared/index.js';
 
 export type DeviceStatus = 'online' | 'suspect' | 'offline' | 'degraded' | 'unknown';
 export type FailureKind = 'no_answer' | 'http_error' | 'bad_payload';

@@ -3,7 +3,7 @@
 // its deadline, so one hung device costs one slot for at most the timeout and never delays the
 // others. Cycles never overlap; the next starts an interval (± jitter) after this one started, or
 // at once when a cycle ran long. Offline devices are polled with exponential backoff.
-import type { Log } from '../../../device/src/log.js';
+import type { Log } from '../../../device/src/shared/index.js';
 import type { Device, DeviceRegistry } from '../devices/device-registry.js';
 import { applyResult, nextDelayMs, type PollResult, type StateRules, type Transition } from './device-state.js';
 import type { StatusClient } from './status-client.js';

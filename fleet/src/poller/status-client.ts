@@ -13,7 +13,7 @@ import https from 'node:https';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import axios, { type AxiosInstance } from 'axios';
-import { FleetStatus } from '../../../device/src/contract.js';
+import { FleetStatus } from '../../../device/src/shared/index.js';
 import type { PollResult } from './device-state.js';
 
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (a: Ajv) => Ajv;

@@ -8,7 +8,7 @@ export const DEFAULT_DEVICE_PORT = 8080;
 /** Hostnames and IPv4 addresses; what the rest of the monitor may use as a key and in URLs. */
 export const DEVICE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,252}$/;
 
-// The same rule as OUTPOST_DEVICE_LABELS on the device (device/src/env.ts envLabels), so a label
+// The same rule as OUTPOST_DEVICE_LABELS on the device (device/src/shared/env.ts envLabels), so a label
 // set in the inventory can also be reported by the device itself.
 const LABEL_KEY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_./-]{0,62}$/;
 

@@ -1,7 +1,7 @@
 import { rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../device/test/helpers.js';
+import { tempDir } from '../../../device/test/index.js';
 import { compareVersions, createReleaseCatalog, isServableName, isVersion, parseSha256File, versionOfTarball } from './releases.js';
 import { writeRelease } from './test-support.js';
 

@@ -3,7 +3,7 @@ import { rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { tempDir } from '../../../device/test/helpers.js';
+import { tempDir } from '../../../device/test/index.js';
 import type { Device } from '../devices/device-registry.js';
 import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
 import { createRolloutService, isSelected, rolloutBucket, shouldHalt, stableHash, type RolloutService } from './rollouts.js';

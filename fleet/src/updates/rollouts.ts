@@ -5,7 +5,7 @@
 // fresh draw for every new version, and raising the percentage only ever adds devices.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { Log } from '../../../device/src/log.js';
+import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';

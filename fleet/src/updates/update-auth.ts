@@ -3,8 +3,7 @@
 // it opens only what scripts/update.sh needs — release downloads, its own manifest and its own
 // report (update-routes.ts checks the device) — and nothing else. The admin token opens those too.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { presentedToken } from '../../../device/src/http/auth.js';
-import { UnauthorizedError } from '../../../device/src/errors.js';
+import { presentedToken, UnauthorizedError } from '../../../device/src/shared/index.js';
 import { createDeviceCredentials } from './device-credential.js';
 
 /**

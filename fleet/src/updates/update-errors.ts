@@ -1,6 +1,6 @@
 // The update server's domain errors. They extend the shared AppError, so the one error handler
 // maps them (status code from the class) to { error: { code, message } }.
-import { AppError, ConflictError } from '../../../device/src/errors.js';
+import { AppError, ConflictError } from '../../../device/src/shared/index.js';
 
 export class UnknownChannelError extends AppError {
   constructor(channel: string, channels: readonly string[]) {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir, testToken } from '../../../device/test/helpers.js';
+import { tempDir, testToken } from '../../../device/test/index.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 import { createDeviceCredentials } from './device-credential.js';

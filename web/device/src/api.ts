@@ -2,10 +2,9 @@
 // modules (type-only imports), so the UI cannot drift from what the API actually sends.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api } from '@common/api';
-import type { FleetStatus, PayloadState } from '../../../device/src/contract';
-import type { CreateSessionBody, PoolView, SessionList, SessionView } from '../../../device/src/sessions/session-schemas';
+import type { CreateSessionBody, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView } from '../../../device/src/shared/index';
 
-export type { CreateSessionBody, FleetStatus, PayloadState, PoolView, SessionList, SessionView };
+export type { CreateSessionBody, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView };
 
 export const POLL_MS = 2000;
 
@@ -55,38 +54,7 @@ export function useEndSession() {
 }
 
 // --- Payload container (GET/POST /api/payload*) ---
-// The server has no shared TS type for these bodies (its TypeBox schemas live in the route module),
-// so they are written out here; the state union is the contract's.
 
-export interface PayloadDetails {
-  name: string;
-  state: PayloadState;
-  image: string | null;
-  version: string | null;
-  /** ISO time. */
-  started_at: string | null;
-  restarts: number;
-  /** 'healthy' | 'unhealthy' | 'starting', or null when the container has no health check. */
-  health: string | null;
-  container_id: string | null;
-  error: string | null;
-  /** ISO time. */
-  checked_at: string;
-}
-
-export interface PayloadLogLine {
-  stream: 'stdout' | 'stderr';
-  /** ISO time, when docker reported one. */
-  time: string | null;
-  text: string;
-}
-
-export interface PayloadLogs {
-  name: string;
-  lines: PayloadLogLine[];
-}
-
-export type PayloadAction = 'start' | 'stop' | 'restart';
 
 export const PAYLOAD_LOGS_POLL_MS = 3000;
 

@@ -1,108 +1,51 @@
-// Typed calls to the fleet monitor (fleet/src/api/*-routes.ts). DeviceView, FleetStatus and
-// SessionView are the server's own types (type-only imports); the other bodies are declared in the
-// route modules without an exported type, so they are written out here to match those schemas.
+// Typed calls to the fleet monitor (fleet/src/api/*-routes.ts). Every body's type is the server's
+// own, from its TypeBox schemas (fleet/src/api/schemas.ts, type-only imports), so the dashboard
+// cannot drift from what the monitor sends.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@common/api';
 import { apiList, type ListPage } from '@common/api-list';
-import type { FleetStatus } from '../../../device/src/contract';
-import type { CreateSessionBody, SessionView } from '../../../device/src/sessions/session-schemas';
-import type { DeviceView } from '../../../fleet/src/api/views';
+import type { FleetStatus, SessionView } from '../../../device/src/shared/index';
+import type {
+  AlertSeverity,
+  AlertState,
+  CountByKey,
+  DeviceDetail,
+  DeviceHistory,
+  DeviceStatus,
+  DeviceView,
+  FleetAlert,
+  FleetCreateSessionBody,
+  FleetSession,
+  FleetSessionList,
+  FleetSummary,
+  Snapshot,
+  Transition,
+  VersionCount,
+} from '../../../fleet/src/api/schemas';
 
-export type { DeviceView, FleetStatus, SessionView };
-export type DeviceStatus = DeviceView['status'];
+export type {
+  AlertSeverity,
+  AlertState,
+  CountByKey,
+  DeviceDetail,
+  DeviceHistory,
+  DeviceStatus,
+  DeviceView,
+  FleetAlert,
+  FleetCreateSessionBody,
+  FleetSession,
+  FleetSessionList,
+  FleetStatus,
+  FleetSummary,
+  SessionView,
+  Snapshot,
+  Transition,
+  VersionCount,
+};
 
 export const POLL_MS = 5000;
 /** Rows per /api/devices request: a few screens of the table, small enough to answer fast. */
 export const PAGE_SIZE = 200;
-
-export interface CountByKey {
-  key: string;
-  count: number;
-}
-
-/** GET /api/devices/summary */
-export interface FleetSummary {
-  total: number;
-  by_status: Record<DeviceStatus, number>;
-  versions: CountByKey[];
-  groups: CountByKey[];
-  alerts_open: number;
-  target_version: string | null;
-  last_cycle: { started_at: string; duration_ms: number; polled: number; ok: number; failed: number } | null;
-}
-
-export interface Transition {
-  ts: string;
-  from: DeviceStatus;
-  to: DeviceStatus;
-  reason: string | null;
-}
-
-export type AlertSeverity = 'info' | 'warning' | 'critical';
-
-/** GET /api/devices/:id */
-export interface DeviceDetail extends DeviceView {
-  transitions: Transition[];
-  alerts_recent: Array<{ id: number; key: string; rule: string; severity: AlertSeverity; title: string; opened_at: string; resolved_at: string | null }>;
-}
-
-export interface Snapshot {
-  ts: string;
-  status: DeviceStatus;
-  cpu_pct: number | null;
-  mem_pct: number | null;
-  disk_pct: number | null;
-  temperature_c: number | null;
-  sessions_active: number | null;
-  latency_ms: number | null;
-  version: string | null;
-}
-
-/** GET /api/devices/:id/history */
-export interface DeviceHistory {
-  device: string;
-  snapshots: Snapshot[];
-  transitions: Transition[];
-}
-
-/** GET /api/versions */
-export interface VersionCount {
-  version: string;
-  count: number;
-  online: number;
-}
-
-export type AlertState = 'open' | 'resolved';
-
-/** GET /api/alerts */
-export interface FleetAlert {
-  id: number;
-  key: string;
-  /** null for alerts about the fleet as a whole. */
-  device_id: string | null;
-  rule: string;
-  severity: AlertSeverity;
-  title: string;
-  message: string;
-  state: AlertState;
-  opened_at: string;
-  resolved_at: string | null;
-  last_notified_at: string | null;
-  notify_count: number;
-}
-
-/** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
-export type FleetSession = SessionView & { device: string };
-
-/** GET /api/sessions */
-export interface FleetSessionList {
-  sessions: FleetSession[];
-  /** Devices that were asked and did not answer. */
-  errors: Array<{ device: string; message: string }>;
-}
-
-/** POST /api/sessions: a device session body, on a given device or (device omitted) the least-loaded one. */
-export type FleetCreateSessionBody = Pick<CreateSessionBody, 'headless' | 'vnc' | 'start_url' | 'width' | 'height' | 'client_id' | 'ttl_s'> & { device?: string };
 
 export interface DeviceFilters {
   statuses: DeviceStatus[];

@@ -1,5 +1,5 @@
-// Fleet sessions: the device UI's create form (web/device/src/session-model.ts) plus where to run it.
-import { buildCreateBody, type BuildResult, type CreateForm } from '../../device/src/session-model';
+// Fleet sessions: the device UI's create form (web/common/session-model.ts) plus where to run it.
+import { buildCreateBody, type BuildResult, type CreateForm } from '@common/session-model';
 import type { DeviceView, FleetCreateSessionBody, FleetSession } from './api';
 
 /** The device select's value for "let the monitor pick the least-loaded online device". */

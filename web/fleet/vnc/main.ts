@@ -1,3 +1,3 @@
-// The fleet monitor's live-view page is the device's (web/device/vnc): the same script and styles,
-// reading ?device= to reach the session through the monitor's relay (/sessions/<device>/<id>/vnc).
-import '../../device/vnc/main';
+// The fleet monitor's live-view page: the shared viewer (web/common/vnc), reading ?device= to reach
+// the session through the monitor's relay (/sessions/<device>/<id>/vnc).
+import '@common/vnc/live-view';

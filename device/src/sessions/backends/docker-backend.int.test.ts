@@ -11,7 +11,7 @@ import { cleanupDocker, dockerEnv, ownedContainers, sessionImage } from '../../.
 import { CHROMIUM, freePort, tempDir, waitFor } from '../../../test/helpers.js';
 import { startTestPages } from '../../../test/pages.js';
 import { sessionLabels } from '../../docker/container-labels.js';
-import { rootDir } from '../../paths.js';
+import { rootDir } from '../../shared/paths.js';
 import { ownerKey } from './owned-processes.js';
 
 const docker = dockerClient();

@@ -9,7 +9,7 @@ import type Docker from 'dockerode';
 import { managedFilter, parseSessionLabels, sessionLabels } from '../../docker/container-labels.js';
 import { errorText, isNotFound, type DockerClient } from '../../docker/docker-client.js';
 import { allocatePorts, rangeSlots, type PortRange } from '../../docker/port-allocator.js';
-import type { Log } from '../../log.js';
+import type { Log } from '../../shared/log.js';
 import { vncPassword } from './process-backend.js';
 import type { BackendRecord, LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, tempDir } from '../../../test/helpers.js';
-import { rootDir } from '../../paths.js';
+import { rootDir } from '../../shared/paths.js';
 import { ownerKey } from './owned-processes.js';
 import { createProcessBackend } from './process-backend.js';
 import type { LaunchedBrowser, SessionBackend } from './session-backend.js';

@@ -11,7 +11,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserServer } from 'playwright-core';
-import type { Log } from '../../log.js';
+import type { Log } from '../../shared/log.js';
 import { exitOf, killGroup, pssOf, stopChild, waitReady } from './child-processes.js';
 import {
   OWNER_ENV,

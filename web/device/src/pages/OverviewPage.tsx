@@ -3,7 +3,7 @@ import { ago, bytes, duration, pct } from '@common/format';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { FleetStatus } from '../api';
 import { AppLink } from '../AppLink';
-import { payloadStateLabel, payloadTone } from '../payload-model';
+import { payloadStateLabel, payloadTone } from '@common/payload-model';
 
 export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }) {
   const s = status.data;

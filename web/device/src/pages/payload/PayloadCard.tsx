@@ -1,7 +1,7 @@
 import { useNow } from '@common/hooks';
 import { Badge, Card, ErrorNote, Field } from '@common/ui';
 import { usePayloadAction, type PayloadAction, type PayloadDetails } from '../../api';
-import { HEALTH_TONE, agoFromServer, payloadActionsEnabled, payloadStateLabel, payloadTone } from '../../payload-model';
+import { HEALTH_TONE, agoFromServer, payloadActionsEnabled, payloadStateLabel, payloadTone } from '@common/payload-model';
 
 const ACTIONS: { action: PayloadAction; label: string; pending: string; className: string }[] = [
   { action: 'start', label: 'Start', pending: 'Starting…', className: 'btn primary' },

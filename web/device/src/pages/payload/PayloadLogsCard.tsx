@@ -1,7 +1,7 @@
 import { Card, ErrorNote } from '@common/ui';
 import { useLayoutEffect, useRef, useState } from 'react';
 import { usePayloadLogs, type PayloadLogLine, type PayloadState } from '../../api';
-import { DEFAULT_LOG_LINES, LOG_LINE_CHOICES, logTime, payloadHasLogs } from '../../payload-model';
+import { DEFAULT_LOG_LINES, LOG_LINE_CHOICES, logTime, payloadHasLogs } from '@common/payload-model';
 
 /** How close (px) to the bottom still counts as "following" the log. */
 const FOLLOW_SLACK_PX = 24;

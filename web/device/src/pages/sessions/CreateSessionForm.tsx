@@ -1,8 +1,8 @@
 import { Card, ErrorNote } from '@common/ui';
 import { useState, type FormEvent } from 'react';
 import { useCreateSession } from '../../api';
-import { EMPTY_CREATE_FORM, buildCreateBody, type CreateForm } from '../../session-model';
-import { SessionFields } from './SessionFields';
+import { EMPTY_CREATE_FORM, buildCreateBody, type CreateForm } from '@common/session-model';
+import { SessionFields } from '@common/SessionFields';
 
 export function CreateSessionForm() {
   const create = useCreateSession();

@@ -1,6 +1,6 @@
 import { useEffect } from 'react';
 import type { SessionView } from '../../api';
-import { shortId } from '../../session-model';
+import { shortId } from '@common/session-model';
 
 /** A modal with the session's noVNC page (/vnc/?session=…#password=…) in an iframe. */
 export function LiveViewPanel({ session, onClose }: { session: SessionView; onClose: () => void }) {

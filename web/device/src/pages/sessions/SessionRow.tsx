@@ -2,7 +2,7 @@ import { copyText } from '@common/clipboard';
 import { Badge } from '@common/ui';
 import { useState } from 'react';
 import type { SessionView } from '../../api';
-import { STATUS_TONE, expiresIn, kindLabel, playwrightSnippet, sessionAge, shortId } from '../../session-model';
+import { STATUS_TONE, expiresIn, kindLabel, playwrightSnippet, sessionAge, shortId } from '@common/session-model';
 
 export interface RowActions {
   onLiveView: (id: string) => void;

@@ -1,7 +1,7 @@
 // The device's last reported status (GET /api/fleet/status as the poller last saw it), as cards.
 import { ago, bytes, duration, pct } from '@common/format';
 import { Badge, Card, Field, Meter } from '@common/ui';
-import { payloadStateLabel, payloadTone } from '../../../../device/src/payload-model';
+import { payloadStateLabel, payloadTone } from '@common/payload-model';
 import type { FleetStatus } from '../../api';
 import { offTarget, severityTone } from '../../device-model';
 

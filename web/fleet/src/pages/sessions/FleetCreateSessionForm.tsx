@@ -1,7 +1,7 @@
 import { Card, ErrorNote } from '@common/ui';
 import { useState, type FormEvent } from 'react';
-import { SessionFields } from '../../../../device/src/pages/sessions/SessionFields';
-import { EMPTY_CREATE_FORM, type CreateForm } from '../../../../device/src/session-model';
+import { SessionFields } from '@common/SessionFields';
+import { EMPTY_CREATE_FORM, type CreateForm } from '@common/session-model';
 import { useCreateFleetSession, useSessionTargets } from '../../api';
 import { LEAST_LOADED, buildFleetCreateBody, isFull, targetLabel } from '../../session-model';
 

@@ -3,7 +3,7 @@ import { useNow } from '@common/hooks';
 import { AppLink } from '@common/link';
 import { Badge, Card, ErrorNote } from '@common/ui';
 import { useState } from 'react';
-import { STATUS_TONE, expiresIn, kindLabel, sessionAge, shortId } from '../../../../device/src/session-model';
+import { STATUS_TONE, expiresIn, kindLabel, sessionAge, shortId } from '@common/session-model';
 import { useDeleteFleetSession, type FleetSession } from '../../api';
 import { deviceHref } from '../../device-model';
 import { sessionKey } from '../../session-model';

@@ -1,7 +1,7 @@
 // Session presentation and create-form logic, kept out of the components.
-import type { Tone } from '@common/ui';
-import { duration } from '@common/format';
-import type { CreateSessionBody, SessionView } from './api';
+import type { Tone } from './ui';
+import { duration } from './format';
+import type { CreateSessionBody, SessionView } from '../../device/src/shared/index';
 
 export type SessionKind = 'headless' | 'vnc';
 

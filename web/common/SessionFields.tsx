@@ -1,5 +1,5 @@
 import type { Dispatch, SetStateAction } from 'react';
-import type { CreateForm, SessionKind } from '../../session-model';
+import type { CreateForm, SessionKind } from './session-model';
 
 /**
  * The fields of a new session (kind, start URL, size, client id, TTL), shared by the device's

@@ -1,8 +1,8 @@
 // Payload container presentation: state tones/labels, which actions make sense in a state, and
 // log-line formatting. Shared by the Overview and Payload pages; no React here.
-import { ago } from '@common/format';
-import type { Tone } from '@common/ui';
-import type { PayloadAction, PayloadState } from './api';
+import { ago } from './format';
+import type { Tone } from './ui';
+import type { PayloadAction, PayloadState } from '../../device/src/shared/index';
 
 export const PAYLOAD_TONE: Record<PayloadState, Tone> = {
   running: 'ok',

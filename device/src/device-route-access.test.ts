@@ -4,11 +4,11 @@
 // in this table the day it is added. A real port, not inject(): see route-table.ts.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeSessionBackend, type FakeBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testToken, testWebRoot } from '../../test/helpers.js';
-import { SPELLINGS_PER_PATH, printTableSummary, tableProblems, type Credential, type TableCase } from '../../test/route-table.js';
-import { buildApp } from '../app.js';
-import type { CatalogRoute } from './route-access.js';
+import { fakeSessionBackend, type FakeBackend } from '../test/fake-backend.js';
+import { deviceConfig, tempDir, testToken, testWebRoot } from '../test/helpers.js';
+import { SPELLINGS_PER_PATH, printTableSummary, tableProblems, type Credential, type TableCase } from '../test/route-table.js';
+import { buildApp } from './app.js';
+import type { CatalogRoute } from './shared/http/route-access.js';
 
 const TOKEN = testToken();
 const NONE: Credential = { name: 'no token', headers: {} };

@@ -6,9 +6,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAppliance, type TestAppliance } from '../../test/appliance.js';
-import { waitFor } from '../../test/helpers.js';
-import { rawRequest } from '../../test/route-table.js';
+import { startAppliance, type TestAppliance } from '../test/appliance.js';
+import { waitFor } from '../test/helpers.js';
+import { rawRequest } from '../test/route-table.js';
 
 interface AttackReport {
   stage: 'websockets' | 'done';

@@ -3,7 +3,7 @@
 // session's streams as /sessions/<deviceId>/<id>/…. The password travels in the fragment, which
 // browsers never send to the server.
 
-/** Mirrors SESSION_ID_PATTERN in device/src/sessions/session-schemas.ts (not imported: it would bundle typebox). */
+/** Mirrors SESSION_ID_PATTERN in device/src/shared/session-schemas.ts (not imported: it would bundle typebox). */
 const SESSION_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export interface LiveViewParams {

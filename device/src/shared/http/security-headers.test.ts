@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneDeviceFleet } from '../../../fleet/test/test-fleet.js';
-import { fakeSessionBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testWebRoot } from '../../test/helpers.js';
-import { buildApp } from '../app.js';
+import { oneDeviceFleet } from '../../../../fleet/test/test-fleet.js';
+import { fakeSessionBackend } from '../../../test/fake-backend.js';
+import { deviceConfig, tempDir, testWebRoot } from '../../../test/helpers.js';
+import { buildApp } from '../../app.js';
 
 function expectUiHeaders(headers: Record<string, unknown>, framedBy: "'none'" | "'self'") {
   const csp = String(headers['content-security-policy'] ?? '');

@@ -1,7 +1,7 @@
 // Asks the API about the session before (and after a failed) VNC connection. Browsers do not
 // expose the HTTP status of a refused websocket, so a 401 or a vanished session is found here.
-import { ApiError, api } from '@common/api';
-import type { SessionView } from '../../../device/src/sessions/session-schemas';
+import { ApiError, api } from '../api';
+import type { SessionView } from '../../../device/src/shared/index';
 import { currentDevice, sessionApiPath } from './params';
 
 export type Probe =

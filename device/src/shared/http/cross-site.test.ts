@@ -6,11 +6,11 @@
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oneDeviceFleet } from '../../../fleet/test/test-fleet.js';
-import { fakeSessionBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testToken, testWebRoot } from '../../test/helpers.js';
-import { rawRequest } from '../../test/route-table.js';
-import { buildApp } from '../app.js';
+import { oneDeviceFleet } from '../../../../fleet/test/test-fleet.js';
+import { fakeSessionBackend } from '../../../test/fake-backend.js';
+import { deviceConfig, tempDir, testToken, testWebRoot } from '../../../test/helpers.js';
+import { rawRequest } from '../../../test/route-table.js';
+import { buildApp } from '../../app.js';
 
 /** Headers chromium sends for a subresource (img, no-cors fetch) from a page on another port. */
 const SUBRESOURCE = { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' };

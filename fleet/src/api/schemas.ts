@@ -1,0 +1,153 @@
+// The fleet API's bodies as TypeBox schemas: the routes validate and serialize with them, and the
+// dashboard (web/fleet/src/api.ts) takes its types from them (type-only imports, `Static`), so the
+// UI cannot drift from what the monitor sends. Shapes are snake_case, times ISO strings.
+import Type, { type Static, type TSchema } from 'typebox';
+import { CLIENT_ID_PATTERN, FleetStatus, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const DeviceStatusSchema = Type.Union([
+  Type.Literal('online'),
+  Type.Literal('suspect'),
+  Type.Literal('offline'),
+  Type.Literal('degraded'),
+  Type.Literal('unknown'),
+]);
+export type DeviceStatus = Static<typeof DeviceStatusSchema>;
+
+/** A device in /api/devices (view=summary leaves out last_status). */
+export const DeviceView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  address: Type.String(),
+  port: Type.Integer(),
+  groups: Type.Array(Type.String()),
+  labels: Type.Record(Type.String(), Type.String()),
+  status: DeviceStatusSchema,
+  reason: Nullable(Type.String()),
+  version: Nullable(Type.String()),
+  last_seen: Nullable(Type.String()),
+  latency_ms: Nullable(Type.Number()),
+  sessions: Nullable(Type.Object({ active: Type.Integer(), capacity: Type.Integer() })),
+  alerts: Type.Integer(),
+  flapping: Type.Boolean(),
+  url: Type.String(),
+  last_status: Type.Optional(Nullable(FleetStatus)),
+});
+export type DeviceView = Static<typeof DeviceView>;
+
+export const CountByKey = Type.Object({ key: Type.String(), count: Type.Integer() });
+export type CountByKey = Static<typeof CountByKey>;
+
+/** GET /api/devices/summary */
+export const FleetSummary = Type.Object({
+  total: Type.Integer(),
+  by_status: Type.Record(Type.String(), Type.Integer()),
+  versions: Type.Array(CountByKey),
+  groups: Type.Array(CountByKey),
+  alerts_open: Type.Integer(),
+  target_version: Nullable(Type.String()),
+  last_cycle: Nullable(Type.Object({ started_at: Type.String(), duration_ms: Type.Number(), polled: Type.Integer(), ok: Type.Integer(), failed: Type.Integer() })),
+});
+export type FleetSummary = Static<typeof FleetSummary>;
+
+export const Transition = Type.Object({ ts: Type.String(), from: DeviceStatusSchema, to: DeviceStatusSchema, reason: Nullable(Type.String()) });
+export type Transition = Static<typeof Transition>;
+
+export const AlertSeverity = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('critical')]);
+export type AlertSeverity = Static<typeof AlertSeverity>;
+
+/** GET /api/devices/:id */
+export const DeviceDetail = Type.Object({
+  ...DeviceView.properties,
+  transitions: Type.Array(Transition),
+  alerts_recent: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      key: Type.String(),
+      rule: Type.String(),
+      severity: AlertSeverity,
+      title: Type.String(),
+      opened_at: Type.String(),
+      resolved_at: Nullable(Type.String()),
+    }),
+  ),
+});
+export type DeviceDetail = Static<typeof DeviceDetail>;
+
+const NullableNumber = Nullable(Type.Number());
+
+export const Snapshot = Type.Object({
+  ts: Type.String(),
+  status: DeviceStatusSchema,
+  cpu_pct: NullableNumber,
+  mem_pct: NullableNumber,
+  disk_pct: NullableNumber,
+  temperature_c: NullableNumber,
+  sessions_active: NullableNumber,
+  latency_ms: NullableNumber,
+  version: Nullable(Type.String()),
+});
+export type Snapshot = Static<typeof Snapshot>;
+
+/** GET /api/devices/:id/history */
+export const DeviceHistory = Type.Object({ device: Type.String(), snapshots: Type.Array(Snapshot), transitions: Type.Array(Transition) });
+export type DeviceHistory = Static<typeof DeviceHistory>;
+
+/** GET /api/versions */
+export const VersionCount = Type.Object({ version: Type.String(), count: Type.Integer(), online: Type.Integer() });
+export type VersionCount = Static<typeof VersionCount>;
+
+export const AlertState = Type.Union([Type.Literal('open'), Type.Literal('resolved')]);
+export type AlertState = Static<typeof AlertState>;
+
+/** GET /api/alerts */
+export const FleetAlert = Type.Object({
+  id: Type.Integer(),
+  key: Type.String(),
+  /** null for alerts about the fleet as a whole. */
+  device_id: Nullable(Type.String()),
+  rule: Type.String(),
+  severity: AlertSeverity,
+  title: Type.String(),
+  message: Type.String(),
+  state: AlertState,
+  opened_at: Type.String(),
+  resolved_at: Nullable(Type.String()),
+  last_notified_at: Nullable(Type.String()),
+  notify_count: Type.Integer(),
+});
+export type FleetAlert = Static<typeof FleetAlert>;
+
+/** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
+export const FleetSession = Type.Evaluate(Type.Intersect([SessionView, Type.Object({ device: Type.String() })]));
+export type FleetSession = Static<typeof FleetSession>;
+
+/** GET /api/sessions: the sessions of every busy device, and the devices that did not answer (the
+ * route passes sessions through unserialized, so a newer device's fields reach its clients). */
+export const FleetSessionList = Type.Object({
+  sessions: Type.Array(FleetSession),
+  errors: Type.Array(Type.Object({ device: Type.String(), message: Type.String() })),
+});
+export type FleetSessionList = Static<typeof FleetSessionList>;
+
+// The device validates the session fields in full; the monitor checks their shape to answer bad
+// input itself instead of forwarding it.
+/** POST /api/sessions: a device session's fields, on a given device or (device omitted) the least-loaded one. */
+export const FleetCreateSessionBody = Type.Object(
+  {
+    device: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    headless: Type.Optional(Type.Boolean()),
+    vnc: Type.Optional(Type.Boolean()),
+    start_url: Type.Optional(Type.String({ maxLength: 2048, pattern: '^https?://[^\\s]+$' })),
+    start_url_wait: Type.Optional(StartUrlWait),
+    ttl_s: Type.Optional(Type.Integer({ minimum: 1 })),
+    idle_s: Type.Optional(Type.Integer({ minimum: 1 })),
+    client_id: Type.Optional(Type.String({ pattern: CLIENT_ID_PATTERN })),
+    width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
+    height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
+    labels: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 256 }), { maxProperties: 32 })),
+  },
+  { additionalProperties: false },
+);
+export type FleetCreateSessionBody = Static<typeof FleetCreateSessionBody>;
