@@ -38,8 +38,8 @@ describe('pull updates on a testbed of systemd devices', () => {
   const current = async (d: TestbedDevice) => (await tb.exec(d, 'basename "$(readlink /opt/outpost/current)"')).stdout.trim();
   const state = async (d: TestbedDevice) => JSON.parse((await tb.exec(d, 'cat /var/lib/outpost-update/state.json')).stdout || '{}');
   const pollFleet = async () => {
-    for (const d of fleet.fleet.registry.all()) d.nextPollAt = 0;
-    await fleet.fleet.monitor.poller.runCycle();
+    for (const d of fleet.registry.all()) d.nextPollAt = 0;
+    await fleet.monitor.poller.runCycle();
   };
   /**
    * Waits until the monitor reports `want` for the device. One poll can miss (its deadline is

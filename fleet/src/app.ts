@@ -8,7 +8,14 @@ import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
 import sessionRoutes from './api/session-routes.js';
 import type { FleetConfig } from './config.js';
-import fleetPlugin from './fleet-plugin.js';
+import alertsPlugin from './plugins/alerts.js';
+import configPlugin from './plugins/config.js';
+import deviceClientPlugin from './plugins/device-client.js';
+import inventoryPlugin from './plugins/inventory.js';
+import monitorPlugin from './plugins/monitor.js';
+import registryPlugin from './plugins/registry.js';
+import storePlugin from './plugins/store.js';
+import updatesPlugin from './plugins/updates.js';
 import { installUpdateAuth } from './updates/update-auth.js';
 import updateRoutes from './updates/update-routes.js';
 
@@ -51,13 +58,20 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   installBearerAuth(app, { token: config.token, alsoAllow: updateCredentialAccepted });
   installUpgradeGuard(app);
 
-  // Services
-  await app.register(fleetPlugin, { config, autoStart: opts.autoStart });
+  // Services, one plugin each (fleet/src/plugins), in dependency order; they close in reverse.
+  await app.register(configPlugin, { config });
+  await app.register(storePlugin);
+  await app.register(registryPlugin);
+  await app.register(deviceClientPlugin);
+  await app.register(alertsPlugin);
+  await app.register(updatesPlugin);
+  await app.register(monitorPlugin, { autoStart: opts.autoStart });
+  await app.register(inventoryPlugin);
 
   // Routes
   // The one public API route: probes carry no token.
   app.get('/api/health', { config: { public: true }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, version: config.version }));
-  await app.register(deviceRoutes, { targetVersion: () => app.fleet.targetVersion() });
+  await app.register(deviceRoutes);
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
   await app.register(metricsRoutes);

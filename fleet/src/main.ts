@@ -1,36 +1,20 @@
 // Entry point of the fleet monitor: config, build, listen, close gracefully. Configuration that
 // cannot work (a bad variable, an invalid inventory, an alert channel missing a setting) stops the
-// process here with status 1 and a message saying what to fix.
-import { readFileSync } from 'node:fs';
+// process with status 1 and a message saying what to fix: variables here, the inventory and the
+// channels while the app is built (plugins/inventory.ts, plugins/alerts.ts), each read once.
 import { ConfigError, runService } from '../../device/src/shared/index.js';
-import { AlertChannelConfigError, channelsFromEnv } from './alerts/channels/config.js';
+import { AlertChannelConfigError } from './alerts/channels/config.js';
 import { buildFleetApp } from './app.js';
 import { loadFleetConfig, type FleetConfig } from './config.js';
-import { parseInventory } from './registry/inventory.js';
 import { InventoryError } from './registry/inventory-error.js';
-
-function fail(message: string): never {
-  process.stderr.write(`outpost-fleet: configuration error: ${message}\n`);
-  process.exit(1);
-}
 
 let config: FleetConfig;
 try {
   config = loadFleetConfig();
-  for (const channel of channelsFromEnv(config.alerts.channelEnv)) await channel.close?.();
-  if (config.inventory) {
-    let text: string;
-    try {
-      text = readFileSync(config.inventory, 'utf8');
-    } catch (err) {
-      fail(`OUTPOST_FLEET_INVENTORY: cannot read ${config.inventory}: ${(err as Error).message}`);
-    }
-    parseInventory(text, { file: config.inventory, format: 'auto' });
-  }
 } catch (err) {
-  if (err instanceof ConfigError || err instanceof AlertChannelConfigError) fail(err.message);
-  if (err instanceof InventoryError) fail(`OUTPOST_FLEET_INVENTORY: ${err.message}`);
-  throw err;
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`outpost-fleet: configuration error: ${err.message}\n`);
+  process.exit(1);
 }
 
 await runService({
@@ -38,4 +22,9 @@ await runService({
   build: () => buildFleetApp(config),
   host: config.host,
   port: config.port,
+  configurationError: (err) => {
+    if (err instanceof AlertChannelConfigError) return err.message;
+    if (err instanceof InventoryError) return `OUTPOST_FLEET_INVENTORY: ${err.message}`;
+    return undefined;
+  },
 });

@@ -30,7 +30,7 @@ function view(a: AlertRow): FleetAlert {
 }
 
 const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { alertEngine, store } = app.fleet;
+  const { alerts: alertEngine, store } = app;
   app.get('/api/alerts', { schema: { querystring: Query, response: { 200: Type.Array(FleetAlert) } } }, async (req) => {
     const { state = 'open', device, limit = 500 } = req.query;
     let rows: AlertRow[] = [];

@@ -22,18 +22,14 @@ const ListQuery = Type.Object(
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 253 }) }, { additionalProperties: false });
 const HistoryQuery = Type.Object({ hours: Type.Optional(Type.Number({ minimum: 0.01, maximum: 24 * 90, default: 24 })) }, { additionalProperties: false });
 
-export interface DeviceRoutesOptions {
-  targetVersion: () => string | null;
-}
-
 function counts(values: Iterable<string>): Array<{ key: string; count: number }> {
   const m = new Map<string, number>();
   for (const v of values) m.set(v, (m.get(v) ?? 0) + 1);
   return [...m].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key));
 }
 
-const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app, opts) => {
-  const { registry, alertEngine: alerts, store, monitor } = app.fleet;
+const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const { registry, alerts, store, monitor } = app;
 
   function openAlertsByDevice(): Map<string, number> {
     const m = new Map<string, number>();
@@ -78,7 +74,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox<DeviceRoutesOptions> = async (app,
       versions: counts(all.map((d) => d.health.lastStatus?.appliance.version ?? 'unknown')),
       groups: counts(all.flatMap((d) => d.groups)),
       alerts_open: alerts.openCount(),
-      target_version: opts.targetVersion(),
+      target_version: app.targetVersion(),
       last_cycle: cycle
         ? { started_at: new Date(cycle.startedAt).toISOString(), duration_ms: cycle.durationMs, polled: cycle.polled, ok: cycle.ok, failed: cycle.failed }
         : null,

@@ -10,7 +10,7 @@ const metricsRoutes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/api/prometheus/targets', async () =>
-    app.fleet.registry.all().map((d) => ({
+    app.registry.all().map((d) => ({
       targets: [`${d.address.includes(':') ? `[${d.address}]` : d.address}:${d.port}`],
       labels: {
         device_id: d.id,

@@ -29,8 +29,8 @@ describe('sessions through the fleet monitor', () => {
     return { status: res.status, body: (await res.json()) as any };
   };
   const cycle = async () => {
-    for (const d of fleet.fleet.registry.all()) d.nextPollAt = 0;
-    await fleet.fleet.monitor.poller.runCycle();
+    for (const d of fleet.registry.all()) d.nextPollAt = 0;
+    await fleet.monitor.poller.runCycle();
   };
 
   beforeAll(async () => {

@@ -42,7 +42,7 @@ function publicBase(req: FastifyRequest): { http: string; ws: string } {
 }
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { registry, client, config } = app.fleet;
+  const { registry, deviceClient: client, config } = app;
   const deviceHeaders: Record<string, string> = config.deviceToken ? { authorization: `Bearer ${config.deviceToken}` } : {};
 
   function rewrite(req: FastifyRequest, d: Device, s: DeviceSession) {

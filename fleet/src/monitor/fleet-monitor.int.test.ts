@@ -79,8 +79,8 @@ describe('fleet monitor', () => {
   const cycles = async (n: number) => {
     for (let i = 0; i < n; i += 1) {
       // Every device is due each time: the test drives cycles instead of waiting an interval.
-      for (const d of app.fleet.registry.all()) d.nextPollAt = 0;
-      await app.fleet.monitor.poller.runCycle();
+      for (const d of app.registry.all()) d.nextPollAt = 0;
+      await app.monitor.poller.runCycle();
     }
   };
   const api = async (url: string) => {
@@ -214,14 +214,14 @@ describe('fleet monitor', () => {
 
   it('reloads the inventory on change and keeps the previous list when the new one is invalid', async () => {
     writeInventory(sims.devices.slice(0, 10));
-    await waitFor(() => app.fleet.registry.size() === 10, { timeoutMs: 10_000, what: 'the inventory reload' });
+    await waitFor(() => app.registry.size() === 10, { timeoutMs: 10_000, what: 'the inventory reload' });
     // The removed devices' alerts close.
     expect(((await api('/api/alerts')).body as Array<{ key: string }>).some((a) => a.key.includes(sims.devices[11]!.id))).toBe(false);
     writeFileSync(inventory, 'devices:\n  - id: "bad id with spaces"\n');
     await new Promise((r) => setTimeout(r, 800));
-    expect(app.fleet.registry.size()).toBe(10);
+    expect(app.registry.size()).toBe(10);
     writeInventory(sims.devices);
-    await waitFor(() => app.fleet.registry.size() === BEHAVIOURS.length, { timeoutMs: 10_000, what: 'the inventory reload' });
+    await waitFor(() => app.registry.size() === BEHAVIOURS.length, { timeoutMs: 10_000, what: 'the inventory reload' });
   });
 
   it('starts from the last known state after a restart', async () => {
@@ -230,8 +230,8 @@ describe('fleet monitor', () => {
     await app.close();
     app = await buildFleetApp(loadFleetConfig(env()), { autoStart: false, webRoot: join(dir.path, 'no-ui') });
     await app.ready();
-    app.fleet.monitor.start();
-    await app.fleet.monitor.poller.stop();
+    app.monitor.start();
+    await app.monitor.poller.stop();
     const after = (await api('/api/devices')).body.map((d: { id: string; status: string }) => `${d.id}:${d.status}`);
     expect(after.sort()).toEqual(before.sort());
     // Open alerts survive the restart and are not notified again.

@@ -122,7 +122,7 @@ const CredentialBody = Type.Object({ device: DeviceId }, { additionalProperties:
 const CredentialView = Type.Object({ device: Type.String(), token: Type.String() });
 
 const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { rollouts, registry, config } = app.fleet;
+  const { rollouts, registry, config } = app;
   const dir = rollouts.releases.dir;
   const credentials = config.updates.token === undefined ? null : createDeviceCredentials(config.updates.token);
 

@@ -1,4 +1,4 @@
-// The live-view page (web/device/vnc) as served by the fleet monitor: ?device= routes the probe and
+// The live-view page (web/common/vnc) as served by the fleet monitor: ?device= routes the probe and
 // the VNC websocket through the monitor's relay; without it the device paths stay as they were.
 import { describe, expect, it } from 'vitest';
 import { readParams, sessionApiPath, vncPath } from './params';

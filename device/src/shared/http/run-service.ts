@@ -9,13 +9,16 @@ export async function runService(opts: {
   host: string;
   port: number;
   closeTimeoutMs?: number;
+  /** The message for an error that is the configuration's fault (printed without a stack), else undefined. */
+  configurationError?: (err: unknown) => string | undefined;
 }): Promise<FastifyInstance> {
   let app: FastifyInstance;
   try {
     app = await opts.build();
     await app.listen({ host: opts.host, port: opts.port });
   } catch (err) {
-    process.stderr.write(`${opts.name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
+    const problem = opts.configurationError?.(err);
+    process.stderr.write(problem ? `${opts.name}: configuration error: ${problem}\n` : `${opts.name}: failed to start: ${(err as Error).stack ?? String(err)}\n`);
     process.exit(1);
   }
   let closing = false;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 
-import { loadFleetConfig } from './config.js';
-import { devicesOf } from './fleet-plugin.js';
-import type { InventoryDevice } from './registry/inventory.js';
+import { loadFleetConfig } from '../config.js';
+import { devicesOf } from './inventory.js';
+import type { InventoryDevice } from '../registry/inventory.js';
 
 function host(id: string, groups: string[]): InventoryDevice {
   return { id, name: id, address: id, port: 8080, groups, labels: {}, vars: {} };

@@ -1,0 +1,36 @@
+// Alerts: the rules over device state and the channels that notify (none configured: alerts are
+// kept and shown, nothing is sent). A channel missing a setting stops the monitor at boot.
+import fp from 'fastify-plugin';
+import { createAlertEngine, type AlertEngine } from '../alerts/alert-engine.js';
+import { createChannelSet } from '../alerts/channels/channel-set.js';
+import { channelsFromEnv } from '../alerts/channels/config.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    alerts: AlertEngine;
+  }
+}
+
+export default fp(
+  async (app) => {
+    const { config } = app;
+    const log = app.log.child({ module: 'alerts' });
+    const channels = channelsFromEnv(config.alerts.channelEnv);
+    const channelSet = channels.length > 0 ? createChannelSet(channels, { log: app.log.child({ module: 'notify' }), maxPerMinute: config.alerts.ratePerMinute }) : null;
+    const publicUrl = config.publicUrl?.replace(/\/$/, '');
+    app.decorate(
+      'alerts',
+      createAlertEngine({
+        store: app.store,
+        channels: channelSet,
+        rules: config.alerts,
+        // Read when rules run, after the update server is up (plugins/updates.ts).
+        targetVersion: () => app.targetVersion(),
+        deviceUrl: (id) => (publicUrl ? `${publicUrl}/devices/${encodeURIComponent(id)}` : null),
+        log,
+      }),
+    );
+    app.addHook('onClose', async () => channelSet?.close());
+  },
+  { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store'] },
+);
