@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: the device appliance and the fleet monitor on localhost, the monitor watching that
 // device. Both are child processes; a signal stops both, and if one dies the other is stopped too.
+// Each child leads its own process group, so Ctrl-C (SIGINT to the terminal's whole foreground
+// group) reaches them once, forwarded from here as SIGTERM, not twice: a second signal tells a
+// service to exit at once. A second Ctrl-C is forwarded as that second signal.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -38,14 +41,24 @@ const children = new Map();
 let stopping = false;
 
 function stopAll(code) {
-  if (stopping) return;
+  if (stopping) {
+    // Asked again: the services exit now, ending what they started on the way out.
+    for (const child of children.values()) child.kill('SIGINT');
+    return;
+  }
   stopping = true;
   for (const child of children.values()) child.kill('SIGTERM');
-  const timer = setTimeout(() => {
+  // A service that takes too long gets the second signal (exit now, ending what it started), and
+  // SIGKILL only if even that does not end it.
+  const hurry = setTimeout(() => {
+    for (const child of children.values()) child.kill('SIGINT');
+  }, 20_000);
+  const kill = setTimeout(() => {
     for (const child of children.values()) child.kill('SIGKILL');
     process.exit(code);
-  }, 20_000);
-  timer.unref();
+  }, 30_000);
+  hurry.unref();
+  kill.unref();
   const check = setInterval(() => {
     if (children.size === 0) {
       clearInterval(check);
@@ -67,10 +80,18 @@ async function healthy(url, timeoutMs) {
   return false;
 }
 
+process.on('SIGINT', () => stopAll(0));
+process.on('SIGTERM', () => stopAll(0));
+// Whatever ends this script (an error included), the services it started do not outlive it.
+process.on('exit', () => {
+  for (const child of children.values()) child.kill('SIGTERM');
+});
+
 for (const s of services) {
+  if (stopping) break;
   const childEnv = { ...env };
   for (const [k, v] of Object.entries(s.env)) if (v !== undefined) childEnv[k] = v;
-  const child = spawn(process.execPath, [...s.flags, join(root, s.entry)], { cwd: root, env: childEnv, stdio: 'inherit' });
+  const child = spawn(process.execPath, [...s.flags, join(root, s.entry)], { cwd: root, env: childEnv, stdio: 'inherit', detached: true });
   children.set(s.name, child);
   child.on('exit', (code, signal) => {
     children.delete(s.name);
@@ -84,5 +105,3 @@ for (const s of services) {
   if (s.name === 'device') await healthy(s.url.replace('0.0.0.0', '127.0.0.1'), 30_000);
 }
 
-process.on('SIGINT', () => stopAll(0));
-process.on('SIGTERM', () => stopAll(0));

@@ -24,6 +24,33 @@ export async function waitReady(child: ChildProcess, what: string, ready: () => 
   }
 }
 
+// What the backend started and is still running, so that every way out of the process ends it:
+// a graceful close stops sessions one by one; a second signal, a close that took too long or an
+// uncaught error exits at once (shared/http/run-service.ts), and this 'exit' hook then kills each
+// group synchronously, from these records.
+const liveGroups = new Set<ChildProcess>();
+
+function killLiveGroups(): void {
+  for (const child of liveGroups) killGroup(child, 'SIGKILL');
+}
+
+/** Keep `child` (the leader of its own process group) in the records until it exits. */
+export function trackGroup<C extends ChildProcess>(child: C): C {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return child;
+  if (liveGroups.size === 0) process.on('exit', killLiveGroups);
+  liveGroups.add(child);
+  child.once('exit', () => {
+    liveGroups.delete(child);
+    if (liveGroups.size === 0) process.off('exit', killLiveGroups);
+  });
+  return child;
+}
+
+/** How many process groups are in the records (for tests). */
+export function trackedGroups(): number {
+  return liveGroups.size;
+}
+
 export function killGroup(child: ChildProcess | undefined, signal: NodeJS.Signals = 'SIGKILL'): void {
   if (!child?.pid) return;
   try {

@@ -12,7 +12,7 @@ import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { BrowserServer } from 'playwright-core';
 import type { Log } from '../../shared/log.js';
-import { exitOf, killGroup, pssOf, stopChild, waitReady } from './child-processes.js';
+import { exitOf, killGroup, pssOf, stopChild, trackGroup, waitReady } from './child-processes.js';
 import {
   OWNER_ENV,
   SESSION_ENV,
@@ -108,11 +108,13 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       // (@/tmp/.X11-unix/X<n> is shared by every user of the network namespace, PrivateTmp or
       // not); the socket file in /tmp/.X11-unix stays, and it asks for the cookie too.
       const args = [`:${display}`, '-screen', '0', `${spec.width}x${spec.height}x24`, '-auth', authFile, '-nolisten', 'tcp', '-nolisten', 'local', '-noreset'];
-      const xvfb = spawn('Xvfb', args, {
-        env: baseEnv(spec.id),
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const xvfb = trackGroup(
+        spawn('Xvfb', args, {
+          env: baseEnv(spec.id),
+          detached: true,
+          stdio: ['ignore', 'ignore', 'pipe'],
+        }),
+      );
       xvfb.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-2000)));
       xvfb.once('error', (err) => (out += String(err)));
       try {
@@ -138,10 +140,12 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       await writeFile(pwFile, `${password}\n`, { mode: 0o600 });
       let out = '';
       // rm: makes x11vnc delete the password file once read; -localhost keeps it off the network.
-      const x11vnc = spawn(
-        'x11vnc',
-        ['-display', `:${display}`, '-auth', authFile, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
-        { env: baseEnv(spec.id), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+      const x11vnc = trackGroup(
+        spawn(
+          'x11vnc',
+          ['-display', `:${display}`, '-auth', authFile, '-rfbport', String(port), '-localhost', '-forever', '-shared', '-passwdfile', `rm:${pwFile}`, '-quiet', '-noxdamage', '-nowf', '-noipv6'],
+          { env: baseEnv(spec.id), detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+        ),
       );
       let listening = false;
       x11vnc.stdout?.on('data', (d: Buffer) => {
@@ -230,7 +234,8 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       await cleanup();
       throw err;
     }
-    const browserProcess = server.process();
+    // Playwright starts chromium as the leader of its own process group, like Xvfb and x11vnc.
+    const browserProcess = trackGroup(server.process());
     const exits = [exitOf(browserProcess).then((r) => `browser ${r}`)];
     if (xvfb) exits.push(exitOf(xvfb).then((r) => `Xvfb ${r}`));
     if (x11vnc) exits.push(exitOf(x11vnc).then((r) => `x11vnc ${r}`));

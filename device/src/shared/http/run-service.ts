@@ -1,6 +1,7 @@
 // Listen and shut down gracefully on SIGTERM/SIGINT; shared by the device and fleet entry points.
-// A second signal, or a close that takes too long, exits at once: systemd's stop timeout should
-// never be what ends us.
+// A second signal, a close that takes too long, or an uncaught error exits at once: systemd's stop
+// timeout should never be what ends us. Exiting at once still runs the 'exit' hooks, where what
+// the service started is ended synchronously (sessions/backends/child-processes.ts).
 import type { FastifyInstance } from 'fastify';
 
 export async function runService(opts: {
@@ -44,5 +45,12 @@ export async function runService(opts: {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  // Node's default for these skips the 'exit' hooks; exiting through process.exit runs them.
+  const fatal = (kind: string) => (err: unknown) => {
+    app.log.fatal({ err }, `${kind}, exiting`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', fatal('uncaught exception'));
+  process.on('unhandledRejection', fatal('unhandled rejection'));
   return app;
 }
