@@ -288,4 +288,20 @@ describe('role files', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('have a README that documents every variable of defaults/main.yml', () => {
+    const rolesDir = join(ANSIBLE, 'roles');
+    const undocumented: string[] = [];
+    for (const role of readdirSync(rolesDir)) {
+      const readme = readFileSync(join(rolesDir, role, 'README.md'), 'utf8');
+      for (const section of ['## Requirements', '## Role Variables', '## Dependencies', '## Example Playbook', '## License']) {
+        if (!readme.includes(section)) undocumented.push(`${role}: no "${section}"`);
+      }
+      const defaults = readFileSync(join(rolesDir, role, 'defaults/main.yml'), 'utf8');
+      for (const [, name] of defaults.matchAll(/^([a-z][a-z0-9_]*):/gm)) {
+        if (!readme.includes(`\`${name}\``)) undocumented.push(`${role}: ${name}`);
+      }
+    }
+    expect(undocumented).toEqual([]);
+  });
 });
