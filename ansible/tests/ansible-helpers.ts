@@ -1,13 +1,13 @@
 // Running playbooks against the testbed: shared by the Ansible tests and bench:deploy.
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { rootDir } from '../../device/src/shared/index.js';
 import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed/testbed.js';
 
-const run = promisify(execFile);
 export const ANSIBLE = join(rootDir, 'ansible');
+/** The environment the playbooks run in: the project's ansible.cfg, no colours, no host key prompts. */
+export const ANSIBLE_ENV = { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_FORCE_COLOR: '0' };
 /** Spaces, double quotes, $(…) and backticks: written into device.env by the role, read by systemd and update.sh. */
 export const NASTY_DEVICE_NAME = 'Lab "north" $(touch /tmp/pwned) `touch /tmp/pwned2` end';
 /** The testbed monitor's backoff ceiling: how long a device that has come up may wait for its next poll. */
@@ -19,22 +19,37 @@ export interface PlaybookRun {
   recap: Record<string, { ok: number; changed: number; failed: number; unreachable: number }>;
 }
 
-export async function playbook(inventory: string, file: string, extra: Record<string, unknown>, args: string[] = []): Promise<PlaybookRun> {
-  let output = '';
-  let code = 0;
-  try {
-    const r = await run('ansible-playbook', ['-i', inventory, file, '-e', JSON.stringify(extra), ...args], {
-      cwd: ANSIBLE,
-      env: { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_FORCE_COLOR: '0' },
-      maxBuffer: 64 << 20,
-      timeout: 900_000,
+export interface CommandRun {
+  /** The exit code; 1 when the command was killed or could not start. */
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command with no stdin (nothing may wait for a prompt), killed after `timeoutMs`. Never rejects. */
+export function runCommand(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandRun> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: opts.cwd ?? ANSIBLE, env: opts.env ?? ANSIBLE_ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGTERM'), opts.timeoutMs ?? 900_000);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      resolve({ code: 1, stdout, stderr: `${stderr}${String(err)}\n` });
     });
-    output = r.stdout + r.stderr;
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    code = typeof e.code === 'number' ? e.code : 1;
-    output = (e.stdout ?? '') + (e.stderr ?? '');
-  }
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+export async function playbook(inventory: string, file: string, extra: Record<string, unknown>, args: string[] = []): Promise<PlaybookRun> {
+  const r = await runCommand('ansible-playbook', ['-i', inventory, file, '-e', JSON.stringify(extra), ...args]);
+  const { code } = r;
+  const output = r.stdout + r.stderr;
   const recap: PlaybookRun['recap'] = {};
   for (const m of output.matchAll(/^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
     recap[m[1]!] = { ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) };

@@ -55,11 +55,21 @@ describe('Ansible against a testbed of systemd hosts', () => {
       },
       { timeoutMs: (FLEET_BACKOFF_MAX_S + 60) * 1000, intervalMs: 1000, what: 'the fleet to see every device online with 1.0.0 over WireGuard' },
     );
+    // The monitor reads only fleet.yaml, which the role rendered from the inventory: root's, the
+    // monitor's group may read it; the raw inventory is not copied to the fleet host.
+    expect((await tb.exec(fleetHost, 'stat -c "%a %U %G" /etc/outpost/fleet.yaml; ls /etc/outpost')).stdout.trim().split('\n')).toEqual([
+      '640 root outpost-fleet',
+      'fleet.env',
+      'fleet.yaml',
+    ]);
     // The role writes env values as data: the name reaches the appliance as written, update.sh
-    // (run here as cron would) reads the same file, and nothing in it ran.
+    // (run here with the command line of the role's cron entry) reads the same file, and nothing in it ran.
     const named = [...devices].sort((a, b) => a.host.localeCompare(b.host))[0]!;
     expect((await fleetApi(`/api/devices/${named.host}`)).last_status.device.name).toBe(NASTY_DEVICE_NAME);
-    const updated = await tb.exec(named, '/opt/outpost/current/scripts/update.sh');
+    const cron = (await tb.exec(named, 'cat /etc/cron.d/outpost-update')).stdout;
+    const job = /^\S+ \S+ \S+ \S+ \S+ root (.+) >\/dev\/null 2>&1$/m.exec(cron)?.[1];
+    expect(job).toBe('OUTPOST_ROOT=/opt/outpost OUTPOST_ETC=/etc/outpost OUTPOST_UPDATE_DIR=/var/lib/outpost-update /opt/outpost/current/scripts/update.sh');
+    const updated = await tb.exec(named, job!);
     expect(updated.code, updated.stderr).toBe(0);
     expect((await tb.exec(named, 'ls /tmp/pwned /tmp/pwned2 2>/dev/null | wc -l')).stdout.trim()).toBe('0');
     // A second run changes nothing.
@@ -178,10 +188,11 @@ describe('Ansible against a testbed of systemd hosts', () => {
 describe('Ansible code quality', () => {
   it('passes ansible-playbook --syntax-check, ansible-lint and yamllint', { timeout: 300_000 }, async () => {
     const env = { ...process.env, ANSIBLE_CONFIG: join(ANSIBLE, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' };
-    for (const pb of ['site.yml', 'deploy.yml', 'status.yml', 'rollback.yml', 'tests/vpn/vpn.yml', 'tests/vpn/tailscale.yml']) {
+    const testPlaybooks = ['tests/fleet-file/render.yml', 'tests/fleet-file/units.yml'];
+    for (const pb of ['site.yml', 'deploy.yml', 'status.yml', 'rollback.yml', 'tests/vpn/vpn.yml', 'tests/vpn/tailscale.yml', ...testPlaybooks]) {
       await expect(run('ansible-playbook', ['--syntax-check', '-i', 'inventory/example.ini', pb], { cwd: ANSIBLE, env })).resolves.toBeTruthy();
     }
-    const lint = await run('ansible-lint', ['--nocolor', '-p', 'roles', 'site.yml', 'deploy.yml', 'status.yml', 'rollback.yml'], { cwd: ANSIBLE, env, maxBuffer: 16 << 20 }).then(
+    const lint = await run('ansible-lint', ['--nocolor', '-p', 'roles', 'site.yml', 'deploy.yml', 'status.yml', 'rollback.yml', ...testPlaybooks], { cwd: ANSIBLE, env, maxBuffer: 16 << 20 }).then(
       () => 0,
       (err: { code?: number; stdout?: string }) => {
         console.error(err.stdout);
