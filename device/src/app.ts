@@ -23,6 +23,7 @@ import payloadRoutes from './payload/payload-routes.js';
 import compatRoutes from './sessions/compat-routes.js';
 import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
+import drainRoutes from './sessions/drain-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';
 import statusRoutes from './status/status-routes.js';
@@ -91,6 +92,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
     config,
     startedAt: new Date(),
     sessions: (instance) => instance.sessionManager.summary(),
+    drain: (instance) => instance.drain.view(),
   });
   await app.register(metricsPlugin);
   await app.register(sessionPlugin, { config, backend: opts.sessionBackend });
@@ -101,6 +103,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(payloadRoutes);
   await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
+  await app.register(drainRoutes);
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 
   return app;

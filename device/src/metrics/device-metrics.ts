@@ -58,6 +58,10 @@ export function createDeviceMetrics(opts: { status: FleetStatusService; extra?: 
     g.set({ kind: 'headless' }, p.headless.target);
     g.set({ kind: 'vnc' }, p.vnc.target);
   });
+  gauge('outpost_drain_state', 'The drain: 1 for the current state (off, draining or drained)', ['state'], (g) => {
+    const state = snap().appliance.drain?.state ?? 'off';
+    for (const s of ['off', 'draining', 'drained']) g.set({ state: s }, s === state ? 1 : 0);
+  });
   gauge('outpost_payload_up', '1 when the payload container is running', ['name', 'state'], (g) => {
     const p = snap().payload;
     if (p) g.set({ name: p.name, state: p.state }, p.state === 'running' ? 1 : 0);

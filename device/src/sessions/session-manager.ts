@@ -39,6 +39,10 @@ export interface SessionManagerOptions {
   now?: () => number;
   /** By default Playwright's (start-page.ts); tests without a browser pass their own. */
   startPage?: StartPage;
+  /** Asked before a new session starts (not when a client gets its live one back); throws to refuse. */
+  admit?: () => void;
+  /** While true the warm pool is not refilled (draining). */
+  poolPaused?: () => boolean;
 }
 
 export interface CreateResult {
@@ -94,7 +98,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     now,
     sessions: (kind) => records.pool(kind),
     hasFreeSlot: capacity.hasFreeSlot,
-    paused: () => capacity.contended,
+    paused: () => capacity.contended || (opts.poolPaused?.() ?? false),
     launch(kind) {
       const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true });
       void save();
@@ -148,19 +152,6 @@ export function createSessionManager(opts: SessionManagerOptions) {
     });
   }
 
-  function applyRequest(s: Session, req: CreateSessionBody): Session {
-    const t = now();
-    s.clientId = req.client_id ?? null;
-    s.labels = req.labels ?? {};
-    s.startUrl = req.start_url ?? null;
-    s.ttlS = req.ttl_s ?? limits.ttlS;
-    s.idleS = req.idle_s ?? limits.idleS;
-    s.createdAt = t;
-    s.lastSeenAt = t;
-    s.ttlDeadline = t + s.ttlS * 1000;
-    return s;
-  }
-
   /** Opens start_url if asked; a session whose start page fails is ended. */
   async function openStartUrl(s: Session, req: CreateSessionBody): Promise<void> {
     try {
@@ -172,11 +163,12 @@ export function createSessionManager(opts: SessionManagerOptions) {
   }
 
   async function createNew(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy): Promise<CreateResult> {
+    opts.admit?.();
     const claimed = pool.claim(init.kind, init.width, init.height);
     if (claimed) {
       claimed.pool = false;
       claimed.fromPool = true;
-      applyRequest(claimed, req);
+      records.applyRequest(claimed, req);
       pool.refill();
       await openStartUrl(claimed, req);
       await save();
@@ -184,7 +176,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
       events.created?.(claimed, 'pool', null);
       return { session: claimed, created: true };
     }
-    const s = await capacity.acquire(policy, () => applyRequest(records.add(init), req));
+    const s = await capacity.acquire(policy, () => records.applyRequest(records.add(init), req));
     const t0 = now();
     void save();
     try {
@@ -299,10 +291,10 @@ export function createSessionManager(opts: SessionManagerOptions) {
       await end(s, reason);
       return s;
     },
-    async removeAll(reason: EndReason = 'removed'): Promise<number> {
-      const all = records.live();
-      await Promise.all(all.map((s) => end(s, reason)));
-      return all.length;
+    async removeAll(reason: EndReason = 'removed', which: 'all' | 'pool' | 'clients' = 'all'): Promise<number> {
+      const ending = which === 'all' ? records.live() : which === 'pool' ? records.pool() : records.clients();
+      await Promise.all(ending.map((s) => end(s, reason)));
+      return ending.length;
     },
     /** Traffic through the proxies counts as use. Cheap: called per message. */
     noteActivity(s: Session): void {
@@ -323,12 +315,13 @@ export function createSessionManager(opts: SessionManagerOptions) {
       return { active, capacity: maxSlots(), pool: { headless: { ready: headless.ready, target: headless.target }, vnc: { ready: vnc.ready, target: vnc.target } } };
     },
     poolView: () => pool.view(),
+    /** Bring the warm pool back to its targets (after a drain ends). */
+    refillPool: () => pool.refill(),
     capacityView() {
       const clients = records.clients();
       const count = (status: Session['status']) => clients.filter((s) => s.status === status).length;
       return { max_sessions: maxSlots(), active: count('ready'), starting: count('starting'), policy: limits.capacityPolicy, queued: capacity.queued };
     },
-    memoryBytes: (s: Session) => s.browser?.memoryBytes() ?? Promise.resolve(0),
     reapNow: reap,
     async close(): Promise<void> {
       if (closed) return;

@@ -5,11 +5,13 @@ import { ownerKey } from './backends/owned-processes.js';
 import { createDockerBackend } from './backends/docker-backend.js';
 import { createProcessBackend } from './backends/process-backend.js';
 import type { SessionBackend } from './backends/session-backend.js';
+import { createDrain, type Drain } from './drain.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessionManager: SessionManager;
+    drain: Drain;
   }
 }
 
@@ -71,10 +73,22 @@ export default fp<SessionPluginOptions>(
             displayBase: config.sessions.displayBase,
             log: log.child({ backend: 'process' }),
           }));
+    // The drain and the manager refer to each other; neither calls the other before boot ends.
+    const drain = createDrain({
+      target: {
+        clientSessions: () => manager.summary().active,
+        endPool: async () => void (await manager.removeAll('drained', 'pool')),
+        endClients: async () => void (await manager.removeAll('drained', 'clients')),
+        resume: () => manager.refillPool(),
+      },
+      log: log.child({ module: 'drain' }),
+    });
     const manager = createSessionManager({
       config,
       log,
       backend: chosen,
+      admit: () => drain.admit(),
+      poolPaused: () => drain.active,
       events: {
         created(s, source, ms) {
           created.inc({ kind: s.kind, source });
@@ -85,9 +99,13 @@ export default fp<SessionPluginOptions>(
       },
     });
     app.decorate('sessionManager', manager);
+    app.decorate('drain', drain);
     // Recovery happens before the port opens, so nothing is served from a stale state.
     app.addHook('onReady', async () => manager.start());
-    app.addHook('preClose', async () => manager.close());
+    app.addHook('preClose', async () => {
+      drain.close();
+      await manager.close();
+    });
   },
   { name: 'sessions', dependencies: ['metrics', 'docker'] },
 );

@@ -4,10 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Log } from '../shared/log.js';
 import type { LaunchedBrowser, PersistedSession, SessionKind } from './backends/session-backend.js';
-import type { SessionStatus } from '../shared/session-schemas.js';
+import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
-export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed';
+export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained';
 
 export interface Session {
   id: string;
@@ -148,6 +148,19 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           browser,
         }),
       );
+    },
+    /** A client's request on a session (a new one, or a claimed pool session): its lifetimes start now. */
+    applyRequest(s: Session, req: CreateSessionBody): Session {
+      const t = now();
+      s.clientId = req.client_id ?? null;
+      s.labels = req.labels ?? {};
+      s.startUrl = req.start_url ?? null;
+      s.ttlS = req.ttl_s ?? limits.ttlS;
+      s.idleS = req.idle_s ?? limits.idleS;
+      s.createdAt = t;
+      s.lastSeenAt = t;
+      s.ttlDeadline = t + s.ttlS * 1000;
+      return s;
     },
     get: (id: string) => sessions.get(id),
     delete: (id: string) => sessions.delete(id),

@@ -115,6 +115,20 @@ export const HostStatus = Type.Object(
 );
 export type HostStatus = Static<typeof HostStatus>;
 
+/** The appliance's drain (issue 12): `drained` once no client session is left. */
+export const DrainStatus = Type.Object(
+  {
+    state: Type.Union([Type.Literal('draining'), Type.Literal('drained')]),
+    since: IsoTime,
+    /** When live sessions are ended; null: they are waited for however long they take. */
+    deadline: Nullable(IsoTime),
+    /** Client sessions still live. */
+    sessions: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type DrainStatus = Static<typeof DrainStatus>;
+
 export const FleetStatus = Type.Object(
   {
     schema: Type.Literal(FLEET_STATUS_SCHEMA_VERSION),
@@ -132,6 +146,8 @@ export const FleetStatus = Type.Object(
         started_at: IsoTime,
         uptime_s: Type.Number({ minimum: 0 }),
         update: UpdateStatus,
+        /** null when not draining; absent from devices older than the drain. */
+        drain: Type.Optional(Nullable(DrainStatus)),
       },
       { additionalProperties: false },
     ),

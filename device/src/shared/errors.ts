@@ -118,6 +118,13 @@ export class ShuttingDownError extends AppError {
   }
 }
 
+/** The appliance is draining (an update waits for it, or an operator asked): no new sessions. */
+export class DrainingError extends AppError {
+  constructor(retryAfterS: number) {
+    super('draining', 'the appliance is draining: it takes no new sessions until the drain ends', 503, { 'retry-after': String(retryAfterS) });
+  }
+}
+
 /** The session's browser went away (or it was ended) before its create could answer. */
 export class SessionEndedError extends ConflictError {
   constructor() {

@@ -1,7 +1,7 @@
 // Assembles GET /api/fleet/status from in-memory snapshots only. Alerts are re-evaluated when one
 // of their inputs changes (a new host sample, payload inspection or update record), not per request.
 import type { DeviceConfig } from '../config.js';
-import type { FleetStatus, SessionsSummary } from '../shared/contract.js';
+import type { DrainStatus, FleetStatus, SessionsSummary } from '../shared/contract.js';
 import type { HostMonitor } from '../host/host-monitor.js';
 import type { PayloadService } from '../payload/payload-service.js';
 import type { UpdateStateReader } from '../update/update-state.js';
@@ -14,6 +14,7 @@ export interface FleetStatusSources {
   payload: PayloadService | null;
   update: UpdateStateReader;
   sessions: () => SessionsSummary;
+  drain: () => DrainStatus | null;
 }
 
 export interface FleetStatusService {
@@ -46,6 +47,7 @@ export function createFleetStatusService(src: FleetStatusSources): FleetStatusSe
           started_at: startedAtIso,
           uptime_s: Math.max(0, Math.round((now.getTime() - src.startedAt.getTime()) / 1000)),
           update,
+          drain: src.drain(),
         },
         host,
         sessions: src.sessions(),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { DeviceConfig } from '../config.js';
-import type { SessionsSummary } from '../shared/contract.js';
+import type { DrainStatus, SessionsSummary } from '../shared/contract.js';
 import { createUpdateStateReader, type UpdateStateReader } from '../update/update-state.js';
 import { createFleetStatusService, type FleetStatusService } from './fleet-status.js';
 
@@ -17,6 +17,7 @@ export interface StatusPluginOptions {
   startedAt: Date;
   /** Read at request time, so the session manager may be attached after this plugin. */
   sessions: (app: FastifyInstance) => SessionsSummary;
+  drain: (app: FastifyInstance) => DrainStatus | null;
 }
 
 export default fp<StatusPluginOptions>(
@@ -41,6 +42,7 @@ export default fp<StatusPluginOptions>(
         payload: app.payload,
         update,
         sessions: () => opts.sessions(app),
+        drain: () => opts.drain(app),
       }),
     );
   },
