@@ -67,4 +67,21 @@ describe('device UI in a real browser', () => {
     await expect.poll(() => card.textContent(), { timeout: 10_000, interval: 500 }).not.toBe(first);
     await page.close();
   });
+
+  it('drains from the overview and ends the drain again', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript((t) => localStorage.setItem('outpost.token', t), TOKEN);
+    await page.goto(base + '/');
+    const state = page.getByTestId('drain-state');
+    await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('taking sessions');
+    await page.getByTestId('drain-start').click();
+    // No client session is live here, so the drain is over at once.
+    await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('drained');
+    expect(await page.getByTestId('draining-badge').textContent()).toBe('drained');
+    expect(app.drain.view()?.state).toBe('drained');
+    await page.getByTestId('drain-stop').click();
+    await expect.poll(() => state.textContent(), { timeout: 10_000 }).toBe('taking sessions');
+    expect(app.drain.view()).toBeNull();
+    await page.close();
+  });
 });

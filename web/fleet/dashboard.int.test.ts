@@ -49,7 +49,7 @@ describe('fleet dashboard', () => {
     const addr = app.server.address();
     base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     for (let i = 0; i < 2; i += 1) {
-      for (const d of app.fleet.registry.all()) d.nextPollAt = 0;
+      for (const d of app.registry.all()) d.nextPollAt = 0;
       await app.monitor.poller.runCycle();
     }
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });

@@ -2,9 +2,9 @@
 // modules (type-only imports), so the UI cannot drift from what the API actually sends.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api } from '@common/api';
-import type { CreateSessionBody, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView } from '../../../device/src/shared/index';
+import type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView } from '../../../device/src/shared/index';
 
-export type { CreateSessionBody, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView };
+export type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView };
 
 export const POLL_MS = 2000;
 
@@ -51,6 +51,22 @@ export function useTouchSession() {
 
 export function useEndSession() {
   return useSessionMutation((id: string) => api<SessionView>('DELETE', sessionPath(id)));
+}
+
+// --- Drain (POST/DELETE /api/drain): no new sessions, live ones finish ---
+
+/** Start draining (optionally ending the sessions still live after `timeoutS`), or end the drain. */
+export function useDrain() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (to: { on: true; timeoutS?: number } | { on: false }) =>
+      to.on
+        ? api<{ drain: DrainStatus | null }>('POST', '/api/drain', to.timeoutS === undefined ? {} : { timeout_s: to.timeoutS })
+        : api<{ drain: DrainStatus | null }>('DELETE', '/api/drain'),
+    onSettled: async () => {
+      await Promise.all([qc.invalidateQueries({ queryKey: FLEET_STATUS_KEY }), qc.invalidateQueries({ queryKey: SESSIONS_KEY })]);
+    },
+  });
 }
 
 // --- Payload container (GET/POST /api/payload*) ---

@@ -3,6 +3,7 @@ import { ago, bytes, duration, pct } from '@common/format';
 import type { UseQueryResult } from '@tanstack/react-query';
 import type { FleetStatus } from '../api';
 import { AppLink } from '../AppLink';
+import { DrainCard } from './DrainCard';
 import { payloadStateLabel, payloadTone } from '@common/payload-model';
 
 export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }) {
@@ -18,6 +19,11 @@ export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }
         <span className="muted mono" data-testid="device-id">
           {s.device.id}
         </span>
+        {appliance.drain ? (
+          <Badge tone="warn" testId="draining-badge">
+            {appliance.drain.state}
+          </Badge>
+        ) : null}
         {alerts.length === 0 ? <Badge tone="ok">healthy</Badge> : <Badge tone={alerts.some((a) => a.severity === 'critical') ? 'bad' : 'warn'}>{alerts.length} alert(s)</Badge>}
       </div>
       {status.error ? <ErrorNote error={status.error} /> : null}
@@ -44,6 +50,7 @@ export function OverviewPage({ status }: { status: UseQueryResult<FleetStatus> }
             ) : null}
           </dl>
         </Card>
+        <DrainCard drain={appliance.drain} />
         <Card title="Host" testId="card-host">
           <Meter label={`CPU (${host.cpu.cores} cores, load ${host.cpu.load1.toFixed(2)})`} value={host.cpu.usage_pct} />
           <Meter label="Memory" value={pct(host.memory.used, host.memory.total)} detail={`${bytes(host.memory.used)} / ${bytes(host.memory.total)}`} />
