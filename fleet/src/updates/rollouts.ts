@@ -10,7 +10,7 @@ import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import { createReleaseCatalog, sha256OfFile, tarballName, type Release, type ReleaseCatalog } from './releases.js';
-import { openRolloutTable, type Rollout } from './rollout-store.js';
+import type { ReportRow, Rollout } from './update-tables.js';
 import { ReleaseChecksumMismatchError, ReleaseNotFoundError, ReleaseNotSignedError, RolloutNotFoundError, UnknownChannelError } from './update-errors.js';
 
 export type ReportResult = 'updated' | 'current' | 'rolled_back' | 'failed' | 'refused' | 'in_progress';
@@ -23,8 +23,6 @@ export interface UpdateReport {
   result: ReportResult;
   message?: string | null;
 }
-
-export type ReportRow = ReturnType<FleetStore['latestReports']>[number];
 
 export interface RolloutView extends Rollout {
   /** Devices the hash puts in the rollout now (registry devices on this channel, plus failed reporters it does not know). */
@@ -88,10 +86,9 @@ export function createRolloutService(opts: RolloutServiceOptions) {
   const { channels, failureThreshold } = opts.config.updates;
   const now = opts.now ?? Date.now;
   const releases = opts.releases ?? createReleaseCatalog(opts.config.updates.releasesDir);
-  const table = openRolloutTable(store);
   // This service is the only writer of the table, so the rows live in memory: a manifest request
   // (every device, every cron tick) costs no query.
-  const rows = new Map<string, Rollout>(table.all().map((r) => [r.channel, r]));
+  const rows = new Map<string, Rollout>(store.allRollouts().map((r) => [r.channel, r]));
   // Per channel:version, each registry device's bucket: counting selected devices of a
   // 10,000-device fleet on every failure report must not hash 10,000 ids each time.
   const buckets = new Map<string, Map<string, number>>();
@@ -113,7 +110,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
   }
 
   function save(r: Rollout): Rollout {
-    table.put(r);
+    store.saveRollout(r);
     rows.set(r.channel, r);
     return r;
   }
@@ -146,7 +143,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     const selected = selectedInRegistry(r);
     let updated = 0;
     const failedIds: string[] = [];
-    for (const o of table.outcomes(r.version, r.channel)) {
+    for (const o of store.reportOutcomes(r.version, r.channel)) {
       if (UPDATED.has(o.result)) updated++;
       else if (FAILED.has(o.result)) {
         failedIds.push(o.device_id);
@@ -323,7 +320,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     },
 
     reports(since: number, limit: number): ReportRow[] {
-      return store.reports(since, limit) as unknown as ReportRow[];
+      return store.reports(since, limit);
     },
 
     /** Stable's settled version (or the first configured channel's, when there is no stable). */
