@@ -1,8 +1,14 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
+import { tempDir } from '../../device/test/helpers.js';
+import { oneDeviceFleet } from '../test/test-fleet.js';
 import { loadFleetConfig } from './config.js';
 import { devicesOf } from './fleet-plugin.js';
 import type { InventoryDevice } from './registry/inventory.js';
+import { MIGRATIONS } from './store/migrations.js';
+import { StoreTooNewError } from './store/store-errors.js';
 
 function host(id: string, groups: string[]): InventoryDevice {
   return { id, name: id, address: id, port: 8080, groups, labels: {}, vars: {} };
@@ -25,5 +31,21 @@ describe('devicesOf', () => {
 
   it('refuses a group name that cannot be an inventory group, naming the variable', () => {
     expect(() => loadFleetConfig({ OUTPOST_FLEET_INVENTORY_GROUP: 'two words' })).toThrow(/OUTPOST_FLEET_INVENTORY_GROUP/);
+  });
+});
+
+describe('fleet plugin', () => {
+  it('does not start on a store that a newer release has migrated, and says which variable to look at', async () => {
+    const dir = tempDir('outpost-fleet-plugin-');
+    try {
+      const db = new Database(join(dir.path, 'fleet.sqlite'));
+      db.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+      db.close();
+      const built = oneDeviceFleet(dir.path);
+      await expect(built).rejects.toBeInstanceOf(StoreTooNewError);
+      await expect(built).rejects.toThrow(/^OUTPOST_FLEET_DB: /);
+    } finally {
+      dir.remove();
+    }
   });
 });

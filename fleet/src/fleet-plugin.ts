@@ -58,6 +58,7 @@ export default fp<FleetPluginOptions>(
   async (app, { config, autoStart = true }) => {
     const log = app.log.child({ module: 'fleet' });
     const store = openFleetStore(config.db);
+    if (store.schema.from !== store.schema.to) log.info({ db: config.db, ...store.schema }, `store migrated from schema version ${store.schema.from} to ${store.schema.to}`);
     const registry = createDeviceRegistry();
     const client = createStatusClient({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken });
     let targetSource: () => string | null = () => null;
