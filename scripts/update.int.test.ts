@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rootDir } from '../device/src/shared/index.js';
 import { tempDir, waitFor } from '../device/test/index.js';
-import { stableHash } from '../fleet/src/updates/rollouts.js';
+import { stableHash } from '../fleet/src/updates/rollout-selection.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
 import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
 

@@ -1,11 +1,14 @@
 // The monitor as a process, started the way systemd and the playbooks start it: configuration that
 // cannot work stops it at boot with status 1 and a message naming what to fix, read once (the
-// inventory and the alert channels while the app is built); a good one listens until SIGTERM.
+// store, the inventory and the alert channels while the app is built); a good one listens until
+// SIGTERM.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { rootDir } from '../../device/src/shared/index.js';
 import { freePort, tempDir, waitFor } from '../../device/test/index.js';
+import { MIGRATIONS } from './store/migrations.js';
 
 const MAIN = join(rootDir, 'dist', 'fleet', 'src', 'main.js');
 
@@ -33,6 +36,26 @@ describe('fleet monitor process', () => {
       expect(await run.exited).toBe(1);
       expect(run.output()).toMatch(message);
       expect(run.output()).not.toMatch(/\n\s+at /);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it('exits with status 1, naming OUTPOST_FLEET_DB, on a store a newer release has migrated, and leaves it as it was', async () => {
+    const dir = tempDir();
+    const file = join(dir.path, 'fleet.sqlite');
+    const newer = MIGRATIONS.length + 1;
+    const db = new Database(file);
+    db.pragma(`user_version = ${newer}`);
+    db.close();
+    try {
+      const run = runMain({ OUTPOST_FLEET_DB: file, OUTPOST_FLEET_PORT: String(await freePort()) });
+      expect(await run.exited).toBe(1);
+      expect(run.output()).toContain(`outpost-fleet: configuration error: OUTPOST_FLEET_DB: ${file} has schema version ${newer}`);
+      expect(run.output()).not.toMatch(/\n\s+at /);
+      const after = new Database(file, { readonly: true });
+      expect(after.pragma('user_version', { simple: true })).toBe(newer);
+      after.close();
     } finally {
       dir.remove();
     }

@@ -4,7 +4,8 @@
 // forgets what is open.
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
-import type { AlertRow, FleetStore } from '../store/fleet-store.js';
+import type { FleetStore } from '../store/fleet-store.js';
+import type { AlertRow } from './alert-tables.js';
 import type { ChannelSet } from './channels/channel-set.js';
 import type { Notification, NotificationKind } from './channels/types.js';
 

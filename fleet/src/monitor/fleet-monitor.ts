@@ -8,7 +8,8 @@ import type { Device, DeviceIdentity, DeviceRegistry } from '../devices/device-r
 import type { DeviceHealth, DeviceStatus, PollResult, Transition } from '../poller/device-state.js';
 import { createPoller, type CycleStats, type Poller } from '../poller/poller.js';
 import type { StatusClient } from '../poller/status-client.js';
-import type { DeviceRow, FleetStore, SnapshotRow, TransitionRow } from '../store/fleet-store.js';
+import type { FleetStore } from '../store/fleet-store.js';
+import type { DeviceRow, SnapshotRow, TransitionRow } from './device-tables.js';
 
 export interface FleetMonitorOptions {
   config: FleetConfig;

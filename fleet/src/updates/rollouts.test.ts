@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -6,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../device/test/index.js';
 import type { Device } from '../devices/device-registry.js';
 import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
-import { createRolloutService, isSelected, rolloutBucket, shouldHalt, stableHash, type RolloutService } from './rollouts.js';
+import { isSelected } from './rollout-selection.js';
+import { createRolloutService, type RolloutService } from './rollouts.js';
 import { ReleaseChecksumMismatchError, ReleaseNotFoundError, ReleaseNotSignedError, RolloutNotFoundError, UnknownChannelError } from './update-errors.js';
 import { writeRelease } from './test-support.js';
 
@@ -28,66 +28,6 @@ function device(id: string, channel?: string): Pick<Device, 'id' | 'health'> {
 }
 
 const ids = (n: number, prefix = 'dev-') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
-
-describe('stableHash and selection', () => {
-  it('is the first four bytes of SHA-256 as an unsigned big-endian integer', () => {
-    // sha256("abc") = ba7816bf 8f01cfea …
-    expect(stableHash('abc')).toBe(0xba7816bf);
-    expect(stableHash('')).toBe(0xe3b0c442);
-  });
-
-  it('selects about half of 10,000 devices at 50%', () => {
-    const selected = ids(10_000).filter((id) => isSelected('stable', '1.4.0', id, 50)).length;
-    expect(selected).toBeGreaterThanOrEqual(4500);
-    expect(selected).toBeLessThanOrEqual(5500);
-  });
-
-  it('spreads devices evenly over the hundred buckets', () => {
-    const counts = new Array<number>(10).fill(0);
-    for (const id of ids(10_000)) counts[Math.floor(rolloutBucket('stable', '1.4.0', id) / 10)]!++;
-    for (const c of counts) {
-      expect(c).toBeGreaterThan(850);
-      expect(c).toBeLessThan(1150);
-    }
-  });
-
-  it('gives a device the same answer on every request, and raising the percent only adds devices', () => {
-    const all = ids(2000);
-    const at = (p: number) => new Set(all.filter((id) => isSelected('stable', '2.0.0', id, p)));
-    expect([...at(30)]).toEqual([...at(30)]);
-    const ten = at(10);
-    const fifty = at(50);
-    for (const id of ten) expect(fifty.has(id)).toBe(true);
-    expect(at(0).size).toBe(0);
-    expect(at(100).size).toBe(all.length);
-  });
-
-  it('draws afresh for another version or channel', () => {
-    const all = ids(2000);
-    const a = all.filter((id) => isSelected('stable', '2.0.0', id, 50));
-    const b = all.filter((id) => isSelected('stable', '2.0.1', id, 50));
-    const c = all.filter((id) => isSelected('beta', '2.0.0', id, 50));
-    expect(a).not.toEqual(b);
-    expect(a).not.toEqual(c);
-  });
-});
-
-describe('shouldHalt', () => {
-  it('halts when failures reach the threshold share of the selected devices', () => {
-    expect(shouldHalt(0, 10, 20)).toBe(false);
-    expect(shouldHalt(1, 10, 20)).toBe(false);
-    expect(shouldHalt(2, 10, 20)).toBe(true);
-    expect(shouldHalt(1, 5, 20)).toBe(true);
-    expect(shouldHalt(4, 5, 100)).toBe(false);
-    expect(shouldHalt(5, 5, 100)).toBe(true);
-  });
-
-  it('needs at least one failure, and counts an empty selection as one device', () => {
-    expect(shouldHalt(0, 0, 0)).toBe(false);
-    expect(shouldHalt(1, 0, 20)).toBe(true);
-    expect(shouldHalt(1, 1000, 0)).toBe(true);
-  });
-});
 
 describe('rollout service', () => {
   let dir: { path: string; remove: () => void };
@@ -289,10 +229,5 @@ describe('rollout service', () => {
     rmSync(join(releasesDir, 'outpost-1.0.0-linux-x64.tar.gz'));
     utimesSync(releasesDir, new Date(), new Date(Date.now() + 5000));
     expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: null, selected: true });
-  });
-
-  it('keeps the hash helper consistent with SHA-256 of channel:version:device', () => {
-    const h = createHash('sha256').update('stable:1.1.0:kiosk-1').digest().readUInt32BE(0);
-    expect(rolloutBucket('stable', '1.1.0', 'kiosk-1')).toBe(h % 100);
   });
 });

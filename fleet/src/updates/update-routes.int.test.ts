@@ -12,7 +12,7 @@ import { tempDir, testToken } from '../../../device/test/index.js';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
 import { createDeviceCredentials } from './device-credential.js';
-import { isSelected } from './rollouts.js';
+import { isSelected } from './rollout-selection.js';
 import { writeRelease } from './test-support.js';
 
 const FLEET_TOKEN = testToken();

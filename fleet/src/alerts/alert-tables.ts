@@ -1,0 +1,103 @@
+// The alert engine's tables in the store: `alerts` (at most one open row per key: a restart neither
+// re-notifies nor forgets what is open) and `notifications` (each send, per channel).
+import type { Sqlite, StoreDatabase } from '../store/store-database.js';
+
+export interface AlertRow {
+  id: number;
+  key: string;
+  device_id: string | null;
+  rule: string;
+  severity: 'info' | 'warning' | 'critical';
+  title: string;
+  message: string;
+  opened_at: number;
+  resolved_at: number | null;
+  last_notified_at: number | null;
+  notify_count: number;
+}
+
+export interface NotificationRow {
+  alert_id: number;
+  kind: string;
+  channel: string;
+  ts: number;
+  ok: number;
+  attempts: number;
+  error: string | null;
+}
+
+/**
+ * Migration 1's part (store/migrations.ts): the tables as first released. Idempotent, because files
+ * written before numbered migrations already hold them.
+ */
+export function createAlertTables(db: Sqlite): void {
+  db.exec(`
+CREATE TABLE IF NOT EXISTS alerts (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  device_id TEXT,
+  rule TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  title TEXT NOT NULL,
+  message TEXT NOT NULL,
+  opened_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  last_notified_at INTEGER,
+  notify_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alerts_open_key ON alerts (key) WHERE resolved_at IS NULL;
+CREATE INDEX IF NOT EXISTS alerts_device ON alerts (device_id, opened_at);
+CREATE INDEX IF NOT EXISTS alerts_resolved ON alerts (resolved_at);
+CREATE TABLE IF NOT EXISTS notifications (
+  id INTEGER PRIMARY KEY,
+  alert_id INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  ok INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  error TEXT
+);
+CREATE INDEX IF NOT EXISTS notifications_ts ON notifications (ts);
+`);
+}
+
+export function openAlertTables(store: StoreDatabase) {
+  const { db } = store;
+  const q = {
+    openAlert: db.prepare(
+      `INSERT INTO alerts (key, device_id, rule, severity, title, message, opened_at) VALUES (@key, @device_id, @rule, @severity, @title, @message, @opened_at)`,
+    ),
+    updateAlert: db.prepare('UPDATE alerts SET severity=@severity, title=@title, message=@message WHERE id=@id'),
+    resolveAlert: db.prepare('UPDATE alerts SET resolved_at=? WHERE id=?'),
+    notified: db.prepare('UPDATE alerts SET last_notified_at=?, notify_count=notify_count+1 WHERE id=?'),
+    openAlerts: db.prepare('SELECT * FROM alerts WHERE resolved_at IS NULL ORDER BY opened_at DESC'),
+    resolvedAlerts: db.prepare('SELECT * FROM alerts WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC LIMIT ?'),
+    deviceAlerts: db.prepare('SELECT * FROM alerts WHERE device_id = ? ORDER BY opened_at DESC LIMIT ?'),
+    insertNotification: db.prepare(
+      'INSERT INTO notifications (alert_id, kind, channel, ts, ok, attempts, error) VALUES (@alert_id, @kind, @channel, @ts, @ok, @attempts, @error)',
+    ),
+    notifications: db.prepare('SELECT alert_id, kind, channel, ts, ok, attempts, error FROM notifications ORDER BY id DESC LIMIT ?'),
+    pruneAlerts: db.prepare('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?'),
+    pruneNotifications: db.prepare('DELETE FROM notifications WHERE ts < ?'),
+  };
+
+  return {
+    openAlert(a: Omit<AlertRow, 'id' | 'resolved_at' | 'last_notified_at' | 'notify_count'>): number {
+      return Number(q.openAlert.run(a).lastInsertRowid);
+    },
+    updateAlert: (a: Pick<AlertRow, 'id' | 'severity' | 'title' | 'message'>) => q.updateAlert.run(a),
+    resolveAlert: (id: number, at: number) => q.resolveAlert.run(at, id),
+    markNotified: (id: number, at: number) => q.notified.run(at, id),
+    openAlerts: () => q.openAlerts.all() as AlertRow[],
+    resolvedAlerts: (limit: number) => q.resolvedAlerts.all(limit) as AlertRow[],
+    deviceAlerts: (deviceId: string, limit: number) => q.deviceAlerts.all(deviceId, limit) as AlertRow[],
+    recordNotification: (n: NotificationRow) => q.insertNotification.run(n),
+    notifications: (limit: number) => q.notifications.all(limit) as NotificationRow[],
+    /** The store's prune runs this inside its one transaction. Open alerts are kept whatever their age. */
+    prune: (before: number) => ({
+      alerts: q.pruneAlerts.run(before).changes,
+      notifications: q.pruneNotifications.run(before).changes,
+    }),
+  };
+}
