@@ -48,4 +48,29 @@ describe('update-common.sh', () => {
       dir.remove();
     }
   });
+
+  it('reads update windows: ranges in local time, across midnight, several at once, and the next start', () => {
+    const at = (hhmm: string) => String(Date.UTC(2026, 10, 28, Number(hhmm.slice(0, 2)), Number(hhmm.slice(3))) / 1000);
+    const inside = (spec: string, hhmm: string, tz = 'UTC') => sh('in_window "$SPEC" "$AT" && echo in || echo out', { SPEC: spec, AT: at(hhmm), TZ: tz }).trim();
+    expect(inside('01:00-05:00', '03:30')).toBe('in');
+    expect(inside('01:00-05:00', '05:00')).toBe('out');
+    expect(inside('01:00-05:00', '00:59')).toBe('out');
+    expect(inside('22:00-04:00', '23:15')).toBe('in');
+    expect(inside('22:00-04:00', '03:59')).toBe('in');
+    expect(inside('22:00-04:00', '12:00')).toBe('out');
+    expect(inside('01:00-02:00, 13:00-14:00', '13:30')).toBe('in');
+    expect(inside('00:00-00:00', '17:42')).toBe('in');
+    // The device's local time: 03:30 UTC is 04:30 in Berlin in November.
+    expect(inside('04:00-05:00', '03:30', 'Europe/Berlin')).toBe('in');
+
+    const next = (spec: string, hhmm: string) => sh('next_window_start "$SPEC" "$AT"', { SPEC: spec, AT: at(hhmm), TZ: 'UTC' }).trim();
+    expect(next('01:00-05:00', '12:00')).toBe('2026-11-29T01:00:00Z');
+    expect(next('01:00-05:00', '00:30')).toBe('2026-11-28T01:00:00Z');
+    expect(next('01:00-02:00,13:00-14:00', '03:00')).toBe('2026-11-28T13:00:00Z');
+
+    for (const ok of ['01:00-05:00', '22:00-04:00', '01:00-02:00,13:00-14:00', '01:00-02:00, 13:00-14:00']) expect(sh('valid_window "$W" && echo yes || echo no', { W: ok }).trim(), ok).toBe('yes');
+    for (const bad of ['', '1:00-5:00', '24:00-01:00', '01:00', '01:00-05:00,', ',01:00-05:00', 'night', '01:00-05:00;rm -rf /']) {
+      expect(sh('valid_window "$W" && echo yes || echo no', { W: bad }).trim(), JSON.stringify(bad)).toBe('no');
+    }
+  });
 });

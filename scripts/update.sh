@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Pull update of the Outpost appliance, run by cron (/etc/cron.d/outpost-update) as root.
 #
-#   read the channel manifest from the fleet monitor → skip when current → download → verify the
-#   signed checksum line (it names the release file, so the version too) → refuse a downgrade the
-#   operator has not signed off → unpack to /opt/outpost/releases/<v> → switch
-#   /opt/outpost/current atomically → restart with systemd → wait for /api/health to report the
-#   new version → otherwise switch back, restart, record rolled_back. Keep the last N releases.
+#   read the channel manifest from the fleet monitor → skip when current → wait for the update
+#   window → download → verify the signed checksum line (it names the release file, so the version
+#   too) → refuse a downgrade the operator has not signed off → unpack to
+#   /opt/outpost/releases/<v> → drain the appliance and wait until no session is live (else end
+#   the drain and record postponed) → switch /opt/outpost/current atomically → restart with
+#   systemd → wait for /api/health to report the new version → otherwise switch back, restart,
+#   record rolled_back. Keep the last N releases.
 #
 # Nothing half-installed, ever: a release directory appears only complete (unpacked aside, then
 # renamed); `current` changes by one rename. A run killed at any step leaves a complete release
@@ -32,7 +34,13 @@
 #   OUTPOST_UPDATE_HEALTH_TIMEOUT_S    how long the new version may take to answer (60)
 #   OUTPOST_UPDATE_ROLLBACK_TIMEOUT_S  how long the release rolled back to may take (120): it ran
 #                                      here before, so waiting longer only costs time
-#   OUTPOST_DEVICE_ID, OUTPOST_PORT  from device.env (hostname, 8080)
+#   OUTPOST_UPDATE_WINDOW     when updates may start: HH:MM-HH:MM ranges, comma-separated, local
+#                             time (e.g. 01:00-05:00); empty: any time
+#   OUTPOST_UPDATE_DRAIN_TIMEOUT_S  how long live sessions may hold an update back (1800); after
+#                             that the drain ends, nothing changes, and a later run tries again
+#   OUTPOST_UPDATE_FORCE      1: switch without waiting for live sessions (so does a rollout
+#                             marked force)
+#   OUTPOST_DEVICE_ID, OUTPOST_PORT, OUTPOST_API_TOKEN  from device.env (hostname, 8080, none)
 #   OUTPOST_UPDATE_RUN_ID     names this run in the journal (default: time and pid)
 #
 # Exit codes:
@@ -44,6 +52,7 @@
 #   4  the new version failed its health check and was rolled back
 #   5  the monitor or the download could not be reached (nothing changed)
 #   6  rollback failed: the device needs attention
+#   7  postponed: sessions were still live when the drain timed out (nothing changed)
 #
 # jq programs are single-quoted on purpose: their $variables are jq's, passed with --arg.
 # shellcheck disable=SC2016
@@ -69,6 +78,9 @@ KEEP="${OUTPOST_UPDATE_KEEP:-3}"
 HEALTH_TIMEOUT="${OUTPOST_UPDATE_HEALTH_TIMEOUT_S:-60}"
 ROLLBACK_TIMEOUT="${OUTPOST_UPDATE_ROLLBACK_TIMEOUT_S:-120}"
 DEVICE_ID="${OUTPOST_DEVICE_ID:-$(hostname)}"
+WINDOW="${OUTPOST_UPDATE_WINDOW:-}"
+DRAIN_TIMEOUT="${OUTPOST_UPDATE_DRAIN_TIMEOUT_S:-1800}"
+FORCE="${OUTPOST_UPDATE_FORCE:-0}"
 
 # One line per step. OUTPOST_UPDATE_PAUSE_AT=<step> holds the run there for a minute: the tests use
 # it to kill -9 the script at each step and check that nothing is ever half-installed. The pause
@@ -84,26 +96,29 @@ done
 [[ -n "$URL" ]] || die 1 "OUTPOST_UPDATE_URL is not set (in $ETC/update.env)"
 [[ -s "$PUBKEY" ]] || die 1 "the release signing public key $PUBKEY is missing"
 [[ "$CHANNEL" =~ ^[a-z0-9][a-z0-9_-]{0,63}$ ]] || die 1 "OUTPOST_UPDATE_CHANNEL is not a channel name: $CHANNEL"
+[[ -z "$WINDOW" ]] || valid_window "$WINDOW" || die 1 "OUTPOST_UPDATE_WINDOW is not a list of HH:MM-HH:MM ranges: $WINDOW"
+[[ "$DRAIN_TIMEOUT" =~ ^[0-9]{1,6}$ ]] || die 1 "OUTPOST_UPDATE_DRAIN_TIMEOUT_S is not a number of seconds: $DRAIN_TIMEOUT"
+[[ "$FORCE" == 0 || "$FORCE" == 1 ]] || die 1 "OUTPOST_UPDATE_FORCE must be 0 or 1, not $FORCE"
 ensure_update_dir || die 1 "the update state directory $UPDATE_DIR is unusable"
 mkdir -p "$ROOT/releases"
 take_lock || die 2 "another update run is in progress"
 # Whatever a killed run left aside (we hold the lock: nobody else is using it).
 rm -rf "$UPDATE_DIR/work/"run.* "$ROOT/releases/".unpack-*
 
-auth=()
-[[ -n "$TOKEN" ]] && auth=(-H "Authorization: Bearer $TOKEN")
+# Every call to the monitor carries this device's update credential, from a pipe (curl_bearer).
+monitor() { curl_bearer "$TOKEN" "$@"; }
 
 report() { # result from to message
   local body
   body="$(jq -nc --arg d "$DEVICE_ID" --arg c "$CHANNEL" --arg r "$1" --arg f "$2" --arg t "$3" --arg m "$4" \
     'def opt: if . == "" then null else . end; {device:$d, channel:$c, result:$r, from_version:($f|opt), to_version:($t|opt), message:($m|opt)}')"
-  curl -fsS --max-time 10 "${auth[@]}" -H 'content-type: application/json' -d "$body" "$URL/api/updates/report" >/dev/null 2>&1 ||
+  monitor -fsS --max-time 10 -H 'content-type: application/json' -d "$body" "$URL/api/updates/report" >/dev/null 2>&1 ||
     log "could not send the report ($1) to the monitor; it will see the result in the device status"
 }
 
 finish() { # result from to message exitcode
   state_set --arg c "$CHANNEL" --arg t "$(now)" --arg r "$1" --arg p "$2" \
-    '.channel=$c | .last_check=$t | .last_result=$r | del(.pending) | (if $p != "" then .previous_version=$p else . end)'
+    '.channel=$c | .last_check=$t | .last_result=$r | del(.pending, .draining) | (if $p != "" then .previous_version=$p else . end)'
   report "$1" "$2" "$3" "$4"
   log "result: $1${4:+ ($4)}"
   exit "$5"
@@ -147,13 +162,23 @@ if [[ -n "$pending" ]]; then
   # The switch never happened: forget it and start over.
   state_set 'del(.pending)'
 fi
+# A run killed while it drained (before its switch) left the appliance draining: end that drain.
+if [[ "$(state_get '.draining // empty')" == true ]]; then
+  drain_call DELETE >/dev/null || log "could not end the drain an interrupted run left"
+  state_set 'del(.draining)'
+fi
 
 current="$(current_version)"
 [[ -n "$current" && "$(running_version)" == "$current" ]] && remember_run "$current"
 
-# 2. What should this device run?
+# 2. What should this device run? (The window is recorded on every run: the appliance reports it.)
+if [[ -n "$WINDOW" ]]; then
+  state_set --arg w "$WINDOW" --arg n "$(next_window_start "$WINDOW" "$(date +%s)")" '.window=$w | .next_window=$n'
+else
+  state_set 'del(.window, .next_window)'
+fi
 log "checking $URL for channel $CHANNEL"
-manifest="$(curl -fsS --max-time 20 "${auth[@]}" --get --data-urlencode "device=$DEVICE_ID" "$URL/api/channels/$CHANNEL/manifest")" ||
+manifest="$(monitor -fsS --max-time 20 --get --data-urlencode "device=$DEVICE_ID" "$URL/api/channels/$CHANNEL/manifest")" ||
   { state_set --arg t "$(now)" '.last_check=$t'; die 5 "cannot read the manifest from $URL"; }
 want="$(jq -r '.version // empty' <<<"$manifest")"
 if [[ -z "$want" || "$want" == "$current" ]]; then
@@ -169,6 +194,17 @@ if [[ "$(state_get '(.failed_versions // []) | index($v)' "$want")" =~ ^[0-9]+$ 
   log "skipping $want: it failed its health check on this device before (rollback.sh or a newer release clears this)"
   exit 0
 fi
+if [[ -n "$WINDOW" ]] && ! in_window "$WINDOW" "$(date +%s)"; then
+  state_set --arg t "$(now)" '.last_check=$t'
+  # Told once per version, not every cron tick: the monitor counts the devices that wait.
+  if [[ "$(state_get '.waiting_reported // empty')" != "$want" ]]; then
+    report waiting_window "$current" "$want" "outside the update window $WINDOW"
+    state_set --arg v "$want" '.waiting_reported=$v'
+  fi
+  log "outside the update window $WINDOW: $want waits until $(state_get .next_window)"
+  exit 0
+fi
+[[ "$(jq -r '.force // false' <<<"$manifest")" == true ]] && FORCE=1
 step check "update available: ${current:-nothing} -> $want"
 
 # 3. Download and verify into a directory of root's own: nothing on the device changes until every
@@ -182,10 +218,10 @@ sha_url="$(jq -r '.sha256_url // empty' <<<"$manifest")"
 sig_url="$(jq -r '.signature_url // empty' <<<"$manifest")"
 sha_url="${sha_url:-$tarball_url.sha256}"
 sig_url="${sig_url:-$sha_url.sig}"
-curl -fsS --max-time 600 "${auth[@]}" -o "$work/$file" "$tarball_url" || die 5 "download of $file failed"
+monitor -fsS --max-time 600 -o "$work/$file" "$tarball_url" || die 5 "download of $file failed"
 step download "downloaded $file ($(du -h "$work/$file" | cut -f1))"
-curl -fsS --max-time 30 "${auth[@]}" -o "$work/$file.sha256" "$sha_url" || finish refused "$current" "$want" "no checksum file" 3
-curl -fsS --max-time 30 "${auth[@]}" -o "$work/$file.sha256.sig" "$sig_url" || finish refused "$current" "$want" "no signature" 3
+monitor -fsS --max-time 30 -o "$work/$file.sha256" "$sha_url" || finish refused "$current" "$want" "no checksum file" 3
+monitor -fsS --max-time 30 -o "$work/$file.sha256.sig" "$sig_url" || finish refused "$current" "$want" "no signature" 3
 if ! openssl pkeyutl -verify -pubin -inkey "$PUBKEY" -rawin -in "$work/$file.sha256" -sigfile "$work/$file.sha256.sig" >/dev/null 2>&1; then
   finish refused "$current" "$want" "bad signature" 3
 fi
@@ -210,7 +246,7 @@ if [[ -n "$current" ]] && version_lt "$want" "$current" &&
   rb_url="$(jq -r '.rollback_signature_url // empty' <<<"$manifest")"
   rb_url="${rb_url:-$tarball_url.rollback.sig}"
   printf 'outpost rollback approved: %s\n' "$file" >"$work/rollback.msg"
-  if ! curl -fsS --max-time 30 "${auth[@]}" -o "$work/rollback.sig" "$rb_url" 2>/dev/null ||
+  if ! monitor -fsS --max-time 30 -o "$work/rollback.sig" "$rb_url" 2>/dev/null ||
     ! openssl pkeyutl -verify -pubin -inkey "$PUBKEY" -rawin -in "$work/rollback.msg" -sigfile "$work/rollback.sig" >/dev/null 2>&1; then
     finish refused "$current" "$want" "downgrade from $current to $want, a version this device never ran, is not signed off" 3
   fi
@@ -231,7 +267,28 @@ if ! release_complete "$want"; then
 fi
 rm -rf "$work"
 
-# 5. Switch, restart, health gate.
+# 5. Drain: no new sessions, and the live ones may finish (up to DRAIN_TIMEOUT). A release without
+# a drain (older than it) is switched as before.
+drain="$(drain_call POST || echo unreachable)"
+if [[ "$drain" == draining || "$drain" == drained ]]; then
+  state_set '.draining=true'
+  deadline=$((SECONDS + DRAIN_TIMEOUT))
+  while [[ "$FORCE" != 1 && "$drain" != drained ]] && ((SECONDS < deadline)); do
+    sleep 2
+    drain="$(drain_call GET || echo unreachable)"
+  done
+  if [[ "$FORCE" != 1 && "$drain" != drained ]]; then
+    drain_call DELETE >/dev/null || log "could not end the drain"
+    state_set 'del(.draining)'
+    finish postponed "$current" "$want" "sessions were still live after ${DRAIN_TIMEOUT}s of draining; a later run tries again" 7
+  fi
+  if [[ "$FORCE" == 1 ]]; then step drain "forced: live sessions end with the restart"; else step drain "drained: no session is live"; fi
+else
+  log "the appliance has no drain ($drain); switching without one"
+fi
+
+# 6. Switch, restart, health gate. (The new process starts without a drain; `draining` stays
+# recorded until the run finishes, so a run killed before the restart leaves no drain behind.)
 state_set --arg v "$want" --arg p "$current" --arg t "$(now)" '.pending={version:$v, previous:$p, started:$t} | .last_result="in_progress"'
 switch_to "$want"
 step switch "current is $want; restarting"
@@ -241,7 +298,7 @@ if ! wait_healthy "$want" "$HEALTH_TIMEOUT"; then rollback "$want" "$current" "v
 log "$want is healthy"
 remember_run "$want"
 
-# 6. Keep the newest N releases (never the current or the previous one).
+# 7. Keep the newest N releases (never the current or the previous one).
 releases_newest_first() { find "$ROOT/releases" -mindepth 1 -maxdepth 1 -type d ! -name '.*' -printf '%T@ %f\n' | sort -rn | cut -d' ' -f2; }
 keep_list="$(releases_newest_first | head -n "$KEEP")"
 for r in $(releases_newest_first); do

@@ -52,7 +52,7 @@ describe('device appliance routes (no token)', () => {
     expect(body.host.cpu.cores).toBeGreaterThan(0);
     expect(body.host.memory.total).toBeGreaterThan(0);
     expect(body.host.disks.length).toBeGreaterThan(0);
-    expect(body.appliance.update).toEqual({ channel: 'stable', last_check: null, last_result: null, previous_version: null });
+    expect(body.appliance.update).toEqual({ channel: 'stable', last_check: null, last_result: null, previous_version: null, window: null, next_window: null });
   });
 
   it('answers from the cached host snapshot, never calling systeminformation per request', async () => {

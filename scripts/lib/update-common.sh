@@ -122,3 +122,72 @@ restart_service() {
 
 # Is $1 older than $2 (by version order)?
 version_lt() { [[ "$1" != "$2" && "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" == "$1" ]]; }
+
+# Update windows (OUTPOST_UPDATE_WINDOW): one or more HH:MM-HH:MM ranges, comma-separated, in the
+# device's local time; a range may cross midnight (22:00-04:00); 00:00-00:00 is the whole day.
+# Times are taken from an epoch argument, so the tests can ask about any moment.
+WINDOW_RE='^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$'
+
+valid_window() { # spec
+  local r ranges
+  [[ -n "$1" && "$1" != *,, && "$1" != ,* && "$1" != *, ]] || return 1
+  IFS=',' read -ra ranges <<<"$1"
+  for r in "${ranges[@]}"; do [[ "${r// /}" =~ $WINDOW_RE ]] || return 1; done
+}
+
+hhmm_minutes() { echo $((10#${1%%:*} * 60 + 10#${1##*:})); }
+
+minute_of_day() { # epoch → minutes since local midnight
+  hhmm_minutes "$(date -d "@$1" +%H:%M)"
+}
+
+in_window() { # spec epoch
+  local now r a b ranges
+  now="$(minute_of_day "$2")"
+  IFS=',' read -ra ranges <<<"$1"
+  for r in "${ranges[@]}"; do
+    r="${r// /}"
+    a="$(hhmm_minutes "${r%-*}")"
+    b="$(hhmm_minutes "${r#*-}")"
+    if ((a == b)) || { ((a < b)) && ((now >= a && now < b)); } || { ((a > b)) && ((now >= a || now < b)); }; then return 0; fi
+  done
+  return 1
+}
+
+next_window_start() { # spec epoch → the next start of a range after that moment, as UTC ISO time
+  local now r a wait best=1441 ranges
+  now="$(minute_of_day "$2")"
+  IFS=',' read -ra ranges <<<"$1"
+  for r in "${ranges[@]}"; do
+    a="$(hhmm_minutes "${r// /}")"
+    wait=$(((a - now + 1440) % 1440))
+    ((wait == 0)) && wait=1440
+    ((wait < best)) && best=$wait
+  done
+  date -u -d "@$(($2 - $2 % 60 + best * 60))" +%Y-%m-%dT%H:%M:%SZ
+}
+
+# Requests with a secret in a header read it from a pipe, never from the command line (ps shows that).
+curl_bearer() { # token curl-args…
+  local token="$1"
+  shift
+  if [[ -n "$token" ]]; then
+    curl -H @<(printf 'Authorization: Bearer %s\n' "$token") "$@"
+  else
+    curl "$@"
+  fi
+}
+
+appliance_url() { printf 'http://127.0.0.1:%s%s' "${OUTPOST_PORT:-8080}" "$1"; }
+
+# The appliance's drain (GET/POST/DELETE /api/drain), with its API token from device.env. Prints
+# the drain's state (draining, drained), "off", or "unsupported" for a release without a drain.
+drain_call() { # method
+  local out code args=(-sS --max-time 10 -X "$1" -w '\n%{http_code}')
+  [[ "$1" == POST ]] && args+=(-H 'content-type: application/json' --data '{}')
+  out="$(curl_bearer "${OUTPOST_API_TOKEN:-}" "${args[@]}" "$(appliance_url /api/drain)" 2>/dev/null)" || return 1
+  code="${out##*$'\n'}"
+  [[ "$code" == 404 ]] && { echo unsupported; return 0; }
+  [[ "$code" == 200 ]] || return 1
+  jq -r '.drain.state // "off"' <<<"${out%$'\n'*}"
+}

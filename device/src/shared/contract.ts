@@ -16,6 +16,8 @@ export const UpdateResult = Type.Union([
   Type.Literal('failed'),
   Type.Literal('refused'),
   Type.Literal('in_progress'),
+  // Sessions were still live when the update's drain timed out; a later run tries again.
+  Type.Literal('postponed'),
 ]);
 export type UpdateResult = Static<typeof UpdateResult>;
 
@@ -80,6 +82,9 @@ export const UpdateStatus = Type.Object(
     last_check: Nullable(IsoTime),
     last_result: Nullable(UpdateResult),
     previous_version: Nullable(Type.String()),
+    /** OUTPOST_UPDATE_WINDOW as update.sh last read it, and the next start of a range (absent: older device). */
+    window: Type.Optional(Nullable(Type.String())),
+    next_window: Type.Optional(Nullable(IsoTime)),
   },
   { additionalProperties: false },
 );

@@ -24,11 +24,13 @@ export function parseUpdateState(text: string, channel: string): UpdateStatus {
     last_check: isoOrNull(data.last_check),
     last_result: result,
     previous_version: typeof data.previous_version === 'string' && data.previous_version !== '' ? data.previous_version : null,
+    window: typeof data.window === 'string' && data.window !== '' ? data.window : null,
+    next_window: typeof data.window === 'string' && data.window !== '' ? isoOrNull(data.next_window) : null,
   };
 }
 
 export function createUpdateStateReader(opts: { file: string; channel: string; log: Logger }): UpdateStateReader {
-  const empty: UpdateStatus = { channel: opts.channel, last_check: null, last_result: null, previous_version: null };
+  const empty: UpdateStatus = { channel: opts.channel, last_check: null, last_result: null, previous_version: null, window: null, next_window: null };
   let current = empty;
   let lastMtime = -1;
   return {

@@ -8,7 +8,7 @@ import type { FleetStore } from '../store/fleet-store.js';
 import type { RolloutSelection } from './rollout-selection.js';
 import type { ReportRow, Rollout } from './update-tables.js';
 
-export type ReportResult = 'updated' | 'current' | 'rolled_back' | 'failed' | 'refused' | 'in_progress';
+export type ReportResult = 'updated' | 'current' | 'rolled_back' | 'failed' | 'refused' | 'in_progress' | 'postponed' | 'waiting_window';
 
 export interface UpdateReport {
   device: string;
@@ -24,6 +24,10 @@ export interface RolloutCounts {
   selected: number;
   updated: number;
   failed: number;
+  /** Live sessions held the update back (the drain timed out); a later run tries again. Not failures. */
+  postponed: number;
+  /** Outside their update window (OUTPOST_UPDATE_WINDOW). */
+  waiting_window: number;
 }
 
 // A refused release (checksum or signature wrong) is as bad for a rollout as one that fails on
@@ -72,7 +76,7 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
       } else if (rep.result === 'updated') {
         alerts.clear(`device:${rep.device}:update`);
       }
-      if (rep.result === 'in_progress' || rep.result === 'current') log.debug({ device: rep.device, channel, to_version: to, result: rep.result }, 'update report');
+      if (rep.result === 'in_progress' || rep.result === 'current' || rep.result === 'waiting_window') log.debug({ device: rep.device, channel, to_version: to, result: rep.result }, 'update report');
       else log.info({ device: rep.device, channel, from_version: rep.from_version ?? null, to_version: to, result: rep.result }, `update report: ${rep.device} ${rep.result}`);
     },
 
@@ -81,15 +85,19 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
       const selected = opts.selection.inRegistry(r);
       let updated = 0;
       let failed = 0;
+      let postponed = 0;
+      let waitingWindow = 0;
       for (const o of store.reportOutcomes(r.version, r.channel)) {
         if (UPDATED.has(o.result)) updated++;
+        else if (o.result === 'postponed') postponed++;
+        else if (o.result === 'waiting_window') waitingWindow++;
         else if (FAILED.has(o.result)) {
           failed++;
           // A failed device the registry does not know (or did not select) was still part of the rollout.
           selected.add(o.device_id);
         }
       }
-      return { selected: selected.size, updated, failed };
+      return { selected: selected.size, updated, failed, postponed, waiting_window: waitingWindow };
     },
 
     /** Newest first. */

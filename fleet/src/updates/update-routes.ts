@@ -43,6 +43,8 @@ const RolloutBody = Type.Object({
   selected: Type.Integer(),
   updated: Type.Integer(),
   failed: Type.Integer(),
+  postponed: Type.Integer(),
+  waiting_window: Type.Integer(),
 });
 const ChannelView = Type.Object({
   channel: Type.String(),
@@ -82,6 +84,8 @@ const ReportBody = Type.Object(
       Type.Literal('failed'),
       Type.Literal('refused'),
       Type.Literal('in_progress'),
+      Type.Literal('postponed'),
+      Type.Literal('waiting_window'),
     ]),
     message: Type.Optional(Nullable(Type.String({ maxLength: 4000 }))),
   },
