@@ -9,7 +9,7 @@ import { createDeviceRegistry, type DeviceIdentity, type DeviceRegistry } from '
 import { createFleetMetrics, type FleetMetrics } from './fleet-metrics.js';
 import { createFleetMonitor, type FleetMonitor } from './monitor/fleet-monitor.js';
 import { createStatusClient, type StatusClient } from './poller/status-client.js';
-import { createInventorySource } from './registry/inventory-watch.js';
+import { createInventorySource, type InventorySource } from './registry/inventory-watch.js';
 import type { InventoryDevice } from './registry/inventory.js';
 import { openFleetStore, type FleetStore } from './store/fleet-store.js';
 import { createRolloutService, type RolloutService } from './updates/rollouts.js';
@@ -94,18 +94,24 @@ export default fp<FleetPluginOptions>(
       onPoll: (_d, result) => metrics.poll(result),
     });
 
-    // The inventory: a file the playbooks share, or just the local device (npm start).
-    let source: { close(): void } | null = null;
+    // The inventory: fleet.yaml or the playbooks' Ansible inventory, or just the local device (npm start).
+    let source: InventorySource | null = null;
     if (config.inventory) {
-      const inv = await createInventorySource({
-        file: config.inventory,
-        defaultPort: 8080,
-        log: log.child({ module: 'inventory' }),
-        onChange: (devices) => monitor.applyInventory(devicesOf(devices, config.inventoryGroup)),
-        onError: (err) => log.error({ err: { message: err.message } }, 'inventory is invalid; keeping the previous device list'),
-      });
-      monitor.applyInventory(devicesOf(inv.current(), config.inventoryGroup));
-      source = inv;
+      try {
+        source = await createInventorySource({
+          file: config.inventory,
+          defaultPort: 8080,
+          log: log.child({ module: 'inventory' }),
+          onChange: (devices) => monitor.applyInventory(devicesOf(devices, config.inventoryGroup)),
+          onError: (err) => log.error({ err: { message: err.message } }, 'inventory is invalid; keeping the previous device list'),
+        });
+      } catch (err) {
+        await channelSet?.close();
+        client.close();
+        store.close();
+        throw err;
+      }
+      monitor.applyInventory(devicesOf(source.current(), config.inventoryGroup));
     } else {
       const id = os.hostname();
       monitor.applyInventory([{ id, name: id, address: config.localDevice.address, port: config.localDevice.port, groups: ['local'], labels: {} }]);
@@ -129,7 +135,7 @@ export default fp<FleetPluginOptions>(
     app.fleet.setTargetVersionSource(() => rollouts.targetVersion());
     if (autoStart) app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => {
-      source?.close();
+      await source?.close();
       await monitor.stop();
       await channelSet?.close();
       client.close();
