@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../../device/src/shared/index.js';
 import { tempDir } from '../../device/test/index.js';
 import { devicesOf } from '../../fleet/src/plugins/inventory.js';
-import { DEFAULT_DEVICE_PORT, toAddress, toLabels, toName, toPort } from '../../fleet/src/registry/device-fields.js';
-import { parseFleetFile } from '../../fleet/src/registry/fleet-file.js';
-import { detectInventoryFormat, type InventoryDevice } from '../../fleet/src/registry/inventory.js';
-import { hostsOfAnsibleList, type AnsibleList } from '../../fleet/src/registry/test-support.js';
+import type { AnsibleInventoryList } from '../../fleet/src/registry/ansible-inventory.js';
+import { devicesFromAnsibleList } from '../../fleet/src/registry/ansible-list.js';
+import { DEFAULT_DEVICE_PORT } from '../../fleet/src/registry/device-fields.js';
+import { readFleetFile as readFleetYaml } from '../../fleet/src/registry/fleet-file.js';
 import { ANSIBLE, NASTY_DEVICE_NAME, playbook, runCommand } from './ansible-helpers.js';
 
 const RENDER = 'tests/fleet-file/render.yml';
@@ -64,23 +64,6 @@ outpost_port: 9443
 outpost_device_name: Porto 2
 `;
 
-/** What the monitor makes of an inventory: every host with the fields inventory-graph.ts gives it. */
-function devicesFromAnsible(list: AnsibleList): InventoryDevice[] {
-  return [...hostsOfAnsibleList(list)].map(([id, { groups, vars }]) => ({
-    id,
-    name: (vars.outpost_device_name === undefined ? undefined : toName(vars.outpost_device_name, 'outpost_device_name')) ?? id,
-    address:
-      vars.outpost_address !== undefined
-        ? toAddress(vars.outpost_address, 'outpost_address')
-        : vars.ansible_host !== undefined
-          ? toAddress(vars.ansible_host, 'ansible_host')
-          : id,
-    port: vars.outpost_port === undefined ? DEFAULT_DEVICE_PORT : toPort(vars.outpost_port, 'outpost_port'),
-    groups,
-    labels: toLabels(vars.outpost_labels, 'outpost_labels'),
-    vars,
-  }));
-}
 
 const byId = <T extends { id: string }>(list: T[]) => [...list].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
@@ -100,17 +83,17 @@ describe('outpost_fleet renders fleet.yaml from the inventory (real ansible-play
   };
   const render = (inv: string, file: string, extra: Record<string, unknown> = {}) =>
     playbook(inv, RENDER, { outpost_fleet_file: file, outpost_fleet_file_owner: owner.owner, outpost_fleet_file_group: owner.group, ...extra });
-  const ansibleList = async (inv: string): Promise<AnsibleList> => {
+  const ansibleList = async (inv: string): Promise<AnsibleInventoryList> => {
     const r = await runCommand('ansible-inventory', ['-i', inv, '--list'], { timeoutMs: 120_000 });
     expect(r.code, r.stderr).toBe(0);
-    return JSON.parse(r.stdout) as AnsibleList;
+    return JSON.parse(r.stdout) as AnsibleInventoryList;
   };
   const readFleetFile = (file: string) => {
     const text = readFileSync(file, 'utf8');
-    const warnings: string[] = [];
-    const devices = parseFleetFile(text, file, DEFAULT_DEVICE_PORT, (w) => warnings.push(w));
-    expect(warnings).toEqual([]);
-    return { text, devices };
+    // undefined would mean the monitor takes the file for an Ansible inventory, not its own format.
+    const devices = readFleetYaml(text, file, DEFAULT_DEVICE_PORT);
+    expect(devices, 'read as a fleet.yaml').toBeDefined();
+    return { text, devices: devices! };
   };
 
   beforeAll(async () => {
@@ -129,9 +112,7 @@ describe('outpost_fleet renders fleet.yaml from the inventory (real ansible-play
     expect(first.code, first.output.slice(-3000)).toBe(0);
 
     const { text, devices } = readFleetFile(file);
-    // The monitor takes a .yaml with a top-level devices list for its own format, not an inventory.
-    expect(detectInventoryFormat(text, file)).toBe('fleet');
-    const expected = devicesOf(devicesFromAnsible(await ansibleList(inv)), undefined);
+    const expected = devicesOf(devicesFromAnsibleList(await ansibleList(inv), inv, DEFAULT_DEVICE_PORT), undefined);
     expect(byId(devicesOf(devices, undefined))).toEqual(byId(expected));
     // The comparison above is only as good as the inventory is varied: spot-check that it was.
     const rendered = new Map(devices.map((d) => [d.id, d]));
@@ -170,7 +151,7 @@ describe('outpost_fleet renders fleet.yaml from the inventory (real ansible-play
 
   it('picks the devices as the monitor does: every host without a devices group, or outpost_fleet_device_group', { timeout: 180_000 }, async () => {
     const inv = inventory('groups', '[fleet]\nmon\n\n[kiosks]\na1 ansible_host=10.0.0.1\n\n[lab]\nb1 outpost_labels="bench=1"\n\n[lab:children]\nkiosks\n');
-    const list = devicesFromAnsible(await ansibleList(inv));
+    const list = devicesFromAnsibleList(await ansibleList(inv), inv, DEFAULT_DEVICE_PORT);
 
     const all = join(out, 'all.yaml');
     expect((await render(inv, all)).code).toBe(0);

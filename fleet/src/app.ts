@@ -58,15 +58,22 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   installBearerAuth(app, { token: config.token, alsoAllow: updateCredentialAccepted });
   installUpgradeGuard(app);
 
-  // Services, one plugin each (fleet/src/plugins), in dependency order; they close in reverse.
-  await app.register(configPlugin, { config });
-  await app.register(storePlugin);
-  await app.register(registryPlugin);
-  await app.register(deviceClientPlugin);
-  await app.register(alertsPlugin);
-  await app.register(updatesPlugin);
-  await app.register(monitorPlugin, { autoStart: opts.autoStart });
-  await app.register(inventoryPlugin);
+  // Services, one plugin each (fleet/src/plugins), in dependency order; they close in reverse. One
+  // that cannot start (a store from a newer release, an unusable inventory) closes the ones before
+  // it, then the error stops the monitor (main.ts).
+  try {
+    await app.register(configPlugin, { config });
+    await app.register(storePlugin);
+    await app.register(registryPlugin);
+    await app.register(deviceClientPlugin);
+    await app.register(alertsPlugin);
+    await app.register(updatesPlugin);
+    await app.register(monitorPlugin, { autoStart: opts.autoStart });
+    await app.register(inventoryPlugin);
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
 
   // Routes
   // The one public API route: probes carry no token.

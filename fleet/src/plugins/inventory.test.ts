@@ -5,7 +5,7 @@ import { devicesOf } from './inventory.js';
 import type { InventoryDevice } from '../registry/inventory.js';
 
 function host(id: string, groups: string[]): InventoryDevice {
-  return { id, name: id, address: id, port: 8080, groups, labels: {}, vars: {} };
+  return { id, name: id, address: id, port: 8080, groups, labels: {} };
 }
 
 const inventory = [host('fleet1', ['fleet']), host('tb1', ['devices', 'lab']), host('tb2', ['devices'])];

@@ -1,4 +1,5 @@
-// Which devices to poll: the inventory file the playbooks share (watched: changes apply while the
+// Which devices to poll: fleet.yaml (the outpost_fleet role renders it from the playbooks'
+// inventory) or an Ansible inventory read with ansible-inventory, watched (changes apply while the
 // monitor runs; an invalid change keeps the previous list), or just the local device (npm start).
 import os from 'node:os';
 import fp from 'fastify-plugin';
@@ -36,6 +37,7 @@ export default fp(
       onError: (err) => log.error({ err: { message: err.message } }, 'inventory is invalid; keeping the previous device list'),
     });
     monitor.applyInventory(devicesOf(source.current(), config.inventoryGroup));
+    // Closing stops an ansible-inventory run that is under way, and waits for it.
     app.addHook('onClose', async () => source.close());
   },
   { name: 'fleet-inventory', dependencies: ['fleet-config', 'fleet-monitor'] },

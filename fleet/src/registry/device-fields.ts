@@ -1,5 +1,6 @@
-// Checks and conversions for the fields a device gets from inventory variables or fleet.yaml.
-// They throw FieldError with just the reason; the parsers add the file, line and host.
+// Checks and conversions for the fields a device gets from fleet.yaml or from the host variables
+// ansible-inventory reports. They throw FieldError with just the reason; the callers add the
+// file, line and host.
 
 export class FieldError extends Error {}
 
@@ -79,9 +80,22 @@ function checkLabelKey(key: string, field: string): string {
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (Array.isArray(value)) return `a list (${truncate(JSON.stringify(value))})`;
-  if (value !== null && typeof value === 'object') return `a mapping (${truncate(JSON.stringify(value))})`;
-  return truncate(JSON.stringify(value) ?? String(value));
+  // ansible-inventory prints a `!vault` value still encrypted, as {__ansible_vault: ciphertext}.
+  if (value !== null && typeof value === 'object' && '__ansible_vault' in value) {
+    return 'a vault-encrypted value (ansible-inventory --list does not decrypt these: keep this variable in plain text)';
+  }
+  if (Array.isArray(value)) return `a list (${truncate(json(value))})`;
+  if (value !== null && typeof value === 'object') return `a mapping (${truncate(json(value))})`;
+  return truncate(json(value));
+}
+
+/** JSON for a message; YAML anchors can make a value that contains itself. */
+function json(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return '…';
+  }
 }
 
 function truncate(text: string): string {

@@ -1,17 +1,18 @@
-// The fleet monitor's device list, from the Ansible inventory the playbooks use (INI or YAML) or
-// from a simpler fleet.yaml. Pure: text in, devices out, or an InventoryError that says where and
-// what is wrong. The Ansible formats are read as ansible-inventory reads them (checked against
-// the real CLI in inventory-ansible.int.test.ts); group_vars/ and host_vars/ directories next to
-// the inventory are not read.
-import { extname } from 'node:path';
-import { isMap, isSeq, parseDocument } from 'yaml';
+// The fleet monitor's device list from OUTPOST_FLEET_INVENTORY, which names one of two things:
+// - a fleet.yaml (fleet-file.ts, which says exactly what counts as one): the registry's own
+//   format, rendered from the playbooks' inventory by the outpost_fleet role; read here;
+// - anything else: an Ansible inventory (INI, YAML, JSON, a script, a directory of them, with
+//   group_vars/ and host_vars/), read by Ansible itself through `ansible-inventory --list`
+//   (ansible-inventory.ts), whose answer ansible-list.ts turns into devices.
+// Either way the result is the same device list, or an InventoryError that says what is wrong.
+import { readFile, stat } from 'node:fs/promises';
+import { runAnsibleInventory, type AnsibleInventoryOptions } from './ansible-inventory.js';
+import { devicesFromAnsibleList } from './ansible-list.js';
 import { DEFAULT_DEVICE_PORT } from './device-fields.js';
-import { parseFleetFile } from './fleet-file.js';
-import { parseIniInventory } from './ini-inventory.js';
-import { InventoryGraph } from './inventory-graph.js';
-import { parseYamlInventory } from './yaml-inventory.js';
+import { readFleetFile } from './fleet-file.js';
+import { InventoryError } from './inventory-error.js';
 
-export { DEFAULT_DEVICE_PORT, DEVICE_ID_PATTERN } from './device-fields.js';
+export { DEFAULT_DEVICE_PORT } from './device-fields.js';
 export { InventoryError } from './inventory-error.js';
 
 export interface InventoryDevice {
@@ -23,92 +24,49 @@ export interface InventoryDevice {
   address: string;
   /** outpost_port, else the default port. */
   port: number;
-  /** Every group the host is in, parents through :children included; sorted; never all/ungrouped. */
+  /** Every group the host is in, parents through children included; sorted; never all/ungrouped. */
   groups: string[];
   /** outpost_labels ("k=v,k=v" or a mapping). */
   labels: Record<string, string>;
-  /**
-   * The host's merged variables (all < parent groups < child groups < host). These can hold
-   * secrets (ansible_password, ansible_become_password, vault ciphertext): never serve them as is.
-   */
-  vars: Record<string, unknown>;
 }
 
-export type InventoryFormat = 'ini' | 'yaml' | 'fleet';
+export type InventoryKind = 'fleet.yaml' | 'ansible';
 
-export interface ParseInventoryOptions {
-  /** 'auto' (the default) decides by file extension, then by content; see detectInventoryFormat. */
-  format?: InventoryFormat | 'auto';
-  /** Named in error messages, and used to detect the format. */
-  file?: string;
+export interface LoadInventoryOptions extends AnsibleInventoryOptions {
   defaultPort?: number;
-  /** Things Ansible also only warns about (an unknown key in a YAML group, an unknown tag). */
-  onWarning?: (message: string) => void;
 }
 
-export function parseInventory(text: string, opts: ParseInventoryOptions = {}): InventoryDevice[] {
+export interface LoadedInventory {
+  kind: InventoryKind;
+  devices: InventoryDevice[];
+  /** What Ansible warned about (nothing for a fleet.yaml). */
+  warnings: string[];
+}
+
+export async function loadInventory(file: string, opts: LoadInventoryOptions = {}): Promise<LoadedInventory> {
   const defaultPort = opts.defaultPort ?? DEFAULT_DEVICE_PORT;
-  if (!Number.isInteger(defaultPort) || defaultPort < 1 || defaultPort > 65535) {
-    throw new RangeError(`defaultPort must be an integer from 1 to 65535, got ${defaultPort}`);
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(file)).isDirectory();
+  } catch (err) {
+    throw unreadable(err, file);
   }
-  const warn = opts.onWarning ?? (() => undefined);
-  const format = opts.format === undefined || opts.format === 'auto' ? detectInventoryFormat(text, opts.file) : opts.format;
-  if (format === 'fleet') return parseFleetFile(text, opts.file, defaultPort, warn);
-  const graph = new InventoryGraph(opts.file);
-  if (format === 'ini') parseIniInventory(text, graph);
-  else parseYamlInventory(text, opts.file, graph, warn);
-  return graph.resolve(defaultPort);
+  if (!isDirectory) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw unreadable(err, file);
+    }
+    const devices = readFleetFile(text, file, defaultPort);
+    if (devices) return { kind: 'fleet.yaml', devices, warnings: [] };
+  }
+  const { list, warnings } = await runAnsibleInventory(file, opts);
+  return { kind: 'ansible', devices: devicesFromAnsibleList(list, file, defaultPort), warnings };
 }
 
-/**
- * .ini/.cfg → ini; .yml/.yaml/.json → fleet if the document has a top-level `devices:` list,
- * else yaml. Any other name (or none): YAML-looking content (`key:` or `---` or `{` on the first
- * line that is not a comment) is treated like .yml, everything else is ini — which is also how
- * Ansible treats an inventory file without an extension (YAML first, then INI).
- */
-export function detectInventoryFormat(text: string, file?: string): InventoryFormat {
-  const ext = file ? extname(file).toLowerCase() : '';
-  if (ext === '.ini' || ext === '.cfg') return 'ini';
-  if (ext === '.yml' || ext === '.yaml' || ext === '.json' || looksLikeYaml(text)) return hasDevicesList(text) ? 'fleet' : 'yaml';
-  return 'ini';
-}
-
-function looksLikeYaml(text: string): boolean {
-  const first = firstContentLine(text, 0);
-  return first !== undefined && /^(?:---|\{|[^\s[=]+:(?:\s|$))/.test(first.trim());
-}
-
-const TOP_LEVEL_DEVICES = /^(["']?)devices\1[ \t]*:(?=[ \t]|$)([^\r\n]*)/gm;
-const TOP_LEVEL_DEFAULTS = /^(["']?)defaults\1[ \t]*:/m;
-
-/**
- * Whether the document's top level has `devices:` holding a list. Read from the text rather
- * than by parsing, because YAML parsing is most of the cost of a large inventory and the file is
- * parsed properly right after; layouts this cannot judge (flow style, anchors, tags) are parsed.
- */
-function hasDevicesList(text: string): boolean {
-  if (firstContentLine(text, 0)?.trim().startsWith('{')) return parsedHasDevicesList(text);
-  TOP_LEVEL_DEVICES.lastIndex = 0;
-  const m = TOP_LEVEL_DEVICES.exec(text);
-  if (!m) return false;
-  const inline = (m[2] ?? '').trim();
-  if (inline.startsWith('[')) return true;
-  if (inline !== '' && !inline.startsWith('#')) return parsedHasDevicesList(text);
-  const next = firstContentLine(text, m.index + m[0].length);
-  if (next?.trim().startsWith('-')) return true;
-  // `devices:` with nothing under it: ours if there is a top-level `defaults:` too.
-  return (next === undefined || !/^\s/.test(next)) && TOP_LEVEL_DEFAULTS.test(text);
-}
-
-function parsedHasDevicesList(text: string): boolean {
-  const doc = parseDocument(text);
-  return doc.errors.length === 0 && isMap(doc.contents) && isSeq(doc.contents.get('devices', true));
-}
-
-const CONTENT_LINE = /^[ \t]*[^\s#;][^\r\n]*/gm;
-
-/** The first line from `from` on that is not blank or a comment, with its indentation. */
-function firstContentLine(text: string, from: number): string | undefined {
-  CONTENT_LINE.lastIndex = from === 0 && text.startsWith('\uFEFF') ? 1 : from;
-  return CONTENT_LINE.exec(text)?.[0];
+function unreadable(err: unknown, file: string): InventoryError {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT') return new InventoryError('the inventory file does not exist', { file }, { cause: err });
+  return new InventoryError(`cannot read the inventory: ${(err as Error).message}`, { file }, { cause: err });
 }
