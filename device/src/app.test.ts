@@ -71,7 +71,14 @@ describe('device appliance routes (no token)', () => {
   it('reports what update.sh recorded', async () => {
     writeFileSync(
       join(dir.path, 'update-state.json'),
-      JSON.stringify({ channel: 'beta', last_check: '2026-11-01T02:00:00Z', last_result: 'rolled_back', previous_version: '0.0.9' }),
+      JSON.stringify({
+        channel: 'beta',
+        last_check: '2026-11-01T02:00:00Z',
+        last_result: 'rolled_back',
+        previous_version: '0.0.9',
+        window: '01:00-05:00',
+        next_window: '2026-11-02T01:00:00Z',
+      }),
     );
     await app.updateState.refresh();
     const body = (await app.inject('/api/fleet/status')).json();
@@ -80,6 +87,8 @@ describe('device appliance routes (no token)', () => {
       last_check: '2026-11-01T02:00:00.000Z',
       last_result: 'rolled_back',
       previous_version: '0.0.9',
+      window: '01:00-05:00',
+      next_window: '2026-11-02T01:00:00.000Z',
     });
     expect(body.alerts.map((a: { id: string }) => a.id)).toContain('update');
   });
