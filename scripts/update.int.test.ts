@@ -267,7 +267,7 @@ describe('pull updates on a testbed of systemd devices', () => {
     publish(rel.tarball(target)); // a good copy again (the earlier case overwrote it)
     expect((await admin('POST', '/api/rollouts/stable/resume')).status).toBeLessThan(300);
     expect((await admin('POST', '/api/rollouts/stable', { version: target, percent: 100 })).status).toBe(200);
-    const steps = ['download', 'verify', 'unpack', 'switch', 'restart'];
+    const steps = ['download', 'verify', 'unpack', 'drain', 'switch', 'restart'];
     for (const [i, step] of steps.entries()) {
       const d = tb.devices[i % tb.devices.length]!;
       if ((await version(d)) === target) {
@@ -288,6 +288,15 @@ describe('pull updates on a testbed of systemd devices', () => {
       const pointed = await assertComplete(d);
       const switched = step === 'switch' || step === 'restart';
       expect(pointed, step).toBe(switched ? target : from);
+      if (step === 'drain') {
+        // Killed while draining: the appliance drains still, until the next run ends it, even a
+        // run that changes nothing (here: outside its window).
+        expect((await tb.exec(d, 'set -a; . /etc/outpost/device.env; curl -sS -H "authorization: Bearer $OUTPOST_API_TOKEN" http://127.0.0.1:8080/api/drain')).stdout).toMatch(/"state":"drained"/);
+        const hour = Number((await tb.exec(d, 'date +%H')).stdout.trim());
+        const elsewhen = `${String((hour + 2) % 24).padStart(2, '0')}:00-${String((hour + 3) % 24).padStart(2, '0')}:00`;
+        expect((await update(d, { OUTPOST_UPDATE_WINDOW: elsewhen })).code).toBe(0);
+        expect((await tb.exec(d, 'set -a; . /etc/outpost/device.env; curl -sS -H "authorization: Bearer $OUTPOST_API_TOKEN" http://127.0.0.1:8080/api/drain')).stdout).toBe('{"drain":null}');
+      }
       if (switched) expect((await state(d)).pending?.version, step).toBe(target);
       // The service runs a complete release: the old one, or (killed after the restart) the new one.
       await waitFor(async () => [from, target].includes(await version(d)), { timeoutMs: 120_000, intervalMs: 500, what: `${d.host} to answer after the kill at ${step}` });
@@ -382,5 +391,55 @@ describe('pull updates on a testbed of systemd devices', () => {
     expect((await tb.exec(d, `/opt/outpost/current/scripts/rollback.sh ${from}`)).code).toBe(0);
     expect((await update(d)).code).toBe(0);
     expect(await version(d)).toBe(V_NEVER_RUN);
+  });
+
+  it('waits for the device: outside its window it changes nothing; with a session live it postpones, and updates once the session ends', { timeout: 600_000 }, async () => {
+    const d = tb.devices[0]!;
+    const target = '2.2.0';
+    publish(rel.tarball(target)); // a good copy again (an earlier case replaced its signature)
+    await admin('POST', '/api/rollouts/stable/resume');
+    expect((await admin('POST', '/api/rollouts/stable', { version: target, percent: 100 })).status).toBe(200);
+    const from = await version(d);
+    expect(from).not.toBe(target);
+    /** The device's own API, with the token install.sh wrote. */
+    const api = async (method: 'GET' | 'POST' | 'DELETE', path: string) => {
+      const body = method === 'POST' ? "-H 'content-type: application/json' --data '{}'" : '';
+      const r = await tb.exec(d, `set -a; . /etc/outpost/device.env; curl -sS -X ${method} ${body} -H "authorization: Bearer $OUTPOST_API_TOKEN" http://127.0.0.1:8080${path}`);
+      return JSON.parse(r.stdout) as Record<string, any>;
+    };
+
+    // A window that is not now (the device's local hour + 2): one log line, nothing changes.
+    const hour = Number((await tb.exec(d, 'date +%H')).stdout.trim());
+    const window = `${String((hour + 2) % 24).padStart(2, '0')}:00-${String((hour + 3) % 24).padStart(2, '0')}:00`;
+    const outside = await update(d, { OUTPOST_UPDATE_WINDOW: window });
+    expect(outside.code, outside.stderr).toBe(0);
+    expect(outside.stderr).toMatch(new RegExp(`outside the update window ${window}: ${target} waits until`));
+    expect(await version(d)).toBe(from);
+    expect((await state(d)).next_window).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
+    const waiting = (await admin('GET', '/api/updates/reports?limit=20')).body as Array<{ device: string; result: string }>;
+    expect(waiting.some((r) => r.device === d.host && r.result === 'waiting_window')).toBe(true);
+
+    // A client's session is live: the drain waits for it, times out, ends, and nothing changes.
+    const session = await api('POST', '/api/sessions');
+    expect(session.id, JSON.stringify(session)).toMatch(/^[a-z0-9]/);
+    const postponed = await update(d, { OUTPOST_UPDATE_DRAIN_TIMEOUT_S: '5' });
+    expect(postponed.code, postponed.stderr).toBe(7);
+    expect(postponed.stderr).toMatch(/result: postponed/);
+    expect(await version(d)).toBe(from);
+    expect(await api('GET', '/api/drain')).toEqual({ drain: null });
+    expect((await api('GET', `/api/sessions/${session.id}`)).id).toBe(session.id);
+    expect((await state(d)).last_result).toBe('postponed');
+    // Postponed is not a failure: the rollout counts it apart and does not halt.
+    const rollout = ((await admin('GET', '/api/rollouts')).body as Array<{ channel: string; state: string; postponed: number; waiting_window: number }>).find((r) => r.channel === 'stable');
+    expect(rollout?.postponed, JSON.stringify(rollout)).toBe(1);
+    expect(rollout?.state, JSON.stringify(rollout)).not.toBe('halted');
+
+    // The session ends: the next run drains at once and updates.
+    await api('DELETE', `/api/sessions/${session.id}`);
+    const updated = await update(d, { OUTPOST_UPDATE_DRAIN_TIMEOUT_S: '5' });
+    expect(updated.code, updated.stderr).toBe(0);
+    expect(updated.stderr).toMatch(/step drain: drained/);
+    expect(await version(d)).toBe(target);
+    expect(await api('GET', '/api/drain')).toEqual({ drain: null });
   });
 });
