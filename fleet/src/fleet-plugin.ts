@@ -1,10 +1,11 @@
-// The monitor's services on the Fastify instance: store, registry, status client, alerts, monitor.
+// The monitor's services on the Fastify instance: store, registry, device clients, alerts, monitor.
 import os from 'node:os';
 import fp from 'fastify-plugin';
 import { createAlertEngine, type AlertEngine } from './alerts/alert-engine.js';
 import { createChannelSet } from './alerts/channels/channel-set.js';
 import { channelsFromEnv } from './alerts/channels/config.js';
 import type { FleetConfig } from './config.js';
+import { createDeviceHttp, type DeviceHttp } from './devices/device-http.js';
 import { createDeviceRegistry, type DeviceIdentity, type DeviceRegistry } from './devices/device-registry.js';
 import { createFleetMetrics, type FleetMetrics } from './fleet-metrics.js';
 import { createFleetMonitor, type FleetMonitor } from './monitor/fleet-monitor.js';
@@ -19,6 +20,8 @@ export interface FleetServices {
   store: FleetStore;
   registry: DeviceRegistry;
   client: StatusClient;
+  /** Proxied API calls to devices (sessions); its own sockets, so polls never wait behind them. */
+  deviceApi: DeviceHttp;
   alertEngine: AlertEngine;
   monitor: FleetMonitor;
   /** The update server: releases, rollouts, manifests and update reports. */
@@ -59,7 +62,6 @@ export default fp<FleetPluginOptions>(
     const log = app.log.child({ module: 'fleet' });
     const store = openFleetStore(config.db);
     const registry = createDeviceRegistry();
-    const client = createStatusClient({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken });
     let targetSource: () => string | null = () => null;
     const targetVersion = () => config.alerts.targetVersion ?? targetSource();
     let channelSet = null;
@@ -70,6 +72,11 @@ export default fp<FleetPluginOptions>(
       store.close();
       throw err;
     }
+    // Polls: one kept socket per device (a second only if a poll overlaps a late one), 1 MiB answers.
+    const pollHttp = createDeviceHttp({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken, maxBytes: 1024 * 1024, maxSockets: 2, maxFreeSockets: 1 });
+    const client = createStatusClient(pollHttp);
+    // Session calls: a create launches a browser, so a minute; a listing of 4 MiB is plenty.
+    const deviceApi = createDeviceHttp({ timeoutMs: 60_000, token: config.deviceToken, maxBytes: 4 * 1024 * 1024, maxSockets: 8, maxFreeSockets: 2 });
     const alertEngine = createAlertEngine({
       store,
       channels: channelSet,
@@ -117,6 +124,7 @@ export default fp<FleetPluginOptions>(
       store,
       registry,
       client,
+      deviceApi,
       alertEngine,
       monitor,
       rollouts,
@@ -132,7 +140,8 @@ export default fp<FleetPluginOptions>(
       source?.close();
       await monitor.stop();
       await channelSet?.close();
-      client.close();
+      pollHttp.close();
+      deviceApi.close();
       store.close();
     });
   },

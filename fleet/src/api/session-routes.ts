@@ -9,6 +9,7 @@ import { ErrorBody } from '../../../device/src/contract.js';
 import { AppError, NotFoundError } from '../../../device/src/errors.js';
 import { CLIENT_ID_PATTERN, SESSION_ID_PATTERN, StartUrlWait } from '../../../device/src/sessions/session-schemas.js';
 import { relayWebSocket } from '../../../device/src/sessions/ws-relay.js';
+import { deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
 
 const Params = Type.Object(
@@ -67,7 +68,8 @@ function publicBase(req: FastifyRequest): { http: string; ws: string } {
 }
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { registry, client, config } = app.fleet;
+  const { registry, deviceApi, config } = app.fleet;
+  // The websocket relay opens its own connection to the device, with the same token.
   const deviceHeaders: Record<string, string> = config.deviceToken ? { authorization: `Bearer ${config.deviceToken}` } : {};
 
   function rewrite(req: FastifyRequest, d: Device, s: DeviceSession) {
@@ -94,29 +96,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return d;
   }
 
-  /** Forward to a device; its status and JSON body come back as they are. */
-  async function forward(d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-    try {
-      const res = await client.axios.request<string>({
-        method,
-        url: `${client.baseUrl(d)}${path}`,
-        data: body === undefined ? undefined : JSON.stringify(body),
-        headers: { ...deviceHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        timeout: 60_000,
-        signal: AbortSignal.timeout(65_000),
-      });
-      let data: unknown;
-      try {
-        data = JSON.parse(res.data);
-      } catch {
-        throw new AppError('bad_gateway', `device ${d.id} answered with something that is not JSON (status ${res.status})`, 502);
-      }
-      return { status: res.status, data };
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      throw new AppError('device_unreachable', `device ${d.id} did not answer: ${(err as Error).message}`, 502);
-    }
-  }
+  /** Forward to a device; its status and JSON body come back as they are (502 when there is none). */
+  const forward = (d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+    deviceApi.json(d, { method, path, ...(body === undefined ? {} : { body }) });
 
   app.get('/api/sessions', async (req) => {
     // Only devices that report sessions are asked; with 10,000 devices most have none.
@@ -183,7 +165,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // session-routes.int.test.ts ("shows a VNC session live through the monitor").
       const headers: Record<string, string> = { ...deviceHeaders };
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
-      const target = `${client.baseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
+      const target = `${deviceBaseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
       relayWebSocket(socket, target, headers);
     });
   }

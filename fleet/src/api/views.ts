@@ -2,7 +2,7 @@
 import Type, { type Static, type TSchema } from 'typebox';
 import { FleetStatus } from '../../../device/src/contract.js';
 import type { Device } from '../devices/device-registry.js';
-import { deviceBaseUrl } from '../poller/status-client.js';
+import { deviceBaseUrl } from '../devices/device-http.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
