@@ -1,8 +1,10 @@
 // Fans a notification out to every configured channel. Per channel: retries with exponential
-// backoff, a sliding-window rate limit, and — when more than `digestThreshold` notifications are
-// waiting for the limit — one digest instead of a flood. close() is bounded: it flushes what
-// waits, gives in-flight requests closeTimeoutMs, aborts the rest and leaves no timer behind
-// (channel-set test 'close() with pending sends finishes quickly and leaves no handles').
+// backoff (device/src/backoff.ts), a sliding-window rate limit, and — when more than
+// `digestThreshold` notifications are waiting for the limit — one digest instead of a flood.
+// close() is bounded: it flushes what waits, gives in-flight requests closeTimeoutMs, aborts the
+// rest and leaves no timer behind (channel-set test 'close() with pending sends finishes quickly
+// and leaves no handles').
+import { retry, retryDelay, RetryStoppedError } from '../../../../device/src/backoff.js';
 import { ChannelDeliveryError } from './channel-error.js';
 import { buildDigest } from './digest.js';
 import type { Channel, ChannelLog, Notification } from './types.js';
@@ -47,12 +49,15 @@ export const MAX_RETRY_DELAY_MS = 30_000;
 /** After aborting, how long close() waits for channels to notice before giving their sends up. */
 export const ABORT_GRACE_MS = 1_000;
 
-/** Exponential backoff, or what the receiver asked for (Telegram retry_after) if longer; capped. */
+/** What the receiver asked for (Retry-After, Telegram's retry_after), in ms, or null. */
+const askedDelayMs = (err: unknown): number | null => (err instanceof ChannelDeliveryError && err.retryAfterS !== null ? err.retryAfterS * 1000 : null);
+
+/** Exponential backoff, or what the receiver asked for if longer; capped (backoff.ts). */
 export function retryDelayMs(err: unknown, attempt: number, backoffMs: number): number {
-  const backoff = backoffMs * 2 ** (attempt - 1);
-  const asked = err instanceof ChannelDeliveryError && err.retryAfterS !== null ? err.retryAfterS * 1000 : 0;
-  return Math.min(Math.max(backoff, asked), MAX_RETRY_DELAY_MS);
+  return retryDelay(attempt, askedDelayMs(err), { baseMs: backoffMs, maxMs: MAX_RETRY_DELAY_MS });
 }
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 type Settle = (r: DeliveryResult) => void;
 
@@ -75,11 +80,6 @@ interface Lane {
   /** Entries queued or in flight, so close() can settle them whatever happens. */
   open: Set<Entry>;
   controllers: Set<AbortController>;
-}
-
-interface Sleeper {
-  timer: NodeJS.Timeout;
-  cancel(): void;
 }
 
 export function createChannelSet(channels: readonly Channel[], opts: ChannelSetOptions): ChannelSet {
@@ -113,7 +113,8 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
     controllers: new Set(),
   }));
   const deliveries = new Set<Promise<void>>();
-  const sleepers = new Set<Sleeper>();
+  // Aborted by close(): ends every wait for a retry at once.
+  const stopRetries = new AbortController();
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -184,49 +185,37 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
   async function deliver(lane: Lane, entry: Entry, n: Notification): Promise<Omit<DeliveryResult, 'channel'>> {
     const { channel } = lane;
     const context = { channel: channel.name, alertId: n.alertId, kind: n.kind };
-    for (;;) {
+    const attempt = async () => {
       entry.attempts += 1;
       const controller = new AbortController();
       lane.controllers.add(controller);
       try {
         await channel.send(n, { signal: controller.signal });
-        if (entry.attempts > 1) log.info({ ...context, attempts: entry.attempts }, 'notification delivered after retrying');
-        return { ok: true, attempts: entry.attempts, error: null };
-      } catch (err) {
-        // The message only: channels redact it, while a foreign error object may carry a URL with a token.
-        const error = err instanceof Error ? err.message : String(err);
-        const retryable = !(err instanceof ChannelDeliveryError) || err.retryable;
-        if (!retryable || entry.attempts > retries || closed) {
-          log.error({ ...context, attempts: entry.attempts, error }, 'notification not delivered');
-          return { ok: false, attempts: entry.attempts, error };
-        }
-        const delayMs = retryDelayMs(err, entry.attempts, backoffMs);
-        log.warn({ ...context, attempts: entry.attempts, error, retryInMs: delayMs }, 'notification delivery failed, retrying');
-        if (!(await sleep(delayMs))) {
-          return { ok: false, attempts: entry.attempts, error: `${error} (not retried: the channel set closed)` };
-        }
       } finally {
         lane.controllers.delete(controller);
       }
+    };
+    try {
+      await retry(attempt, {
+        retries,
+        baseMs: backoffMs,
+        maxMs: MAX_RETRY_DELAY_MS,
+        signal: stopRetries.signal,
+        retryable: (err) => !(err instanceof ChannelDeliveryError) || err.retryable,
+        askedDelayMs,
+        // The message only: channels redact it, while a foreign error object may carry a URL with a token.
+        onRetry: (err, attempts, retryInMs) => log.warn({ ...context, attempts, error: messageOf(err), retryInMs }, 'notification delivery failed, retrying'),
+      });
+      if (entry.attempts > 1) log.info({ ...context, attempts: entry.attempts }, 'notification delivered after retrying');
+      return { ok: true, attempts: entry.attempts, error: null };
+    } catch (err) {
+      if (err instanceof RetryStoppedError) {
+        return { ok: false, attempts: entry.attempts, error: `${messageOf(err.lastError)} (not retried: the channel set closed)` };
+      }
+      const error = messageOf(err);
+      log.error({ ...context, attempts: entry.attempts, error }, 'notification not delivered');
+      return { ok: false, attempts: entry.attempts, error };
     }
-  }
-
-  /** Resolves true after ms, or false at once when close() cancels it. */
-  function sleep(ms: number): Promise<boolean> {
-    if (closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const sleeper: Sleeper = {
-        timer: setTimeout(() => {
-          sleepers.delete(sleeper);
-          resolve(true);
-        }, ms),
-        cancel() {
-          clearTimeout(sleeper.timer);
-          resolve(false);
-        },
-      };
-      sleepers.add(sleeper);
-    });
   }
 
   /** Resolves true if promise settled within ms; the timer never outlives the call. */
@@ -248,8 +237,7 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
       if (lane.wake) clearTimeout(lane.wake);
       lane.wake = null;
     }
-    for (const sleeper of sleepers) sleeper.cancel();
-    sleepers.clear();
+    stopRetries.abort();
     // What the rate limit still holds back gets one attempt, as one message per channel, rather
     // than vanishing with the process: a lost "resolved" leaves people chasing a fixed problem.
     for (const lane of lanes) {
