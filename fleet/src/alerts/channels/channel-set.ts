@@ -5,6 +5,7 @@
 // rest and leaves no timer behind (channel-set test 'close() with pending sends finishes quickly
 // and leaves no handles').
 import { retry, retryDelay, RetryStoppedError } from '../../../../device/src/backoff.js';
+import PQueue from 'p-queue';
 import { ChannelDeliveryError } from './channel-error.js';
 import { buildDigest } from './digest.js';
 import type { Channel, ChannelLog, Notification } from './types.js';
@@ -71,12 +72,16 @@ interface Entry {
 
 interface Lane {
   channel: Channel;
+  /** What waits for the rate limit, oldest first; the limiter holds one dispatch task per entry. */
   queue: Entry[];
   /** The queued digest that absorbs new arrivals until it goes out. */
   digest: Entry | null;
-  /** Dispatch times within the current window, oldest first. */
-  sentAt: number[];
-  wake: NodeJS.Timeout | null;
+  /**
+   * The rate limit: at most maxPerMinute dispatches in any rateWindowMs. `strict` makes p-queue's
+   * window slide; its default fixed windows would let 2 × maxPerMinute through across a boundary.
+   * Retries are not dispatches and do not count, as before.
+   */
+  limiter: PQueue;
   /** Entries queued or in flight, so close() can settle them whatever happens. */
   open: Set<Entry>;
   controllers: Set<AbortController>;
@@ -107,8 +112,7 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
     channel,
     queue: [],
     digest: null,
-    sentAt: [],
-    wake: null,
+    limiter: new PQueue({ intervalCap: maxPerMinute, interval: rateWindowMs, strict: true }),
     open: new Set(),
     controllers: new Set(),
   }));
@@ -139,37 +143,29 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
     const entry: Entry = { items: [n], waiters: [settle], attempts: 0, done: false };
     lane.queue.push(entry);
     lane.open.add(entry);
-    pump(lane);
+    // Runs at once (synchronously) while the window has room; otherwise when a slot frees.
+    schedule(lane);
     if (lane.queue.length > digestThreshold) {
       const digest = merge(lane.queue);
       for (const e of lane.queue) lane.open.delete(e);
       lane.queue = [digest];
       lane.open.add(digest);
       lane.digest = digest;
+      // One task for the one entry left; the dropped tasks' promises are never awaited.
+      lane.limiter.clear();
+      schedule(lane);
       log.warn({ channel: lane.channel.name, waiting: digest.items.length }, 'rate limit reached: rolling the waiting notifications into one digest');
     }
   }
 
-  /** Dispatches what the rate limit allows and, if anything still waits, wakes up when a slot frees. */
-  function pump(lane: Lane): void {
-    if (closed) return;
-    const now = Date.now();
-    while (lane.sentAt.length > 0 && lane.sentAt[0]! <= now - rateWindowMs) lane.sentAt.shift();
-    while (lane.queue.length > 0 && lane.sentAt.length < maxPerMinute) {
-      const entry = lane.queue.shift()!;
+  /** Queues a dispatch of the lane's oldest entry for when the rate limit allows it. */
+  function schedule(lane: Lane): void {
+    void lane.limiter.add(() => {
+      const entry = lane.queue.shift();
+      if (!entry || closed) return;
       if (entry === lane.digest) lane.digest = null;
-      lane.sentAt.push(now);
       dispatch(lane, entry);
-    }
-    if (lane.queue.length > 0 && !lane.wake) {
-      lane.wake = setTimeout(
-        () => {
-          lane.wake = null;
-          pump(lane);
-        },
-        Math.max(0, lane.sentAt[0]! + rateWindowMs - now),
-      );
-    }
+    });
   }
 
   function dispatch(lane: Lane, entry: Entry): void {
@@ -233,10 +229,8 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
 
   async function shutdown(): Promise<void> {
     closed = true;
-    for (const lane of lanes) {
-      if (lane.wake) clearTimeout(lane.wake);
-      lane.wake = null;
-    }
+    // No dispatch task runs after this; p-queue drops its timer once idle.
+    for (const lane of lanes) lane.limiter.clear();
     stopRetries.abort();
     // What the rate limit still holds back gets one attempt, as one message per channel, rather
     // than vanishing with the process: a lost "resolved" leaves people chasing a fixed problem.
