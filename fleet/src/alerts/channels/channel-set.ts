@@ -160,12 +160,16 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
 
   /** Queues a dispatch of the lane's oldest entry for when the rate limit allows it. */
   function schedule(lane: Lane): void {
-    void lane.limiter.add(() => {
-      const entry = lane.queue.shift();
-      if (!entry || closed) return;
-      if (entry === lane.digest) lane.digest = null;
-      dispatch(lane, entry);
-    });
+    lane.limiter
+      .add(() => {
+        // After close() the waiting entries belong to its flush.
+        if (closed) return;
+        const entry = lane.queue.shift();
+        if (!entry) return;
+        if (entry === lane.digest) lane.digest = null;
+        dispatch(lane, entry);
+      })
+      .catch((err: unknown) => log.error({ err, channel: lane.channel.name }, 'notification dispatch failed'));
   }
 
   function dispatch(lane: Lane, entry: Entry): void {
