@@ -4,6 +4,7 @@
 // rewritten to the monitor's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import PQueue from 'p-queue';
 import Type from 'typebox';
 import { ErrorBody } from '../../../device/src/contract.js';
 import { AppError, NotFoundError } from '../../../device/src/errors.js';
@@ -42,6 +43,9 @@ interface DeviceSession {
   vnc: { ws: string; http: string; password_protected: boolean } | null;
   [k: string]: unknown;
 }
+
+/** Devices asked at once when listing sessions across the fleet. */
+const LIST_CONCURRENCY = 16;
 
 const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
 
@@ -105,21 +109,19 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
     const sessions: unknown[] = [];
     const errors: Array<{ device: string; message: string }> = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(16, busy.length) }, async () => {
-        while (next < busy.length) {
-          const d = busy[next++]!;
-          try {
-            const { status, data } = await forward(d, 'GET', '/api/sessions');
-            if (status !== 200) throw new Error(`status ${status}`);
-            for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
-          } catch (err) {
-            errors.push({ device: d.id, message: (err as Error).message });
-          }
+    const limiter = new PQueue({ concurrency: LIST_CONCURRENCY });
+    for (const d of busy) {
+      void limiter.add(async () => {
+        try {
+          const { status, data } = await forward(d, 'GET', '/api/sessions');
+          if (status !== 200) throw new Error(`status ${status}`);
+          for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
+        } catch (err) {
+          errors.push({ device: d.id, message: (err as Error).message });
         }
-      }),
-    );
+      });
+    }
+    await limiter.onIdle();
     return { sessions, errors };
   });
 
