@@ -2,6 +2,7 @@
 // create at the default size claims one instead of launching; the pool refills in the background,
 // only while no create needs the room, and backs off after failed launches
 // (held by session-manager.test.ts 'warm pool').
+import { backoffDelay } from '../shared/backoff.js';
 import type { Log } from '../shared/log.js';
 import type { SessionKind } from './backends/session-backend.js';
 import type { EndReason, Session } from './session-records.js';
@@ -46,7 +47,7 @@ export function createWarmPool(opts: WarmPoolOptions) {
       },
       (err: unknown) => {
         failures += 1;
-        const backoffMs = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(failures - 1, 6));
+        const backoffMs = backoffDelay(failures, { baseMs: 1000, maxMs: MAX_BACKOFF_MS });
         blockedUntil = now() + backoffMs;
         log.error({ err, kind, backoffMs }, 'warm pool launch failed');
         opts.onLaunchFailed(kind, err);

@@ -10,6 +10,8 @@ export * from './payload-schemas.js';
 // Configuration: env parsing, the version and where files live.
 export { ConfigError, envBool, envEnum, envInt, envLabels, envListenHost, envListenWithToken, envNumber, envOptionalString, envString, envToken, isLoopbackHost, type Env } from './env.js';
 export { readVersion, rootDir, webDir } from './paths.js';
+// One exponential backoff, and a retry loop on p-retry with it.
+export { backoffDelay, retry, retryDelay, RetryStoppedError, type BackoffOptions, type RetryOptions } from './backoff.js';
 // Errors and logging.
 export { AppError, BadRequestError, ConflictError, NotFoundError, UnauthorizedError, statusOf } from './errors.js';
 export { LOG_LEVELS, type Log, type LogLevel } from './log.js';

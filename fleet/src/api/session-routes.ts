@@ -4,8 +4,10 @@
 // rewritten to the monitor's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import PQueue from 'p-queue';
 import Type from 'typebox';
 import { AppError, ErrorBody, NotFoundError, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
+import { deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
 import { FleetCreateSessionBody, type FleetSessionList } from './schemas.js';
 
@@ -16,6 +18,9 @@ const Params = Type.Object(
 
 /** A session as a device sends it (a newer device may send more fields; they pass through). */
 type DeviceSession = SessionView;
+
+/** Devices asked at once when listing sessions across the fleet. */
+const LIST_CONCURRENCY = 16;
 
 const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
 
@@ -42,7 +47,8 @@ function publicBase(req: FastifyRequest): { http: string; ws: string } {
 }
 
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { registry, deviceClient: client, config } = app;
+  const { registry, deviceApi, config } = app;
+  // The websocket relay opens its own connection to the device, with the same token.
   const deviceHeaders: Record<string, string> = config.deviceToken ? { authorization: `Bearer ${config.deviceToken}` } : {};
 
   function rewrite(req: FastifyRequest, d: Device, s: DeviceSession) {
@@ -69,29 +75,9 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return d;
   }
 
-  /** Forward to a device; its status and JSON body come back as they are. */
-  async function forward(d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-    try {
-      const res = await client.axios.request<string>({
-        method,
-        url: `${client.baseUrl(d)}${path}`,
-        data: body === undefined ? undefined : JSON.stringify(body),
-        headers: { ...deviceHeaders, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        timeout: 60_000,
-        signal: AbortSignal.timeout(65_000),
-      });
-      let data: unknown;
-      try {
-        data = JSON.parse(res.data);
-      } catch {
-        throw new AppError('bad_gateway', `device ${d.id} answered with something that is not JSON (status ${res.status})`, 502);
-      }
-      return { status: res.status, data };
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      throw new AppError('device_unreachable', `device ${d.id} did not answer: ${(err as Error).message}`, 502);
-    }
-  }
+  /** Forward to a device; its status and JSON body come back as they are (502 when there is none). */
+  const forward = (d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
+    deviceApi.json(d, { method, path, ...(body === undefined ? {} : { body }) });
 
   // No response schema: a newer device's extra session fields pass through to its clients as they
   // are; FleetSessionList is the shape this monitor knows.
@@ -100,21 +86,19 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
     const sessions: FleetSessionList['sessions'] = [];
     const errors: Array<{ device: string; message: string }> = [];
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: Math.min(16, busy.length) }, async () => {
-        while (next < busy.length) {
-          const d = busy[next++]!;
-          try {
-            const { status, data } = await forward(d, 'GET', '/api/sessions');
-            if (status !== 200) throw new Error(`status ${status}`);
-            for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
-          } catch (err) {
-            errors.push({ device: d.id, message: (err as Error).message });
-          }
+    const limiter = new PQueue({ concurrency: LIST_CONCURRENCY });
+    for (const d of busy) {
+      void limiter.add(async () => {
+        try {
+          const { status, data } = await forward(d, 'GET', '/api/sessions');
+          if (status !== 200) throw new Error(`status ${status}`);
+          for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
+        } catch (err) {
+          errors.push({ device: d.id, message: (err as Error).message });
         }
-      }),
-    );
+      });
+    }
+    await limiter.onIdle();
     return { sessions, errors };
   });
 
@@ -160,7 +144,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // session-routes.int.test.ts ("shows a VNC session live through the monitor").
       const headers: Record<string, string> = { ...deviceHeaders };
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
-      const target = `${client.baseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
+      const target = `${deviceBaseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
       relayWebSocket(socket, target, headers);
     });
   }

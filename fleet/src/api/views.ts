@@ -1,6 +1,6 @@
 // Devices as the fleet API shows them (schemas.ts), built from the in-memory registry.
 import type { Device } from '../devices/device-registry.js';
-import { deviceBaseUrl } from '../poller/status-client.js';
+import { deviceBaseUrl } from '../devices/device-http.js';
 import type { DeviceView } from './schemas.js';
 
 export function deviceView(d: Device, full: boolean, openAlerts: number): DeviceView {

@@ -1,18 +1,30 @@
-// How the monitor talks to devices: polls and the calls it relays carry the device token.
+// How the monitor talks to devices (devices/device-http.ts), with the device token: the poller's
+// client (one kept socket per device, 1 MiB answers) and, on sockets of their own so polls never
+// wait behind them, the API calls it relays (sessions, drain).
 import fp from 'fastify-plugin';
+import { createDeviceHttp, type DeviceHttp } from '../devices/device-http.js';
 import { createStatusClient, type StatusClient } from '../poller/status-client.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** Polls of /api/fleet/status. */
     deviceClient: StatusClient;
+    /** Relayed API calls: a session create launches a browser, so a minute; answers up to 4 MiB. */
+    deviceApi: DeviceHttp;
   }
 }
 
 export default fp(
   async (app) => {
-    const client = createStatusClient({ timeoutMs: app.config.poll.timeoutMs, token: app.config.deviceToken });
-    app.decorate('deviceClient', client);
-    app.addHook('onClose', async () => client.close());
+    const { config } = app;
+    const pollHttp = createDeviceHttp({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken, maxBytes: 1024 * 1024, maxSockets: 2, maxFreeSockets: 1 });
+    const deviceApi = createDeviceHttp({ timeoutMs: 60_000, token: config.deviceToken, maxBytes: 4 * 1024 * 1024, maxSockets: 8, maxFreeSockets: 2 });
+    app.decorate('deviceClient', createStatusClient(pollHttp));
+    app.decorate('deviceApi', deviceApi);
+    app.addHook('onClose', async () => {
+      pollHttp.close();
+      deviceApi.close();
+    });
   },
   { name: 'fleet-device-client', dependencies: ['fleet-config'] },
 );

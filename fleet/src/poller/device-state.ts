@@ -3,7 +3,7 @@
 // payload is not running. A device that keeps changing between up and down is "flapping": it then
 // needs twice the successes to come back and its up/down alerts are folded into one.
 // (held by device-state.test.ts)
-import type { FleetStatus } from '../../../device/src/shared/index.js';
+import { backoffDelay, type FleetStatus } from '../../../device/src/shared/index.js';
 
 export type DeviceStatus = 'online' | 'suspect' | 'offline' | 'degraded' | 'unknown';
 export type FailureKind = 'no_answer' | 'http_error' | 'bad_payload';
@@ -114,9 +114,12 @@ export function applyResult(h: DeviceHealth, r: PollResult, rules: StateRules, n
   return from === to ? null : { from, to, reason };
 }
 
-/** When to poll next: the interval while answering, exponential backoff once offline. */
+/**
+ * When to poll next: the interval while answering; once offline, the interval doubled for each
+ * failure past the one that took the device offline, up to backoffMaxMs.
+ */
 export function nextDelayMs(h: DeviceHealth, intervalMs: number, backoffMaxMs: number, rules: StateRules): number {
   if (h.status !== 'offline') return intervalMs;
   const beyond = Math.max(0, h.failures - rules.failuresToOffline);
-  return Math.min(backoffMaxMs, intervalMs * 2 ** Math.min(beyond, 20));
+  return backoffDelay(beyond + 1, { baseMs: intervalMs, maxMs: backoffMaxMs });
 }

@@ -3,6 +3,7 @@
 // its deadline, so one hung device costs one slot for at most the timeout and never delays the
 // others. Cycles never overlap; the next starts an interval (± jitter) after this one started, or
 // at once when a cycle ran long. Offline devices are polled with exponential backoff.
+import PQueue from 'p-queue';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device, DeviceRegistry } from '../devices/device-registry.js';
 import { applyResult, nextDelayMs, type PollResult, type StateRules, type Transition } from './device-state.js';
@@ -43,6 +44,8 @@ export function createPoller(opts: PollerOptions): Poller {
   let running: Promise<CycleStats> | null = null;
   let stopped = true;
   let last: CycleStats | null = null;
+  // At most `concurrency` polls in flight; cycles never overlap, so one queue serves them all.
+  const limiter = new PQueue({ concurrency: opts.concurrency });
 
   function jittered(ms: number): number {
     const j = opts.jitterPct / 100;
@@ -79,14 +82,9 @@ export function createPoller(opts: PollerOptions): Poller {
       .filter((d) => !d.inflight && d.nextPollAt <= startedAt)
       .sort((a, b) => (b.health.lastDurationMs ?? 0) - (a.health.lastDurationMs ?? 0));
     const stats: CycleStats = { startedAt, durationMs: 0, polled: due.length, ok: 0, failed: 0, cpuMs: 0 };
-    let next = 0;
-    const worker = async () => {
-      while (next < due.length) {
-        const d = due[next++]!;
-        await pollOne(d, stats);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency, due.length) }, worker));
+    // pollOne() never rejects.
+    for (const d of due) void limiter.add(() => pollOne(d, stats));
+    await limiter.onIdle();
     const cpu = process.cpuUsage(cpu0);
     stats.durationMs = Date.now() - startedAt;
     stats.cpuMs = (cpu.user + cpu.system) / 1000;

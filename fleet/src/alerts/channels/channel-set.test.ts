@@ -6,7 +6,8 @@ import { ChannelDeliveryError } from './channel-error.js';
 import { createChannelSet, MAX_RETRY_DELAY_MS, retryDelayMs, type ChannelSet } from './channel-set.js';
 import { createTelegramChannel } from './telegram.js';
 import { activeResources, fakeBotToken, logSink, newHandles, sampleNotification, startHttpReceiver, type HttpReceiver } from './test-support.js';
-import type { Notification } from './types.js';
+import type { Channel, Notification } from './types.js';
+import { waitFor } from '../../../../device/test/index.js';
 import { createWebhookChannel, type WebhookPayload } from './webhook.js';
 
 const payloads = (r: HttpReceiver): WebhookPayload[] => r.requests.map((q) => JSON.parse(q.body) as WebhookPayload);
@@ -118,6 +119,25 @@ describe('channel set', () => {
 
     expect(results.flat().every((r) => r.ok && !r.digested)).toBe(true);
     expect(payloads(hook).map((p) => [p.kind, p.alert_id])).toEqual([1, 2, 3, 4].map((i) => ['open', `offline:kiosk-${i}`]));
+  });
+
+  it('never sends more than the limit in any window, also across the boundary of the first', async () => {
+    // A fake channel records when each notification is handed to it (no network needed for that).
+    const sentAt: number[] = [];
+    const recorder: Channel = { name: 'recorder', kind: 'webhook', send: async () => void sentAt.push(Date.now()) };
+    const windowMs = 300;
+    set = createChannelSet([recorder], { log: pino(logSink().stream), maxPerMinute: 3, rateWindowMs: windowMs });
+
+    await set.send(alert(1));
+    // Late in the first window, a burst: fixed windows would let 2 through now and 3 more at the
+    // boundary, 5 within a few ms; a sliding window lets 2 through now and the rest one window
+    // after each earlier send.
+    await waitFor(() => Date.now() - sentAt[0]! >= (windowMs * 3) / 4, { intervalMs: 5 });
+    await Promise.all([2, 3, 4, 5, 6].map((i) => set!.send(alert(i))));
+
+    expect(sentAt).toHaveLength(6);
+    // Timers never fire early; Date.now() has 1 ms steps.
+    for (let i = 0; i + 3 < sentAt.length; i += 1) expect(sentAt[i + 3]! - sentAt[i]!).toBeGreaterThanOrEqual(windowMs - 1);
   });
 
   it('rolls the waiting notifications into one digest when more than 20 wait', async () => {

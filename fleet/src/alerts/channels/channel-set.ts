@@ -1,8 +1,11 @@
 // Fans a notification out to every configured channel. Per channel: retries with exponential
-// backoff, a sliding-window rate limit, and — when more than `digestThreshold` notifications are
-// waiting for the limit — one digest instead of a flood. close() is bounded: it flushes what
-// waits, gives in-flight requests closeTimeoutMs, aborts the rest and leaves no timer behind
-// (channel-set test 'close() with pending sends finishes quickly and leaves no handles').
+// backoff (device/src/backoff.ts), a sliding-window rate limit, and — when more than
+// `digestThreshold` notifications are waiting for the limit — one digest instead of a flood.
+// close() is bounded: it flushes what waits, gives in-flight requests closeTimeoutMs, aborts the
+// rest and leaves no timer behind (channel-set test 'close() with pending sends finishes quickly
+// and leaves no handles').
+import { retry, retryDelay, RetryStoppedError } from '../../../../device/src/shared/index.js';
+import PQueue from 'p-queue';
 import { ChannelDeliveryError } from './channel-error.js';
 import { buildDigest } from './digest.js';
 import type { Channel, ChannelLog, Notification } from './types.js';
@@ -47,12 +50,15 @@ export const MAX_RETRY_DELAY_MS = 30_000;
 /** After aborting, how long close() waits for channels to notice before giving their sends up. */
 export const ABORT_GRACE_MS = 1_000;
 
-/** Exponential backoff, or what the receiver asked for (Telegram retry_after) if longer; capped. */
+/** What the receiver asked for (Retry-After, Telegram's retry_after), in ms, or null. */
+const askedDelayMs = (err: unknown): number | null => (err instanceof ChannelDeliveryError && err.retryAfterS !== null ? err.retryAfterS * 1000 : null);
+
+/** Exponential backoff, or what the receiver asked for if longer; capped (backoff.ts). */
 export function retryDelayMs(err: unknown, attempt: number, backoffMs: number): number {
-  const backoff = backoffMs * 2 ** (attempt - 1);
-  const asked = err instanceof ChannelDeliveryError && err.retryAfterS !== null ? err.retryAfterS * 1000 : 0;
-  return Math.min(Math.max(backoff, asked), MAX_RETRY_DELAY_MS);
+  return retryDelay(attempt, askedDelayMs(err), { baseMs: backoffMs, maxMs: MAX_RETRY_DELAY_MS });
 }
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
 type Settle = (r: DeliveryResult) => void;
 
@@ -66,20 +72,19 @@ interface Entry {
 
 interface Lane {
   channel: Channel;
+  /** What waits for the rate limit, oldest first; the limiter holds one dispatch task per entry. */
   queue: Entry[];
   /** The queued digest that absorbs new arrivals until it goes out. */
   digest: Entry | null;
-  /** Dispatch times within the current window, oldest first. */
-  sentAt: number[];
-  wake: NodeJS.Timeout | null;
+  /**
+   * The rate limit: at most maxPerMinute dispatches in any rateWindowMs. `strict` makes p-queue's
+   * window slide; its default fixed windows would let 2 × maxPerMinute through across a boundary.
+   * Retries are not dispatches and do not count, as before.
+   */
+  limiter: PQueue;
   /** Entries queued or in flight, so close() can settle them whatever happens. */
   open: Set<Entry>;
   controllers: Set<AbortController>;
-}
-
-interface Sleeper {
-  timer: NodeJS.Timeout;
-  cancel(): void;
 }
 
 export function createChannelSet(channels: readonly Channel[], opts: ChannelSetOptions): ChannelSet {
@@ -107,13 +112,13 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
     channel,
     queue: [],
     digest: null,
-    sentAt: [],
-    wake: null,
+    limiter: new PQueue({ intervalCap: maxPerMinute, interval: rateWindowMs, strict: true }),
     open: new Set(),
     controllers: new Set(),
   }));
   const deliveries = new Set<Promise<void>>();
-  const sleepers = new Set<Sleeper>();
+  // Aborted by close(): ends every wait for a retry at once.
+  const stopRetries = new AbortController();
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -138,37 +143,33 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
     const entry: Entry = { items: [n], waiters: [settle], attempts: 0, done: false };
     lane.queue.push(entry);
     lane.open.add(entry);
-    pump(lane);
+    // Runs at once (synchronously) while the window has room; otherwise when a slot frees.
+    schedule(lane);
     if (lane.queue.length > digestThreshold) {
       const digest = merge(lane.queue);
       for (const e of lane.queue) lane.open.delete(e);
       lane.queue = [digest];
       lane.open.add(digest);
       lane.digest = digest;
+      // One task for the one entry left; the dropped tasks' promises are never awaited.
+      lane.limiter.clear();
+      schedule(lane);
       log.warn({ channel: lane.channel.name, waiting: digest.items.length }, 'rate limit reached: rolling the waiting notifications into one digest');
     }
   }
 
-  /** Dispatches what the rate limit allows and, if anything still waits, wakes up when a slot frees. */
-  function pump(lane: Lane): void {
-    if (closed) return;
-    const now = Date.now();
-    while (lane.sentAt.length > 0 && lane.sentAt[0]! <= now - rateWindowMs) lane.sentAt.shift();
-    while (lane.queue.length > 0 && lane.sentAt.length < maxPerMinute) {
-      const entry = lane.queue.shift()!;
-      if (entry === lane.digest) lane.digest = null;
-      lane.sentAt.push(now);
-      dispatch(lane, entry);
-    }
-    if (lane.queue.length > 0 && !lane.wake) {
-      lane.wake = setTimeout(
-        () => {
-          lane.wake = null;
-          pump(lane);
-        },
-        Math.max(0, lane.sentAt[0]! + rateWindowMs - now),
-      );
-    }
+  /** Queues a dispatch of the lane's oldest entry for when the rate limit allows it. */
+  function schedule(lane: Lane): void {
+    lane.limiter
+      .add(() => {
+        // After close() the waiting entries belong to its flush.
+        if (closed) return;
+        const entry = lane.queue.shift();
+        if (!entry) return;
+        if (entry === lane.digest) lane.digest = null;
+        dispatch(lane, entry);
+      })
+      .catch((err: unknown) => log.error({ err, channel: lane.channel.name }, 'notification dispatch failed'));
   }
 
   function dispatch(lane: Lane, entry: Entry): void {
@@ -184,49 +185,37 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
   async function deliver(lane: Lane, entry: Entry, n: Notification): Promise<Omit<DeliveryResult, 'channel'>> {
     const { channel } = lane;
     const context = { channel: channel.name, alertId: n.alertId, kind: n.kind };
-    for (;;) {
+    const attempt = async () => {
       entry.attempts += 1;
       const controller = new AbortController();
       lane.controllers.add(controller);
       try {
         await channel.send(n, { signal: controller.signal });
-        if (entry.attempts > 1) log.info({ ...context, attempts: entry.attempts }, 'notification delivered after retrying');
-        return { ok: true, attempts: entry.attempts, error: null };
-      } catch (err) {
-        // The message only: channels redact it, while a foreign error object may carry a URL with a token.
-        const error = err instanceof Error ? err.message : String(err);
-        const retryable = !(err instanceof ChannelDeliveryError) || err.retryable;
-        if (!retryable || entry.attempts > retries || closed) {
-          log.error({ ...context, attempts: entry.attempts, error }, 'notification not delivered');
-          return { ok: false, attempts: entry.attempts, error };
-        }
-        const delayMs = retryDelayMs(err, entry.attempts, backoffMs);
-        log.warn({ ...context, attempts: entry.attempts, error, retryInMs: delayMs }, 'notification delivery failed, retrying');
-        if (!(await sleep(delayMs))) {
-          return { ok: false, attempts: entry.attempts, error: `${error} (not retried: the channel set closed)` };
-        }
       } finally {
         lane.controllers.delete(controller);
       }
+    };
+    try {
+      await retry(attempt, {
+        retries,
+        baseMs: backoffMs,
+        maxMs: MAX_RETRY_DELAY_MS,
+        signal: stopRetries.signal,
+        retryable: (err) => !(err instanceof ChannelDeliveryError) || err.retryable,
+        askedDelayMs,
+        // The message only: channels redact it, while a foreign error object may carry a URL with a token.
+        onRetry: (err, attempts, retryInMs) => log.warn({ ...context, attempts, error: messageOf(err), retryInMs }, 'notification delivery failed, retrying'),
+      });
+      if (entry.attempts > 1) log.info({ ...context, attempts: entry.attempts }, 'notification delivered after retrying');
+      return { ok: true, attempts: entry.attempts, error: null };
+    } catch (err) {
+      if (err instanceof RetryStoppedError) {
+        return { ok: false, attempts: entry.attempts, error: `${messageOf(err.lastError)} (not retried: the channel set closed)` };
+      }
+      const error = messageOf(err);
+      log.error({ ...context, attempts: entry.attempts, error }, 'notification not delivered');
+      return { ok: false, attempts: entry.attempts, error };
     }
-  }
-
-  /** Resolves true after ms, or false at once when close() cancels it. */
-  function sleep(ms: number): Promise<boolean> {
-    if (closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
-      const sleeper: Sleeper = {
-        timer: setTimeout(() => {
-          sleepers.delete(sleeper);
-          resolve(true);
-        }, ms),
-        cancel() {
-          clearTimeout(sleeper.timer);
-          resolve(false);
-        },
-      };
-      sleepers.add(sleeper);
-    });
   }
 
   /** Resolves true if promise settled within ms; the timer never outlives the call. */
@@ -244,12 +233,9 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
 
   async function shutdown(): Promise<void> {
     closed = true;
-    for (const lane of lanes) {
-      if (lane.wake) clearTimeout(lane.wake);
-      lane.wake = null;
-    }
-    for (const sleeper of sleepers) sleeper.cancel();
-    sleepers.clear();
+    // No dispatch task runs after this; p-queue drops its timer once idle.
+    for (const lane of lanes) lane.limiter.clear();
+    stopRetries.abort();
     // What the rate limit still holds back gets one attempt, as one message per channel, rather
     // than vanishing with the process: a lost "resolved" leaves people chasing a fixed problem.
     for (const lane of lanes) {

@@ -1,6 +1,10 @@
 // The HTTP client the webhook, Slack and Telegram channels share. Each channel owns its agents so
 // close() can destroy its sockets; errors are rebuilt from scratch (never the axios error, whose
 // config.url would carry the Telegram bot token or the Slack webhook secret into the logs).
+// Not the device client (devices/device-http.ts) on purpose: that one speaks plain HTTP over the
+// VPN with the device token on every request and keeps sockets per device; this one reaches
+// third parties over HTTPS, must never carry the device token, keeps no sockets, and redacts
+// the secrets in its own URLs.
 import http from 'node:http';
 import https from 'node:https';
 import axios from 'axios';
