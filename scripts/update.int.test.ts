@@ -395,8 +395,9 @@ describe('pull updates on a testbed of systemd devices', () => {
 
   it('waits for the device: outside its window it changes nothing; with a session live it postpones, and updates once the session ends', { timeout: 600_000 }, async () => {
     const d = tb.devices[0]!;
-    const target = '2.2.0';
-    publish(rel.tarball(target)); // a good copy again (an earlier case replaced its signature)
+    // A version the monitor has no reports about (2.3.0 was only offered by stand-in monitors).
+    const target = '2.3.0';
+    publish(rel.tarball(target));
     await admin('POST', '/api/rollouts/stable/resume');
     expect((await admin('POST', '/api/rollouts/stable', { version: target, percent: 100 })).status).toBe(200);
     const from = await version(d);

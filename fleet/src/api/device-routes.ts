@@ -2,7 +2,7 @@
 // with 10,000 devices.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ErrorBody, NotFoundError } from '../../../device/src/shared/index.js';
+import { DrainStatus, ErrorBody, NotFoundError } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import { DeviceDetail, DeviceHistory, DeviceView, FleetSummary, VersionCount } from './schemas.js';
 import { compareDevices, deviceView } from './views.js';
@@ -88,6 +88,25 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
       count,
       online: all.filter((d) => (d.health.lastStatus?.appliance.version ?? 'unknown') === key && (d.health.status === 'online' || d.health.status === 'degraded')).length,
     }));
+  });
+
+  // Drain a device for an operator (its own POST/DELETE /api/drain): no new sessions there, live
+  // ones finish. The device's answer comes back as it is; the next poll shows the drain.
+  const DrainBody = Type.Union([
+    Type.Object({ timeout_s: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400 })) }, { additionalProperties: false }),
+    Type.Null(),
+  ]);
+  const drainResponses = { 200: Type.Object({ drain: Type.Union([DrainStatus, Type.Null()]) }), 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+  type DrainAnswer = { drain: DrainStatus | null };
+  app.post('/api/devices/:id/drain', { schema: { params: IdParams, body: DrainBody, response: drainResponses } }, async (req, reply) => {
+    const d = getDevice(req.params.id);
+    const { status, data } = await app.deviceApi.json(d, { method: 'POST', path: '/api/drain', body: req.body ?? {} });
+    return reply.code(status as 200).send(data as DrainAnswer);
+  });
+  app.delete('/api/devices/:id/drain', { schema: { params: IdParams, response: drainResponses } }, async (req, reply) => {
+    const d = getDevice(req.params.id);
+    const { status, data } = await app.deviceApi.json(d, { method: 'DELETE', path: '/api/drain' });
+    return reply.code(status as 200).send(data as DrainAnswer);
   });
 
   app.get('/api/devices/:id', { schema: { params: IdParams, response: { 200: DeviceDetail, 404: ErrorBody } } }, async (req) => {

@@ -31,6 +31,8 @@ export const DeviceView = Type.Object({
   sessions: Nullable(Type.Object({ active: Type.Integer(), capacity: Type.Integer() })),
   alerts: Type.Integer(),
   flapping: Type.Boolean(),
+  /** The device's drain (it takes no new sessions): null when it takes sessions. */
+  drain: Nullable(Type.Union([Type.Literal('draining'), Type.Literal('drained')])),
   url: Type.String(),
   last_status: Type.Optional(Nullable(FleetStatus)),
 });

@@ -112,4 +112,26 @@ describe('sessions through the fleet monitor', () => {
     expect(fromDevice.status).toBe(400);
     expect(fromDevice.body.error.message).toMatch(/ttl_s/);
   });
+
+  it('drains a device for an operator: no session is placed there, the dashboard shows it, and it ends', async () => {
+    const started = await api('POST', '/api/devices/kiosk-1/drain', {});
+    expect(started.status, JSON.stringify(started.body)).toBe(200);
+    expect(started.body.drain.state).toMatch(/^drain(ing|ed)$/);
+    await cycle();
+    expect((await api('GET', '/api/devices/kiosk-1')).body.drain).toMatch(/^drain(ing|ed)$/);
+    // The monitor does not place a new session on it (the only online device): nothing to choose.
+    const refused = await api('POST', '/api/sessions', {});
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.code).toBe('no_device_available');
+    // Asked for by name, the device itself refuses.
+    const named = await api('POST', '/api/sessions', { device: 'kiosk-1' });
+    expect(named.status).toBe(503);
+    expect(named.body.error.code).toBe('draining');
+
+    expect((await api('DELETE', '/api/devices/kiosk-1/drain')).body).toEqual({ drain: null });
+    await cycle();
+    expect((await api('GET', '/api/devices/kiosk-1')).body.drain).toBeNull();
+    expect((await api('POST', '/api/devices/nope/drain', {})).status).toBe(404);
+    expect((await api('POST', '/api/devices/kiosk-1/drain', { timeout_s: -1 })).status).toBe(400);
+  });
 });

@@ -30,7 +30,8 @@ export function pickDevice(devices: Device[]): Device | null {
   let bestScore = Infinity;
   for (const d of devices) {
     const s = d.health.lastStatus?.sessions;
-    if (!up(d) || !s || s.capacity <= 0 || s.active >= s.capacity) continue;
+    // A draining device takes no new session (it would answer 503 draining).
+    if (!up(d) || !s || s.capacity <= 0 || s.active >= s.capacity || d.health.lastStatus?.appliance.drain) continue;
     const ready = s.pool.headless.ready + s.pool.vnc.ready;
     const score = s.active / s.capacity - ready * 1e-3;
     if (score < bestScore) {

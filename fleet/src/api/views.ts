@@ -20,6 +20,7 @@ export function deviceView(d: Device, full: boolean, openAlerts: number): Device
     sessions: s ? { active: s.sessions.active, capacity: s.sessions.capacity } : null,
     alerts: openAlerts,
     flapping: d.health.flapping,
+    drain: s?.appliance.drain?.state ?? null,
     url: `${deviceBaseUrl(d)}/`,
     ...(full ? { last_status: s } : {}),
   };

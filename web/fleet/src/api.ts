@@ -97,6 +97,17 @@ export function useSessionTargets() {
   });
 }
 
+/** Drain a device (no new sessions there; live ones finish) or end its drain. The next poll shows it. */
+export function useDeviceDrain(id: string) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (on: boolean) => api<unknown>(on ? 'POST' : 'DELETE', `/api/devices/${enc(id)}/drain`, on ? {} : undefined),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: DEVICES_KEY });
+    },
+  });
+}
+
 export function useDevice(id: string) {
   return useQuery({ queryKey: [...DEVICES_KEY, 'detail', id], queryFn: () => api<DeviceDetail>('GET', `/api/devices/${enc(id)}`), refetchInterval: POLL_MS });
 }

@@ -3,7 +3,7 @@ import { useNow } from '@common/hooks';
 import { AppLink } from '@common/link';
 import { ApiError } from '@common/api';
 import { Badge, Card, ErrorNote, Field } from '@common/ui';
-import { useDevice, useDeviceHistory, useSummary, type DeviceDetail } from '../api';
+import { useDevice, useDeviceDrain, useDeviceHistory, useSummary, type DeviceDetail } from '../api';
 import { StatusBadge } from '../components/StatusBadge';
 import { HistoryChart } from './detail/HistoryChart';
 import { RecentAlertsCard, TransitionsCard } from './detail/HistoryCards';
@@ -44,6 +44,20 @@ function IdentityCard({ device: d, now }: { device: DeviceDetail; now: number })
   );
 }
 
+/** Drain the device before maintenance (it takes no new sessions; live ones finish), or end the drain. */
+function DrainButton({ device: d }: { device: DeviceDetail }) {
+  const drain = useDeviceDrain(d.id);
+  const on = d.drain !== null;
+  return (
+    <>
+      <ErrorNote error={drain.error} />
+      <button type="button" className="btn" disabled={drain.isPending} onClick={() => drain.mutate(!on)} data-testid="device-drain-toggle">
+        {drain.isPending ? '…' : on ? 'End drain' : 'Drain'}
+      </button>
+    </>
+  );
+}
+
 export function DeviceDetailPage({ id }: { id: string }) {
   const device = useDevice(id);
   const history = useDeviceHistory(id, HISTORY_HOURS);
@@ -72,6 +86,7 @@ export function DeviceDetailPage({ id }: { id: string }) {
         <StatusBadge device={d} />
         {d.reason ? <span className="muted">{d.reason}</span> : null}
         <span className="spacer" />
+        <DrainButton device={d} />
         <a className="btn primary" href={d.url} target="_blank" rel="noopener noreferrer" data-testid="device-open">
           Open device UI
         </a>
