@@ -422,7 +422,7 @@ describe('pull updates on a testbed of systemd devices', () => {
 
     // A client's session is live: the drain waits for it, times out, ends, and nothing changes.
     const session = await api('POST', '/api/sessions');
-    expect(session.id, JSON.stringify(session)).toMatch(/^[a-z0-9]/);
+    expect(session.id, JSON.stringify(session)).toMatch(/^[A-Za-z0-9_-]+$/);
     const postponed = await update(d, { OUTPOST_UPDATE_DRAIN_TIMEOUT_S: '5' });
     expect(postponed.code, postponed.stderr).toBe(7);
     expect(postponed.stderr).toMatch(/result: postponed/);
