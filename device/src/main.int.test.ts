@@ -1,23 +1,8 @@
 // The appliance as a process, started the way systemd and the playbooks start it.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { freePort, tempDir, waitFor } from '../test/helpers.js';
-import { rootDir } from './shared/paths.js';
+import { freePort, runBuiltMain, tempDir, waitFor } from '../test/helpers.js';
 
-const MAIN = join(rootDir, 'dist', 'device', 'src', 'main.js');
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', OUTPOST_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+const runMain = (env: Record<string, string>) => runBuiltMain('device', env);
 
 describe('device appliance process', () => {
   it.each([

@@ -1,10 +1,13 @@
-// Shared helpers for tests: temporary dirs, waiting, free ports, the system chromium.
+// Shared helpers for tests: temporary dirs, waiting, free ports, the system chromium, a built service
+// as a process.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDeviceConfig, type DeviceConfig } from '../src/config.js';
+import { rootDir } from '../src/shared/paths.js';
 
 export const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
 
@@ -63,4 +66,20 @@ export function testWebRoot(dir: string): string {
   writeFileSync(join(root, 'vnc', 'index.html'), '<!doctype html><title>Outpost live view</title>');
   writeFileSync(join(root, 'assets', 'main.js'), 'console.log(1)');
   return root;
+}
+
+/**
+ * A built entry point (dist/<service>/src/main.js) run the way systemd runs it: only PATH and the
+ * given environment, output captured, status on exit.
+ */
+export function runBuiltMain(service: 'device' | 'fleet', env: Record<string, string>) {
+  const child = spawn(process.execPath, [join(rootDir, 'dist', service, 'src', 'main.js')], {
+    env: { PATH: process.env.PATH ?? '', OUTPOST_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => output };
 }

@@ -1,7 +1,7 @@
 // The appliance's test kit, the one door into device/test from outside device/ (fleet tests, web UI
 // tests, scripts, benchmarks, Ansible tests): temp dirs, tokens, waiting on conditions, a running
 // appliance, chromium, test pages, dockerd, the route tables, and the leak checks' owner keys.
-export { CHROMIUM, deviceConfig, freePort, tempDir, testToken, testWebRoot, waitFor } from './helpers.js';
+export { CHROMIUM, deviceConfig, freePort, runBuiltMain, tempDir, testToken, testWebRoot, waitFor } from './helpers.js';
 export { startAppliance, waitForPool, type TestAppliance } from './appliance.js';
 export { liveViewCenterPixel, useToken, watchCspViolations } from './browser.js';
 export { startTestPages, type TestPages } from './pages.js';

@@ -2,27 +2,13 @@
 // cannot work stops it at boot with status 1 and a message naming what to fix, read once (the
 // store, the inventory and the alert channels while the app is built); a good one listens until
 // SIGTERM.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { rootDir } from '../../device/src/shared/index.js';
-import { freePort, tempDir, waitFor } from '../../device/test/index.js';
+import { freePort, runBuiltMain, tempDir, waitFor } from '../../device/test/index.js';
 import { MIGRATIONS } from './store/migrations.js';
 
-const MAIN = join(rootDir, 'dist', 'fleet', 'src', 'main.js');
-
-function runMain(env: Record<string, string>) {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', OUTPOST_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, exited, output: () => output };
-}
+const runMain = (env: Record<string, string>) => runBuiltMain('fleet', env);
 
 describe('fleet monitor process', () => {
   it.each([

@@ -4,8 +4,22 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@common/api';
 import { apiList, type ListPage } from '@common/api-list';
-import type { FleetStatus, SessionView } from '../../../device/src/shared/index';
 import type {
+  AlertState,
+  DeviceDetail,
+  DeviceHistory,
+  DeviceStatus,
+  DeviceView,
+  FleetAlert,
+  FleetCreateSessionBody,
+  FleetSession,
+  FleetSessionList,
+  FleetSummary,
+  VersionCount,
+} from '../../../fleet/src/api/schemas';
+
+export type { FleetStatus, SessionView } from '../../../device/src/shared/index';
+export type {
   AlertSeverity,
   AlertState,
   CountByKey,
@@ -22,26 +36,6 @@ import type {
   Transition,
   VersionCount,
 } from '../../../fleet/src/api/schemas';
-
-export type {
-  AlertSeverity,
-  AlertState,
-  CountByKey,
-  DeviceDetail,
-  DeviceHistory,
-  DeviceStatus,
-  DeviceView,
-  FleetAlert,
-  FleetCreateSessionBody,
-  FleetSession,
-  FleetSessionList,
-  FleetStatus,
-  FleetSummary,
-  SessionView,
-  Snapshot,
-  Transition,
-  VersionCount,
-};
 
 export const POLL_MS = 5000;
 /** Rows per /api/devices request: a few screens of the table, small enough to answer fast. */
