@@ -19,23 +19,7 @@ import type {
 } from '../../../fleet/src/api/schemas';
 
 export type { FleetStatus, SessionView } from '../../../device/src/shared/index';
-export type {
-  AlertSeverity,
-  AlertState,
-  CountByKey,
-  DeviceDetail,
-  DeviceHistory,
-  DeviceStatus,
-  DeviceView,
-  FleetAlert,
-  FleetCreateSessionBody,
-  FleetSession,
-  FleetSessionList,
-  FleetSummary,
-  Snapshot,
-  Transition,
-  VersionCount,
-} from '../../../fleet/src/api/schemas';
+export type * from '../../../fleet/src/api/schemas';
 
 export const POLL_MS = 5000;
 /** Rows per /api/devices request: a few screens of the table, small enough to answer fast. */
