@@ -24,6 +24,7 @@ import compatRoutes from './sessions/compat-routes.js';
 import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
 import drainRoutes from './sessions/drain-routes.js';
+import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';
 import statusRoutes from './status/status-routes.js';
@@ -104,6 +105,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
+  await app.register(readyRoutes, { version: config.version });
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 
   return app;

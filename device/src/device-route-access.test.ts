@@ -45,9 +45,18 @@ describe('device routes in every spelling', () => {
   const cases: TableCase[] = [];
   const table = () => ({ port, routes, params, dataDir: dir.path, cases });
 
-  it('knows the routes from the app itself, and only the health probe and the UI files are public', () => {
+  it('knows the routes from the app itself, and only the health and readiness probes and the UI files are public', () => {
     expect(routes.length).toBeGreaterThan(20);
-    expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /*', 'GET /api/health', 'HEAD /*', 'HEAD /api/health']);
+    expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual([
+      'GET /*',
+      'GET /api/health',
+      'GET /api/ready',
+      'GET /api/ready/probe',
+      'HEAD /*',
+      'HEAD /api/health',
+      'HEAD /api/ready',
+      'HEAD /api/ready/probe',
+    ]);
     expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:id/playwright', '/sessions/:id/vnc']);
   });
 
@@ -57,7 +66,8 @@ describe('device routes in every spelling', () => {
 
   it('changed nothing while refusing: the session is still there and no other was made', () => {
     expect(app.sessionManager.list().map((s) => s.id)).toEqual([sessionId]);
-    expect(backend.launched).toHaveLength(1);
+    // Besides the readiness checks the public /api/ready started, which are the appliance's own.
+    expect(backend.launched.filter((s) => !s.id.startsWith('ready-'))).toHaveLength(1);
   });
 
   it('lets the right token through on every route, in every spelling', async () => {

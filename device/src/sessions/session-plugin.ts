@@ -6,12 +6,14 @@ import { createDockerBackend } from './backends/docker-backend.js';
 import { createProcessBackend } from './backends/process-backend.js';
 import type { SessionBackend } from './backends/session-backend.js';
 import { createDrain, type Drain } from './drain.js';
+import { createReadiness, type Readiness } from './readiness.js';
 import { createSessionManager, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessionManager: SessionManager;
     drain: Drain;
+    readiness: Readiness;
   }
 }
 
@@ -100,12 +102,27 @@ export default fp<SessionPluginOptions>(
     });
     app.decorate('sessionManager', manager);
     app.decorate('drain', drain);
+    // The readiness check's browser loads the probe page from the port this app listens on.
+    let probeUrl: string | null = null;
+    app.addHook('onListen', async () => {
+      const addr = app.server.address();
+      if (addr && typeof addr === 'object') probeUrl = `http://${loopbackFor(addr.address, addr.family)}:${addr.port}/api/ready/probe`;
+    });
+    app.decorate('readiness', createReadiness({ backend: chosen, log: log.child({ module: 'readiness' }), probeUrl: () => probeUrl }));
     // Recovery happens before the port opens, so nothing is served from a stale state.
     app.addHook('onReady', async () => manager.start());
     app.addHook('preClose', async () => {
       drain.close();
+      await app.readiness.close();
       await manager.close();
     });
   },
   { name: 'sessions', dependencies: ['metrics', 'docker'] },
 );
+
+/** Where this host reaches a server bound to `address`: the wildcard means loopback. */
+function loopbackFor(address: string, family: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return family === 'IPv6' ? `[${address}]` : address;
+}

@@ -74,6 +74,37 @@ describe('a Playwright client through the appliance', () => {
   });
 });
 
+describe('readiness (GET /api/ready)', () => {
+  it('is ready once a real browser has loaded the probe page, and leaves nothing running', async () => {
+    const t = await startAppliance({ OUTPOST_API_TOKEN: 'r'.repeat(32) });
+    try {
+      // No token: the update gates carry none.
+      const first = await t.api('GET', '/api/ready');
+      expect(first.status).toBe(503);
+      expect(first.body.status).toBe('checking');
+      await waitFor(async () => (await t.api('GET', '/api/ready')).status === 200, { timeoutMs: 60_000, what: 'the readiness check to pass' });
+      const ready = await t.api('GET', '/api/ready');
+      expect(ready.body).toMatchObject({ status: 'ready', failures: 0, error: null, took_ms: expect.any(Number) });
+      await waitFor(() => t.owned().filter((p) => p.session?.startsWith('ready-')).length === 0, { what: "the check's browser to end" });
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('says failed, with the reason, when the browser cannot start; /api/health still answers', async () => {
+    const t = await startAppliance({ OUTPOST_CHROMIUM_PATH: '/bin/false' });
+    try {
+      await waitFor(async () => (await t.api('GET', '/api/ready')).body.status === 'failed', { timeoutMs: 60_000, intervalMs: 250, what: 'readiness to fail' });
+      const r = await t.api('GET', '/api/ready');
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ failures: 3, took_ms: null, error: expect.any(String) });
+      expect((await t.api('GET', '/api/health')).body.status).toBe('ok');
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 describe('warm pool', () => {
   let t: TestAppliance;
   const launches: LaunchSpec[] = [];

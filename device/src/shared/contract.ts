@@ -176,6 +176,20 @@ export const HealthResponse = Type.Object(
 );
 export type HealthResponse = Static<typeof HealthResponse>;
 
+/** GET /api/ready: the readiness check (a browser started and loaded the appliance's own page); 503 unless ready. */
+export const ReadyResponse = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ready'), Type.Literal('checking'), Type.Literal('failed'), Type.Literal('stopping')]),
+    version: Type.String(),
+    checked_at: Nullable(IsoTime),
+    took_ms: Nullable(Type.Integer({ minimum: 0 })),
+    failures: Type.Integer({ minimum: 0 }),
+    error: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ReadyResponse = Static<typeof ReadyResponse>;
+
 /** Every error body of both services. */
 export const ErrorBody = Type.Object(
   {
