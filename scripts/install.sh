@@ -2,7 +2,8 @@
 # Installs a signed release on a device by hand (what the outpost_device Ansible role does for a
 # fleet): verifies it, creates the outpost user and directories, unpacks to
 # /opt/outpost/releases/<v>, points /opt/outpost/current at it, writes /etc/outpost/*.env (0600,
-# values quoted: they are data, never code), installs the systemd unit and the cron entry for
+# values quoted: they are data, never code), installs the systemd units (the appliance and its
+# socket) and the cron entry for
 # scripts/update.sh, and waits until healthy. Run as root. Idempotent: running it again with the
 # same release and options changes nothing.
 #
@@ -139,7 +140,19 @@ changed=$groups_changed
 for f in device.env update.env; do
   if ! cmp -s "$ETC/$f.new" "$ETC/$f" 2>/dev/null; then mv -f "$ETC/$f.new" "$ETC/$f"; changed=1; else rm -f "$ETC/$f.new"; fi
 done
-if ! cmp -s "$ROOT/current/systemd/outpost-device.service" /etc/systemd/system/outpost-device.service; then
+# The socket unit holds the appliance's port across restarts (systemd/outpost-device.socket), on
+# the address and port device.env names.
+listen="$host:$port"
+[[ "$host" == *:* ]] && listen="[$host]:$port"
+sed "s|^ListenStream=.*|ListenStream=$listen|" "$ROOT/current/systemd/outpost-device.socket" >/etc/systemd/system/outpost-device.socket.new
+socket_changed=0
+if ! cmp -s /etc/systemd/system/outpost-device.socket.new /etc/systemd/system/outpost-device.socket; then
+  mv -f /etc/systemd/system/outpost-device.socket.new /etc/systemd/system/outpost-device.socket
+  socket_changed=1
+else
+  rm -f /etc/systemd/system/outpost-device.socket.new
+fi
+if ! cmp -s "$ROOT/current/systemd/outpost-device.service" /etc/systemd/system/outpost-device.service || ((socket_changed)); then
   install -m 0644 "$ROOT/current/systemd/outpost-device.service" /etc/systemd/system/outpost-device.service
   systemctl daemon-reload
   changed=1
@@ -147,7 +160,13 @@ fi
 printf '# Outpost pull updates (scripts/update.sh); installed by install.sh\n%s root %s/current/scripts/update.sh >/dev/null 2>&1\n' "$cron" "$ROOT" >/etc/cron.d/outpost-update.new
 if ! cmp -s /etc/cron.d/outpost-update.new /etc/cron.d/outpost-update 2>/dev/null; then mv -f /etc/cron.d/outpost-update.new /etc/cron.d/outpost-update; else rm -f /etc/cron.d/outpost-update.new; fi
 chmod 0644 /etc/cron.d/outpost-update
-systemctl enable outpost-device.service >/dev/null 2>&1
+systemctl enable outpost-device.socket outpost-device.service >/dev/null 2>&1
+# A new socket binds only once nothing holds the port: stop the appliance (an older one may have
+# bound it itself), then open the socket; the restart below starts the appliance on it.
+if ((socket_changed)); then
+  systemctl stop outpost-device.service
+  systemctl restart outpost-device.socket
+fi
 export OUTPOST_PORT="$port"
 if [[ $changed -eq 1 || "$(running_version)" != "$version" ]]; then systemctl restart outpost-device.service; fi
 if wait_healthy "$version" "$health_timeout"; then
@@ -155,4 +174,4 @@ if wait_healthy "$version" "$health_timeout"; then
   log "outpost $version is running on port $port"
   exit 0
 fi
-die 4 "outpost $version did not answer on port $port in $health_timeout s (journalctl -u outpost-device)"
+die 4 "outpost $version did not pass its health gate on port $port in $health_timeout s: $HEALTH_PROBLEM (journalctl -u outpost-device)"

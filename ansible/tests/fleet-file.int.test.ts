@@ -192,6 +192,7 @@ describe('unit templates', () => {
     const r = await playbook(join(ANSIBLE, 'inventory/example.ini'), UNITS, {
       outpost_test_out: outDir,
       outpost_device_unit_source: join(rootDir, 'systemd/outpost-device.service'),
+      outpost_device_socket_source: join(rootDir, 'systemd/outpost-device.socket'),
       outpost_fleet_unit_source: join(rootDir, 'systemd/outpost-fleet.service'),
       outpost_fleet_effective_token: 'api-token',
       outpost_fleet_effective_device_token: 'device-token',
@@ -200,13 +201,15 @@ describe('unit templates', () => {
     });
     expect(r.code, r.output.slice(-3000)).toBe(0);
     const read = (f: string) => readFileSync(join(outDir, f), 'utf8');
-    return { device: read('outpost-device.service'), fleet: read('outpost-fleet.service'), env: read('fleet.env') };
+    return { device: read('outpost-device.service'), socket: read('outpost-device.socket'), fleet: read('outpost-fleet.service'), env: read('fleet.env') };
   };
 
   it('with the defaults, install the repository units byte for byte, and point the monitor at fleet.yaml', { timeout: 120_000 }, async () => {
     const r = await units('defaults', {});
     expect(r.device).toBe(readFileSync(join(rootDir, 'systemd/outpost-device.service'), 'utf8'));
     expect(r.fleet).toBe(readFileSync(join(rootDir, 'systemd/outpost-fleet.service'), 'utf8'));
+    // The socket listens where the role's device.env says the appliance does (0.0.0.0:8080).
+    expect(r.socket).toBe(readFileSync(join(rootDir, 'systemd/outpost-device.socket'), 'utf8').replace(/^ListenStream=.*$/m, 'ListenStream=0.0.0.0:8080'));
     expect(r.env).toContain('OUTPOST_FLEET_INVENTORY="/etc/outpost/fleet.yaml"\n');
     expect(r.env).not.toContain('OUTPOST_FLEET_INVENTORY_GROUP');
   });
@@ -221,7 +224,10 @@ describe('unit templates', () => {
       outpost_fleet_config_dir: '/srv/fleet-etc',
       outpost_fleet_data_dir: '/var/lib/fleet-state',
       outpost_fleet_device_group: 'kiosks',
+      outpost_device_listen_host: 'fd00::7',
+      outpost_device_port: '8181',
     });
+    expect(r.socket).toMatch(/^ListenStream=\[fd00::7\]:8181$/m);
     expect(r.device).toMatch(/^EnvironmentFile=\/srv\/outpost-etc\/device\.env$/m);
     expect(r.device).toMatch(/^Environment=OUTPOST_DATA_DIR=\/data\/outpost NODE_ENV=production$/m);
     expect(r.device).toMatch(/^Environment=OUTPOST_UPDATE_STATE_FILE=\/data\/outpost-update\/state\.json$/m);

@@ -37,4 +37,23 @@ describe('device appliance process', () => {
       dir.remove();
     }
   });
+
+  it('serves on the socket systemd passes (socket activation), not on a port of its own', async () => {
+    const dir = tempDir();
+    const [socketPort, ownPort] = [await freePort(), await freePort()];
+    // systemd-socket-activate binds the socket and execs node with LISTEN_FDS/LISTEN_PID, as a
+    // .socket unit does; the restart across a held socket is tested on the testbed (update.int.test.ts).
+    const run = runBuiltMain('device', { OUTPOST_PORT: String(ownPort), OUTPOST_DATA_DIR: dir.path, OUTPOST_LOG_LEVEL: 'info' }, { wrapper: ['systemd-socket-activate', '-l', `127.0.0.1:${socketPort}`] });
+    try {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${socketPort}/api/health`).catch(() => null))?.ok === true, { timeoutMs: 20_000, what: 'the appliance on the passed socket' });
+      await expect(fetch(`http://127.0.0.1:${ownPort}/api/health`)).rejects.toThrow();
+      expect(run.output()).toMatch(/"socket_activated":true/);
+      expect(run.output()).toContain('the socket systemd passed is not on the configured port');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+      dir.remove();
+    }
+  });
 });

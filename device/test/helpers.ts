@@ -72,8 +72,10 @@ export function testWebRoot(dir: string): string {
  * A built entry point (dist/<service>/src/main.js) run the way systemd runs it: only PATH and the
  * given environment, output captured, status on exit.
  */
-export function runBuiltMain(service: 'device' | 'fleet', env: Record<string, string>) {
-  const child = spawn(process.execPath, [join(rootDir, 'dist', service, 'src', 'main.js')], {
+export function runBuiltMain(service: 'device' | 'fleet', env: Record<string, string>, opts: { wrapper?: string[] } = {}) {
+  // A wrapper (e.g. systemd-socket-activate) runs first and execs node.
+  const [cmd, ...args] = [...(opts.wrapper ?? []), process.execPath, join(rootDir, 'dist', service, 'src', 'main.js')];
+  const child = spawn(cmd!, args, {
     env: { PATH: process.env.PATH ?? '', OUTPOST_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
