@@ -47,7 +47,7 @@ log "rolling back from ${current:-nothing} to $target"
 switch_to "$target"
 systemctl restart "$SERVICE"
 if ! wait_healthy "$target" "$HEALTH_TIMEOUT"; then
-  log "$target did not come up healthy; switching back to $current"
+  log "$target did not come up healthy ($HEALTH_PROBLEM); switching back to $current"
   if [[ -n "$current" ]]; then
     switch_to "$current"
     systemctl restart "$SERVICE"

@@ -17,6 +17,8 @@ import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
 const V1 = '1.0.0';
 const V2 = '2.0.0';
 const V3_BROKEN = '3.0.0';
+/** Starts and answers /api/health, but its browser cannot start. */
+const V31_NO_BROWSER = '3.1.0';
 /** Older than everything the devices run, and never installed on any of them. */
 const V_NEVER_RUN = '1.5.0';
 
@@ -255,6 +257,25 @@ describe('pull updates on a testbed of systemd devices', () => {
     // A second run does not try the broken version again.
     expect((await update(d)).code).toBe(0);
     expect(await version(d)).toBe(V2);
+  });
+
+  it('rolls back a release whose browser cannot start: it answers /api/health, its readiness check fails', async () => {
+    const d = tb.devices[2]!;
+    expect(await version(d)).toBe(V2);
+    publish(rel.tarball(V31_NO_BROWSER));
+    expect((await admin('POST', '/api/rollouts/stable', { version: V31_NO_BROWSER, percent: 100 })).status).toBe(200);
+    // A deadline far longer than the check needs: the gate gives up when the appliance says its
+    // check failed, not when the deadline passes (the message says which).
+    const r = await update(d, { OUTPOST_UPDATE_HEALTH_TIMEOUT_S: '600' });
+    expect(r.code, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(new RegExp(`version ${V31_NO_BROWSER.replaceAll('.', '\\.')} did not pass its health gate: its readiness check failed: `));
+    expect(await version(d)).toBe(V2);
+    expect(await current(d)).toBe(V2);
+    const s = await state(d);
+    expect(s.last_result).toBe('rolled_back');
+    expect(s.failed_versions).toContain(V31_NO_BROWSER);
+    // The release rolled back to passed the same gate: its readiness check ran a real browser.
+    expect(JSON.parse((await tb.exec(d, 'curl -sS http://127.0.0.1:8080/api/ready')).stdout)).toMatchObject({ status: 'ready', version: V2 });
   });
 
   // What the product promises after kill -9 of update.sh (README, "Pull updates"): every release

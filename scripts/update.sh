@@ -6,8 +6,9 @@
 #   too) → refuse a downgrade the operator has not signed off → unpack to
 #   /opt/outpost/releases/<v> → drain the appliance and wait until no session is live (else end
 #   the drain and record postponed) → switch /opt/outpost/current atomically → restart with
-#   systemd → wait for /api/health to report the new version → otherwise switch back, restart,
-#   record rolled_back. Keep the last N releases.
+#   systemd → wait for /api/ready: the new version answers and a real browser of it loaded the
+#   appliance's own page → otherwise switch back, restart, record rolled_back. Keep the last N
+#   releases.
 #
 # Nothing half-installed, ever: a release directory appears only complete (unpacked aside, then
 # renamed); `current` changes by one rename. A run killed at any step leaves a complete release
@@ -31,7 +32,8 @@
 #                             device's manifest and reports, and for release downloads)
 #   OUTPOST_UPDATE_PUBKEY     release signing public key (/etc/outpost/release-signing.pub)
 #   OUTPOST_UPDATE_KEEP       releases kept on disk (3)
-#   OUTPOST_UPDATE_HEALTH_TIMEOUT_S    how long the new version may take to answer (60)
+#   OUTPOST_UPDATE_HEALTH_TIMEOUT_S    how long the new version may take to pass the health gate
+#                                      (/api/ready: its version, and a real browser works) (60)
 #   OUTPOST_UPDATE_ROLLBACK_TIMEOUT_S  how long the release rolled back to may take (120): it ran
 #                                      here before, so waiting longer only costs time
 #   OUTPOST_UPDATE_WINDOW     when updates may start: HH:MM-HH:MM ranges, comma-separated, local
@@ -141,7 +143,7 @@ rollback() { # from(failed) to(previous) why
   if wait_healthy "$2" "$ROLLBACK_TIMEOUT"; then
     finish rolled_back "$2" "$1" "$3" 4
   fi
-  finish failed "$2" "$1" "rollback to $2 did not come back healthy either" 6
+  finish failed "$2" "$1" "rollback to $2 did not come back healthy either ($HEALTH_PROBLEM)" 6
 }
 
 # 1. Finish what a killed run left: a switch that was not confirmed healthy.
@@ -294,7 +296,7 @@ switch_to "$want"
 step switch "current is $want; restarting"
 restart_service
 step restart "waiting up to ${HEALTH_TIMEOUT}s for $want to answer healthy"
-if ! wait_healthy "$want" "$HEALTH_TIMEOUT"; then rollback "$want" "$current" "version $want did not answer healthy within ${HEALTH_TIMEOUT}s"; fi
+if ! wait_healthy "$want" "$HEALTH_TIMEOUT"; then rollback "$want" "$current" "version $want did not pass its health gate: $HEALTH_PROBLEM"; fi
 log "$want is healthy"
 remember_run "$want"
 

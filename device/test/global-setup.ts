@@ -16,6 +16,7 @@ export const TEST_RELEASES = [
   { version: '1.0.0' },
   { version: '2.0.0' },
   { version: '3.0.0', broken: true },
+  { version: '3.1.0', brokenBrowser: true },
   { version: '2.1.0' },
   { version: '2.2.0' },
   { version: '2.3.0' },

@@ -106,12 +106,41 @@ health_url() { printf 'http://127.0.0.1:%s/api/health' "${OUTPOST_PORT:-8080}"; 
 
 running_version() { curl -fsS --max-time 2 "$(health_url)" 2>/dev/null | jq -r '.version // empty' 2>/dev/null || true; }
 
+# The health gate: the appliance answers with `version` AND its readiness check passed: a browser
+# started and loaded a page the appliance serves (GET /api/ready). A release older than the check
+# (404) is judged on /api/health's version alone. Returns 1 when the deadline passes, and at once
+# when the appliance says its check failed (it tried three times): waiting longer would not help.
+# HEALTH_PROBLEM says what was last seen, for the log and the report.
+HEALTH_PROBLEM=""
 wait_healthy() { # version timeout_s
-  local deadline=$((SECONDS + $2))
+  local deadline=$((SECONDS + $2)) out code body version status
+  HEALTH_PROBLEM="no answer from $(appliance_url /api/ready)"
   while ((SECONDS < deadline)); do
-    [[ "$(running_version)" == "$1" ]] && return 0
-    sleep 1
+    if out="$(curl -sS --max-time 5 -w '\n%{http_code}' "$(appliance_url /api/ready)" 2>/dev/null)"; then
+      code="${out##*$'\n'}"
+      body="${out%$'\n'*}"
+      if [[ "$code" == 404 ]]; then
+        version="$(running_version)"
+        [[ "$version" == "$1" ]] && return 0
+        HEALTH_PROBLEM="/api/health reports version ${version:-none}"
+      else
+        version="$(jq -r '.version // empty' <<<"$body" 2>/dev/null || true)"
+        status="$(jq -r '.status // empty' <<<"$body" 2>/dev/null || true)"
+        if [[ "$version" != "$1" ]]; then
+          HEALTH_PROBLEM="the appliance reports version ${version:-none}"
+        elif [[ "$status" == ready ]]; then
+          return 0
+        elif [[ "$status" == failed ]]; then
+          HEALTH_PROBLEM="its readiness check failed: $(jq -r '.error // "no reason given"' <<<"$body" 2>/dev/null)"
+          return 1
+        else
+          HEALTH_PROBLEM="readiness: ${status:-HTTP $code}"
+        fi
+      fi
+    fi
+    sleep 0.5
   done
+  HEALTH_PROBLEM="not ready within $2 s (last seen: $HEALTH_PROBLEM)"
   return 1
 }
 

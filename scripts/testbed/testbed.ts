@@ -80,24 +80,38 @@ export interface TestReleases {
   tarball(version: string): string;
 }
 
+/** One test release: `broken` exits at start; `brokenBrowser` starts and answers /api/health, but its browser cannot start. */
+export interface TestReleaseSpec {
+  version: string;
+  broken?: boolean;
+  brokenBrowser?: boolean;
+}
+
 /**
  * Signed releases for update tests, from one staged tree: each version is the same build with its
- * VERSION changed; `broken` ones exit at start (their health check can never pass).
+ * VERSION changed; `broken` ones exit at start (their health check can never pass); `brokenBrowser`
+ * ones run, but point the appliance at a "browser" that exits at once (only the readiness check
+ * can tell). `root`: stage another checkout instead of this one (bench:update's baseline), signed
+ * with the keys in `keysDir`.
  */
-export function buildTestReleases(dir: string, specs: Array<{ version: string; broken?: boolean }>): TestReleases {
-  const keysDir = join(dir, 'keys');
+export function buildTestReleases(dir: string, specs: TestReleaseSpec[], opts: { root?: string; keysDir?: string } = {}): TestReleases {
+  const keysDir = opts.keysDir ?? join(dir, 'keys');
+  const root = opts.root ?? rootDir;
   const env = { ...process.env, OUTPOST_KEYS_DIR: keysDir, OUTPOST_RELEASE_GZIP_LEVEL: '1' };
   const staged = join(dir, 'staged');
-  if (!existsSync(join(staged, 'VERSION'))) execFileSync(join(rootDir, 'scripts/build-release.sh'), ['stage', staged], { env, stdio: 'inherit' });
+  if (!existsSync(join(staged, 'VERSION'))) execFileSync(join(root, 'scripts/build-release.sh'), ['stage', staged], { env, stdio: 'inherit' });
   for (const spec of specs) {
     const tree = join(dir, `tree-${spec.version}`);
     const out = join(dir, 'out');
     if (existsSync(join(out, `outpost-${spec.version}-linux-x64.tar.gz.sha256.sig`))) continue;
     cpSync(staged, tree, { recursive: true, verbatimSymlinks: true });
     writeFileSync(join(tree, 'VERSION'), `${spec.version}\n`);
-    if (spec.broken) writeFileSync(join(tree, 'dist/device/src/main.js'), "console.error('this release is broken on purpose (update tests)');\nprocess.exit(3);\n");
+    const main = join(tree, 'dist/device/src/main.js');
+    if (spec.broken) writeFileSync(main, "console.error('this release is broken on purpose (update tests)');\nprocess.exit(3);\n");
+    // Set before the module body reads the configuration (imports only load modules).
+    if (spec.brokenBrowser) writeFileSync(main, `process.env.OUTPOST_CHROMIUM_PATH = '/bin/false'; // broken on purpose (update tests)\n${readFileSync(main, 'utf8')}`);
     mkdirSync(out, { recursive: true });
-    execFileSync(join(rootDir, 'scripts/build-release.sh'), ['pack', tree, '--out', out], { env, stdio: 'inherit' });
+    execFileSync(join(root, 'scripts/build-release.sh'), ['pack', tree, '--out', out], { env, stdio: 'inherit' });
     execFileSync('rm', ['-rf', tree]);
   }
   return {

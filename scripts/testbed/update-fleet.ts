@@ -10,7 +10,7 @@ import { testToken } from '../../device/test/index.js';
 import { buildFleetApp } from '../../fleet/src/app.js';
 import { loadFleetConfig } from '../../fleet/src/config.js';
 import { createDeviceCredentials } from '../../fleet/src/updates/device-credential.js';
-import type { Testbed, TestReleases } from './testbed.js';
+import type { Testbed, TestbedDevice, TestReleases } from './testbed.js';
 
 export interface UpdateFleet {
   fleet: FastifyInstance;
@@ -20,8 +20,11 @@ export interface UpdateFleet {
   tokens: { fleet: string; update: string; device: string; updateFor(deviceId: string): string };
   /** Copy a release (tarball, .sha256, .sha256.sig) into the monitor's releases dir. */
   publish(tarball: string): void;
-  /** install.sh `version` on every device, pulling updates from this monitor on `cron`. */
-  installAll(rel: TestReleases, version: string, cron: string): Promise<void>;
+  /**
+   * install.sh `version` on every device (or those given), pulling updates from this monitor on
+   * `cron`; `installScript`: another checkout's install.sh (bench:update's baseline).
+   */
+  installAll(rel: TestReleases, version: string, cron: string, opts?: { devices?: TestbedDevice[]; channel?: string; installScript?: string }): Promise<void>;
 }
 
 export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<string, string> = {}): Promise<UpdateFleet> {
@@ -55,14 +58,15 @@ export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<str
     publish(tarball) {
       for (const suffix of ['', '.sha256', '.sha256.sig']) copyFileSync(`${tarball}${suffix}`, join(releasesDir, `${tarball.split('/').pop()}${suffix}`));
     },
-    async installAll(rel, version, cron) {
+    async installAll(rel, version, cron, opts = {}) {
       const tarball = rel.tarball(version);
       await Promise.all(
-        tb.devices.map(async (d) => {
-          for (const f of [tarball, `${tarball}.sha256`, `${tarball}.sha256.sig`, rel.pubkey, join(rootDir, 'scripts/install.sh')]) await tb.copyIn(d, f, '/tmp/');
+        (opts.devices ?? tb.devices).map(async (d) => {
+          for (const f of [tarball, `${tarball}.sha256`, `${tarball}.sha256.sig`, rel.pubkey]) await tb.copyIn(d, f, '/tmp/');
+          await tb.copyIn(d, opts.installScript ?? join(rootDir, 'scripts/install.sh'), '/tmp/install.sh');
           const r = await tb.exec(
             d,
-            `bash /tmp/install.sh --tarball /tmp/${tarball.split('/').pop()} --pubkey /tmp/release-signing.pub --fleet-url ${url} --device-id ${d.host} --host 0.0.0.0 --update-token ${tokens.updateFor(d.host)} --fleet-token ${tokens.device} --cron '${cron}'`,
+            `bash /tmp/install.sh --tarball /tmp/${tarball.split('/').pop()} --pubkey /tmp/release-signing.pub --fleet-url ${url} --channel ${opts.channel ?? 'stable'} --device-id ${d.host} --host 0.0.0.0 --update-token ${tokens.updateFor(d.host)} --fleet-token ${tokens.device} --cron '${cron}'`,
           );
           if (r.code !== 0) throw new Error(`install.sh on ${d.host}: ${r.stderr}`);
         }),
