@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rootDir } from '../device/src/shared/index.js';
 import { tempDir, waitFor } from '../device/test/index.js';
 import { stableHash } from '../fleet/src/updates/rollout-selection.js';
+import { probeWhile } from './testbed/health-probe.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
 import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
 
@@ -132,7 +133,10 @@ describe('pull updates on a testbed of systemd devices', () => {
 
   it('updates the rest when the rollout reaches 100%, and the fleet sees v2 everywhere', async () => {
     expect((await admin('POST', '/api/rollouts/stable', { version: V2, percent: 100 })).status).toBe(200);
-    await Promise.all(tb.devices.map((d) => update(d)));
+    // Probed all along, a new connection every 100 ms: the socket (outpost-device.socket) stays open
+    // across the restart, so no connection is refused, whatever the restart's length.
+    const probes = await Promise.all(tb.devices.map((d) => probeWhile(d.ip, update(d))));
+    for (const [i, p] of probes.entries()) expect(p.filter((x) => x.error === 'ECONNREFUSED'), tb.devices[i]!.host).toEqual([]);
     for (const d of tb.devices) {
       expect(await version(d)).toBe(V2);
       expect(await current(d)).toBe(V2);

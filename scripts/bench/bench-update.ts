@@ -16,11 +16,11 @@
 // env: BENCH_BASELINE_REF (4cec6f5), BENCH_HEALTH_TIMEOUT_S (20), BENCH_ROUNDS (2 updates per device)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootDir } from '../../device/src/shared/index.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice } from '../testbed/testbed.js';
+import { probeWhile } from '../testbed/health-probe.js';
 import { startUpdateFleet } from '../testbed/update-fleet.js';
 import { mean } from './stats.js';
 
@@ -28,7 +28,6 @@ const BASE_REF = process.env.BENCH_BASELINE_REF ?? '4cec6f5';
 const HEALTH_TIMEOUT_S = Number(process.env.BENCH_HEALTH_TIMEOUT_S ?? 20);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROBE_EVERY_MS = 100;
-const PROBE_TIMEOUT_MS = 10_000;
 
 interface Way {
   label: string;
@@ -38,13 +37,6 @@ interface Way {
   broken: string;
   brokenBrowser: string;
   devices: TestbedDevice[];
-}
-
-interface Probe {
-  start: number;
-  end: number;
-  version: string | null;
-  error: string | null;
 }
 
 interface UpdateFigures {
@@ -60,48 +52,6 @@ const keysDir = join(dir, 'keys');
 const baseRoot = join(dir, 'baseline');
 let tb: Testbed | undefined;
 let closeFleet: (() => Promise<void>) | undefined;
-
-/** One probe on a new connection: the version, or what went wrong (ECONNREFUSED, HTTP 503, …). */
-function probe(ip: string): Promise<Probe> {
-  const start = Date.now();
-  return new Promise((resolve) => {
-    const done = (version: string | null, error: string | null) => resolve({ start, end: Date.now(), version, error });
-    const req = request({ host: ip, port: 8080, path: '/api/health', agent: false, timeout: PROBE_TIMEOUT_MS }, (res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => {
-        if (res.statusCode !== 200) return done(null, `HTTP ${res.statusCode}`);
-        try {
-          done((JSON.parse(body) as { version: string }).version, null);
-        } catch {
-          done(null, 'bad body');
-        }
-      });
-      res.on('error', (err: NodeJS.ErrnoException) => done(null, err.code ?? err.message));
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => done(null, err.code ?? err.message));
-    req.end();
-  });
-}
-
-/** Probes `ip` until `work` settles, at most every PROBE_EVERY_MS. */
-async function probeDuring(ip: string, work: Promise<unknown>): Promise<Probe[]> {
-  const probes: Probe[] = [];
-  let done = false;
-  const finished = work.finally(() => {
-    done = true;
-  });
-  const deadline = Date.now() + 15 * 60_000;
-  while (!done && Date.now() < deadline) {
-    const p = await probe(ip);
-    probes.push(p);
-    const wait = PROBE_EVERY_MS - (Date.now() - p.start);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-  }
-  await finished;
-  return probes;
-}
 
 interface JournalEntry {
   t: number;
@@ -147,7 +97,7 @@ const runUpdate = (d: TestbedDevice, env: Record<string, string> = {}) =>
 async function measureUpdate(d: TestbedDevice, from: string, to: string): Promise<UpdateFigures> {
   const t0 = Date.now();
   const run = runUpdate(d);
-  const probes = await probeDuring(d.ip, run);
+  const probes = await probeWhile(d.ip, run, PROBE_EVERY_MS);
   const r = await run;
   if (r.code !== 0) throw new Error(`update.sh ${from} -> ${to} on ${d.host} exited ${r.code}: ${r.stderr.slice(-2000)}`);
   const firstNew = probes.find((p) => p.version === to);
