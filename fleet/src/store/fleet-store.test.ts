@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../device/test/index.js';
 import { checkFleetStoreVersion, openFleetStore } from './fleet-store.js';
 import { MIGRATIONS } from './migrations.js';
+import { openStoreDatabase } from './store-database.js';
 import { StoreTooNewError } from './store-errors.js';
 
 // The schema as the code before numbered migrations wrote it, copied verbatim (commit 3f03fed):
@@ -169,7 +170,7 @@ describe('fleet store', () => {
     expect(store.reports(0, 10)).toEqual([{ device_id: 'kiosk-1', ts: T, channel: 'stable', from_version: '0.9.0', to_version: '1.0.0', result: 'updated', message: null }]);
     expect(store.reportOutcomes('1.0.0', 'stable')).toEqual([{ device_id: 'kiosk-1', result: 'updated' }]);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
     ]);
     // The alerts' unique open key survived: a second open row for the same key is still refused.
     expect(() => store.openAlert({ key: 'device:kiosk-2:offline', device_id: 'kiosk-2', rule: 'device_offline', severity: 'critical', title: 't', message: 'm', opened_at: T })).toThrow(/UNIQUE/);
@@ -185,9 +186,28 @@ describe('fleet store', () => {
     writeOldStore({ updateServerRan: false });
     const store = openFleetStore(file);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
     ]);
     expect(store.devices()).toHaveLength(2);
+    store.close();
+  });
+
+  it('adds rollouts.force, off, to a store written before it', () => {
+    // Migrations 1 and 2 are what the release before rollouts.force left.
+    openStoreDatabase(file, MIGRATIONS.slice(0, 2)).close();
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason) VALUES ('beta', '1.1.0', 50, 'active', '1.0.0', ?, ?, NULL)",
+    ).run(T - HOUR, T);
+    db.close();
+
+    const store = openFleetStore(file);
+    expect(store.schema).toEqual({ from: 2, to: LATEST });
+    expect(store.allRollouts()).toEqual([
+      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+    ]);
+    store.saveRollout({ ...store.allRollouts()[0]!, force: true });
+    expect(store.allRollouts()[0]?.force).toBe(true);
     store.close();
   });
 

@@ -4,7 +4,7 @@
 // table is a new entry at the end, written by the module that owns the table.
 import { createAlertTables } from '../alerts/alert-tables.js';
 import { createDeviceTables } from '../monitor/device-tables.js';
-import { createUpdateTables } from '../updates/update-tables.js';
+import { addRolloutForce, createUpdateTables } from '../updates/update-tables.js';
 import type { Migration } from './store-database.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,5 +26,11 @@ export const MIGRATIONS: readonly Migration[] = [
     owner: 'store',
     description: 'drop the meta table (created since the first release, never read or written)',
     up: (db) => db.exec('DROP TABLE IF EXISTS meta'),
+  },
+  {
+    version: 3,
+    owner: 'updates',
+    description: 'rollouts.force: selected devices switch without waiting for live sessions',
+    up: addRolloutForce,
   },
 ];

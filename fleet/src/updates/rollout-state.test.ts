@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { shouldHalt } from './rollout-state.js';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../device/test/index.js';
+import { createReleaseCatalog } from './releases.js';
+import { createRolloutStates, shouldHalt } from './rollout-state.js';
+import type { Rollout } from './update-tables.js';
+import { writeRelease } from './test-support.js';
 
 describe('shouldHalt', () => {
   it('halts when failures reach the threshold share of the selected devices', () => {
@@ -15,5 +21,63 @@ describe('shouldHalt', () => {
     expect(shouldHalt(0, 0, 0)).toBe(false);
     expect(shouldHalt(1, 0, 20)).toBe(true);
     expect(shouldHalt(1, 1000, 0)).toBe(true);
+  });
+});
+
+describe('rollout states: force', () => {
+  let dir: { path: string; remove: () => void };
+  /** The rows as the store would hold them, keyed by channel. */
+  let saved: Map<string, Rollout>;
+  let failed: number;
+
+  const make = () =>
+    createRolloutStates({
+      store: {
+        allRollouts: () => [...saved.values()],
+        saveRollout: (r: Rollout) => (saved.set(r.channel, r), { changes: 1, lastInsertRowid: 0 }),
+      },
+      channels: ['stable'],
+      failureThreshold: 20,
+      releases: createReleaseCatalog(join(dir.path, 'releases')),
+      counts: () => ({ selected: 1, updated: 0, failed, postponed: 0, waiting_window: 0 }),
+      alerts: { raise: () => undefined, clear: () => undefined },
+      log: pino({ level: 'silent' }),
+      now: () => 1_700_000_000_000,
+    });
+
+  beforeEach(() => {
+    dir = tempDir('outpost-rollout-state-');
+    for (const v of ['1.0.0', '1.1.0']) writeRelease(join(dir.path, 'releases'), v);
+    saved = new Map();
+    failed = 0;
+  });
+  afterEach(() => dir.remove());
+
+  it('starts a rollout unforced unless asked, and stores force with it', async () => {
+    const states = make();
+    expect(await states.start('stable', '1.0.0', 10)).toMatchObject({ force: false });
+    expect(await states.start('stable', '1.0.0', 10, true)).toMatchObject({ force: true, percent: 10 });
+    expect(saved.get('stable')).toMatchObject({ force: true });
+    // A restart reads it back.
+    expect(make().get('stable')).toMatchObject({ force: true });
+  });
+
+  it('keeps force through an operator halt, an automatic halt and a resume', async () => {
+    const states = make();
+    await states.start('stable', '1.1.0', 50, true);
+    expect(states.halt('stable')).toMatchObject({ state: 'halted', force: true });
+    expect(states.resume('stable')).toMatchObject({ state: 'active', force: true });
+    failed = 1;
+    states.failureReported('stable', '1.1.0');
+    expect(saved.get('stable')).toMatchObject({ state: 'halted', force: true });
+  });
+
+  it('clears force when a post (a percent move or a re-target) leaves it out', async () => {
+    const states = make();
+    await states.start('stable', '1.0.0', 10, true);
+    expect(await states.start('stable', '1.0.0', 50)).toMatchObject({ percent: 50, force: false });
+    await states.start('stable', '1.0.0', 50, true);
+    expect(await states.start('stable', '1.1.0', 10)).toMatchObject({ version: '1.1.0', force: false });
+    expect(saved.get('stable')?.force).toBe(false);
   });
 });

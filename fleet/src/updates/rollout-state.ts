@@ -1,6 +1,7 @@
 // The rollout of each channel as a small state machine (DESIGN.md, "Update server"):
-//   start(version, p)  → active (p < 100) or complete (p = 100); also re-targets, moves the percent
-//                        and lifts a halt, since posting a rollout is the operator's decision;
+//   start(version, p, force) → active (p < 100) or complete (p = 100); also re-targets, moves the
+//                        percent, sets or clears force and lifts a halt, since posting a rollout is
+//                        the operator's decision;
 //   halt               → halted, by an operator or automatically when failures reach the threshold;
 //   resume             → active or complete again.
 // While halted (and outside the percentage) devices are offered the channel's previous complete
@@ -116,8 +117,12 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
 
     get: (channel: string): RolloutView => view(requireRollout(channel)),
 
-    /** Start a rollout of `version`, or move the current one to a new percent; lifts a halt (as resume does). */
-    async start(channel: string, version: string, percent: number): Promise<RolloutView> {
+    /**
+     * Start a rollout of `version`, or move the current one to a new percent; lifts a halt (as resume
+     * does). Each post states the rollout whole, force included: left out, it is off, so live
+     * sessions are never cut short by a post that did not ask for it.
+     */
+    async start(channel: string, version: string, percent: number, force = false): Promise<RolloutView> {
       assertChannel(channel);
       await requireSignedRelease(version);
       // Read after the await: a concurrent start may have changed the row meanwhile.
@@ -134,6 +139,7 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
         started_at: same && existing ? existing.started_at : t,
         updated_at: t,
         halted_reason: null,
+        force,
       });
       alerts.clear(`rollout:${channel}`);
       const change = !existing
@@ -144,8 +150,13 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
             ? 'halted rollout restarted'
             : existing.percent !== percent
               ? `rollout moved from ${existing.percent}%`
-              : 'rollout unchanged';
-      log.info({ channel, version, percent, state: r.state, previous_version: previous }, `${change}: ${channel} → ${version} at ${percent}% (${r.state})`);
+              : existing.force !== force
+                ? `rollout ${force ? 'forced' : 'no longer forced'}`
+                : 'rollout unchanged';
+      log.info(
+        { channel, version, percent, force, state: r.state, previous_version: previous },
+        `${change}: ${channel} → ${version} at ${percent}%${force ? ', forced' : ''} (${r.state})`,
+      );
       return view(r);
     },
 

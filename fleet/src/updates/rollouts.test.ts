@@ -89,6 +89,32 @@ describe('rollout service', () => {
     expect(outside.release?.file).toBe('outpost-1.0.0-linux-x64.tar.gz');
   });
 
+  it('forces only the devices a forced rollout selects, and none while it is halted', async () => {
+    await svc.start('stable', '1.0.0', 100);
+    expect(await svc.start('stable', '1.1.0', 50, true)).toMatchObject({ force: true });
+    const inside = pick('1.1.0', 50, true);
+    const outside = pick('1.1.0', 50, false);
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0', selected: true, force: true });
+    // Kept on the previous version: it drains as usual.
+    expect(await svc.manifest('stable', outside)).toMatchObject({ version: '1.0.0', selected: false, force: false });
+    svc.halt('stable');
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.0.0', force: false });
+    svc.resume('stable');
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0', force: true });
+    // Raising the percent without force clears it.
+    await svc.start('stable', '1.1.0', 75);
+    expect(await svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0', force: false });
+  });
+
+  it('forces nobody before any rollout or when the release to force is gone', async () => {
+    expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ force: false });
+    await svc.start('stable', '1.0.0', 100, true);
+    expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: '1.0.0', force: true });
+    rmSync(join(releasesDir, 'outpost-1.0.0-linux-x64.tar.gz'));
+    utimesSync(releasesDir, new Date(), new Date(Date.now() + 5000));
+    expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: null, selected: true, force: false });
+  });
+
   it('tells unselected devices to stay when the channel has no complete version yet', async () => {
     await svc.start('stable', '1.0.0', 10);
     expect(await svc.manifest('stable', pick('1.0.0', 10, false))).toMatchObject({ version: null, release: null, selected: false });
@@ -117,8 +143,9 @@ describe('rollout service', () => {
     expect(await svc.start('stable', '1.2.0', 100)).toMatchObject({ state: 'complete', previous_version: '1.0.0', started_at: started + 1000 });
     await svc.start('stable', '1.1.0', 25);
     expect(svc.get('stable')).toMatchObject({ version: '1.1.0', previous_version: '1.2.0' });
+    await svc.start('stable', '1.1.0', 25, true);
     // A new service on the same database (a restart) migrates nothing twice and knows the same.
-    expect(make().get('stable')).toMatchObject({ version: '1.1.0', percent: 25, previous_version: '1.2.0' });
+    expect(make().get('stable')).toMatchObject({ version: '1.1.0', percent: 25, previous_version: '1.2.0', force: true });
   });
 
   it('refuses releases that are missing, unsigned or do not match their checksum', async () => {

@@ -22,6 +22,8 @@ export interface Manifest {
   release: Release | null;
   rollout: { percent: number; state: Rollout['state'] } | null;
   selected: boolean;
+  /** Switch without waiting for live sessions: only a device offered a forced rollout's own version. */
+  force: boolean;
 }
 
 export interface RolloutServiceOptions {
@@ -59,20 +61,22 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     async manifest(channel: string, deviceId: string): Promise<Manifest> {
       states.assertChannel(channel);
       const r = states.current(channel);
-      if (!r) return { channel, version: null, release: null, rollout: null, selected: false };
+      if (!r) return { channel, version: null, release: null, rollout: null, selected: false, force: false };
       const selected = r.state !== 'halted' && isSelected(r.channel, r.version, deviceId, r.percent);
       const version = selected ? r.version : r.previous_version;
       const rollout = { percent: r.percent, state: r.state };
-      if (version === null) return { channel, version: null, release: null, rollout, selected };
+      if (version === null) return { channel, version: null, release: null, rollout, selected, force: false };
       const release = await releases.get(version);
       if (!release?.signed) {
         // Removed from the directory after the rollout began: "stay" is the only safe answer.
         if (!warnedMissing.has(version)) log.warn({ channel, version, dir: releases.dir }, `release ${version} is offered on ${channel} but is missing or unsigned; devices are told to stay`);
         warnedMissing.add(version);
-        return { channel, version: null, release: null, rollout, selected };
+        return { channel, version: null, release: null, rollout, selected, force: false };
       }
       warnedMissing.delete(version);
-      return { channel, version, release, rollout, selected };
+      // Force is the operator's say about the new version; a device kept on the previous one (or
+      // sent back to it by a halt) drains as usual.
+      return { channel, version, release, rollout, selected, force: selected && r.force };
     },
 
     /** Record a device's update result; raise or clear its alert; halt the rollout when failures pass the threshold. */

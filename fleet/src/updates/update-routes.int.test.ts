@@ -185,6 +185,36 @@ describe('update server', () => {
     expect(halted.body).toMatchObject({ state: 'halted', halted_reason: 'halted by an operator' });
   });
 
+  it('forces the devices a rollout posted with force selects, and only those', async () => {
+    const post = (payload: object) => call({ method: 'POST', url: '/api/rollouts/stable', headers: admin, payload });
+    const forced = await post({ version: '1.1.0', percent: 50, force: true });
+    expect(forced).toMatchObject({ status: 200, body: { version: '1.1.0', percent: 50, state: 'active', force: true } });
+    expect((await call({ method: 'GET', url: '/api/rollouts', headers: admin })).body[0]).toMatchObject({ channel: 'stable', force: true });
+
+    const selected = DEVICES.filter((id) => isSelected('stable', '1.1.0', id, 50));
+    for (const id of DEVICES) {
+      // update.sh reads `.force` at the top level of the manifest.
+      const m = await manifest(id);
+      if (selected.includes(id)) expect(m, id).toMatchObject({ version: '1.1.0', selected: true, force: true });
+      else expect(m, id).toMatchObject({ version: '1.0.0', selected: false, force: false });
+    }
+
+    // A post that leaves force out clears it.
+    expect((await post({ version: '1.1.0', percent: 50 })).body).toMatchObject({ force: false });
+    for (const id of selected) expect(await manifest(id), id).toMatchObject({ version: '1.1.0', force: false });
+  });
+
+  it('refuses a force that is not a boolean with a message naming it, changing nothing', async () => {
+    const before = (await call({ method: 'GET', url: '/api/rollouts', headers: admin })).body;
+    for (const force of ['yes', 'true', 1, null]) {
+      const bad = await call({ method: 'POST', url: '/api/rollouts/stable', headers: admin, payload: { version: '1.1.0', percent: 100, force } });
+      expect(bad.status, JSON.stringify(force)).toBe(400);
+      // A type error, not an unknown field: the schema knows force.
+      expect(bad.body.error.message).toContain('body.force must be boolean');
+    }
+    expect((await call({ method: 'GET', url: '/api/rollouts', headers: admin })).body).toEqual(before);
+  });
+
   it('the update token opens only the update endpoints', async () => {
     const file = '/releases/outpost-1.0.0-linux-x64.tar.gz';
     expect((await call({ method: 'GET', url: file })).status).toBe(401);

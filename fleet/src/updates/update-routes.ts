@@ -40,6 +40,7 @@ const RolloutBody = Type.Object({
   started_at: Iso,
   updated_at: Iso,
   halted_reason: Nullable(Type.String()),
+  force: Type.Boolean(),
   selected: Type.Integer(),
   updated: Type.Integer(),
   failed: Type.Integer(),
@@ -53,7 +54,12 @@ const ChannelView = Type.Object({
   rollout: Nullable(Type.Object({ version: Type.String(), percent: Type.Integer(), state: RolloutState })),
 });
 const StartBody = Type.Object(
-  { version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }), percent: Type.Integer({ minimum: 0, maximum: 100 }) },
+  {
+    version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }),
+    percent: Type.Integer({ minimum: 0, maximum: 100 }),
+    // Selected devices switch without waiting for live sessions to drain. Off unless posted.
+    force: Type.Optional(Type.Boolean()),
+  },
   { additionalProperties: false },
 );
 const HaltBody = Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }, { additionalProperties: false });
@@ -68,6 +74,8 @@ const ManifestBody = Type.Object({
   signature_url: Nullable(Type.String()),
   size: Nullable(Type.Integer()),
   selected: Type.Boolean(),
+  // update.sh reads `.force` at the top level: true, it switches without waiting for the drain.
+  force: Type.Boolean(),
   rollout: Nullable(Type.Object({ percent: Type.Integer(), state: RolloutState })),
 });
 
@@ -188,7 +196,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rollouts/:channel',
     { schema: { params: ChannelParams, body: StartBody, response: { 200: RolloutBody, ...Errors, 409: ErrorBody } } },
-    async (req) => rolloutView(await rollouts.start(req.params.channel, req.body.version, req.body.percent)),
+    async (req) => rolloutView(await rollouts.start(req.params.channel, req.body.version, req.body.percent, req.body.force ?? false)),
   );
 
   app.post(
@@ -224,6 +232,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         signature_url: file ? releaseUrl(req, `${file}.sha256.sig`) : null,
         size: m.release?.size ?? null,
         selected: m.selected,
+        force: m.force,
         rollout: m.rollout,
       };
     },

@@ -15,7 +15,12 @@ export interface Rollout {
   started_at: number;
   updated_at: number;
   halted_reason: string | null;
+  /** Selected devices switch without waiting for live sessions to drain (scripts/update.sh). */
+  force: boolean;
 }
+
+/** As the table holds it: SQLite has no boolean, and better-sqlite3 binds none. */
+type RolloutRow = Omit<Rollout, 'force'> & { force: 0 | 1 };
 
 export interface ReportRow {
   device_id: string;
@@ -67,6 +72,14 @@ CREATE TABLE IF NOT EXISTS rollouts (
   if (!columns.some((c) => c.name === 'previous_version')) db.exec('ALTER TABLE rollouts ADD COLUMN previous_version TEXT');
 }
 
+/**
+ * Migration 3's part: rollouts.force. Existing rollouts were never forced, hence the default
+ * (fleet-store.test.ts, "adds rollouts.force, off, to a store written before it").
+ */
+export function addRolloutForce(db: Sqlite): void {
+  db.exec('ALTER TABLE rollouts ADD COLUMN force INTEGER NOT NULL DEFAULT 0');
+}
+
 export function openUpdateTables(store: StoreDatabase) {
   const { db } = store;
   const q = {
@@ -82,13 +95,13 @@ export function openUpdateTables(store: StoreDatabase) {
        JOIN (SELECT MAX(id) AS id FROM update_reports WHERE to_version = ? AND (channel IS NULL OR channel = ?) GROUP BY device_id) m ON m.id = r.id`,
     ),
     pruneReports: db.prepare('DELETE FROM update_reports WHERE ts < ?'),
-    allRollouts: db.prepare('SELECT channel, version, percent, state, previous_version, started_at, updated_at, halted_reason FROM rollouts ORDER BY channel'),
+    allRollouts: db.prepare('SELECT channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force FROM rollouts ORDER BY channel'),
     saveRollout: db.prepare(
-      `INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason)
-       VALUES (@channel, @version, @percent, @state, @previous_version, @started_at, @updated_at, @halted_reason)
+      `INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force)
+       VALUES (@channel, @version, @percent, @state, @previous_version, @started_at, @updated_at, @halted_reason, @force)
        ON CONFLICT(channel) DO UPDATE SET version=excluded.version, percent=excluded.percent, state=excluded.state,
          previous_version=excluded.previous_version, started_at=excluded.started_at, updated_at=excluded.updated_at,
-         halted_reason=excluded.halted_reason`,
+         halted_reason=excluded.halted_reason, force=excluded.force`,
     ),
   };
 
@@ -97,8 +110,8 @@ export function openUpdateTables(store: StoreDatabase) {
     /** Newest first. */
     reports: (since: number, limit: number) => q.reports.all(since, limit) as ReportRow[],
     reportOutcomes: (version: string, channel: string) => q.outcomes.all(version, channel) as DeviceOutcome[],
-    allRollouts: () => q.allRollouts.all() as Rollout[],
-    saveRollout: (r: Rollout) => q.saveRollout.run(r),
+    allRollouts: () => (q.allRollouts.all() as RolloutRow[]).map((r): Rollout => ({ ...r, force: r.force === 1 })),
+    saveRollout: (r: Rollout) => q.saveRollout.run({ ...r, force: r.force ? 1 : 0 } satisfies RolloutRow),
     /** The store's prune runs this inside its one transaction. Rollouts are state, not history: kept. */
     prune: (before: number) => ({ reports: q.pruneReports.run(before).changes }),
   };
