@@ -19,6 +19,12 @@ describe('Ansible against a testbed of systemd hosts', () => {
   let devices: TestbedDevice[];
   let fleetHost: TestbedDevice;
   const version = async (d: TestbedDevice) => (await tb.exec(d, 'curl -fsS http://127.0.0.1:8080/api/health | jq -r .version')).stdout.trim();
+  /** The appliance's own API on a device, with the token the role keeps in device.env (off the command line: curl reads the header from stdin). */
+  const deviceApi = async (d: TestbedDevice, method: 'GET' | 'POST' | 'DELETE', path: string) => {
+    const body = method === 'POST' ? "-H 'content-type: application/json' --data '{}'" : '';
+    const r = await tb.exec(d, `set -a; . /etc/outpost/device.env; printf 'authorization: Bearer %s\\n' "$OUTPOST_API_TOKEN" | curl -sS -X ${method} ${body} -H @- http://127.0.0.1:8080${path}`);
+    return JSON.parse(r.stdout || 'null') as Record<string, any>;
+  };
   const fleetApi = async (path: string) => {
     // fleet.env is written quoted (values are data), which the shell reads back as they were.
     const token = (await tb.exec(fleetHost, '. /etc/outpost/fleet.env && printf %s "$OUTPOST_FLEET_TOKEN"')).stdout.trim();
@@ -160,6 +166,9 @@ describe('Ansible against a testbed of systemd hosts', () => {
     const canary = [...devices].sort((a, b) => a.host.localeCompare(b.host))[0]!;
     expect(r.output).toMatch(new RegExp(`${canary.host}: 3\\.0\\.0 failed its health check; rolled back to 1\\.0\\.0`));
     expect(await version(canary)).toBe('1.0.0');
+    // It was drained before the switch; the release rolled back to runs without a drain.
+    expect(r.output).toContain(`${canary.host}: drained: no session is live`);
+    expect(await deviceApi(canary, 'GET', '/api/drain')).toEqual({ drain: null });
     for (const d of devices.filter((x) => x !== canary)) {
       expect(await version(d)).toBe('1.0.0');
       expect((await tb.exec(d, 'test -e /opt/outpost/releases/3.0.0 && echo present || echo absent')).stdout.trim(), `${d.host} was touched`).toBe('absent');
@@ -182,6 +191,53 @@ describe('Ansible against a testbed of systemd hosts', () => {
     expect(back.output).toContain(`${target.host} runs 1.0.0`);
     expect(await version(target)).toBe('1.0.0');
     for (const d of devices.filter((x) => x !== target)) expect(await version(d)).toBe('2.0.0');
+  });
+
+  it('deploy.yml drains a host before its switch: a live session postpones it unchanged, outpost_deploy_force switches anyway, a host already on the release is not drained', { timeout: 900_000 }, async () => {
+    const canary = [...devices].sort((a, b) => a.host.localeCompare(b.host))[0]!;
+    const target = '2.1.0';
+    const before = await Promise.all(devices.map(version));
+    expect(before).not.toContain(target);
+    const current = async (d: TestbedDevice) => (await tb.exec(d, 'readlink /opt/outpost/current')).stdout.trim();
+    const currentBefore = await current(canary);
+    // How long live sessions may hold the switch back (outpost_device_drain_timeout_s): short here.
+    const drainTimeoutS = 5;
+    const deploy = (extra: Record<string, unknown> = {}) =>
+      playbook(inventory, 'deploy.yml', { outpost_release_version: target, outpost_deploy_waves: [1, '50%', '100%'], outpost_device_drain_timeout_s: drainTimeoutS, ...extra });
+
+    // A client's session is live on the canary: the drain times out, ends, and the host fails as
+    // postponed with nothing switched and no rollback; the rollout stops there.
+    const session = await deviceApi(canary, 'POST', '/api/sessions');
+    expect(session.id, JSON.stringify(session)).toMatch(/^[A-Za-z0-9_-]+$/);
+    const postponed = await deploy();
+    expect(postponed.code).not.toBe(0);
+    expect(postponed.output).toMatch(
+      new RegExp(`${canary.host}: 2\\.1\\.0 postponed: 1 session still live after ${drainTimeoutS}s of draining; rerun later or with -e outpost_deploy_force=true`),
+    );
+    expect(postponed.recap[canary.host]?.failed).toBe(1);
+    expect(postponed.output).not.toContain('Roll the host back');
+    expect(await current(canary)).toBe(currentBefore);
+    expect(await Promise.all(devices.map(version))).toEqual(before);
+    expect(await deviceApi(canary, 'GET', '/api/drain')).toEqual({ drain: null });
+    expect((await deviceApi(canary, 'GET', `/api/sessions/${session.id}`)).id).toBe(session.id);
+    for (const d of devices.filter((x) => x !== canary)) expect(postponed.recap[d.host], `${d.host} was reached`).toBeUndefined();
+
+    // Forced: the switch does not wait for the session (it ends with the restart), every wave runs.
+    const forced = await deploy({ outpost_deploy_force: true });
+    expect(forced.code, forced.output.slice(-3000)).toBe(0);
+    expect(forced.output).toContain(`${canary.host}: forced: 1 live session(s) end with the restart`);
+    for (const d of devices) expect(await version(d)).toBe(target);
+    expect(await deviceApi(canary, 'GET', '/api/drain')).toEqual({ drain: null });
+
+    // Already on the release: nothing drains, so a live session holds nothing back and stays.
+    const live = await deviceApi(canary, 'POST', '/api/sessions');
+    expect(live.id, JSON.stringify(live)).toMatch(/^[A-Za-z0-9_-]+$/);
+    const again = await deploy();
+    expect(again.code, again.output.slice(-3000)).toBe(0);
+    expect(again.output).not.toContain('Start draining the appliance');
+    for (const [host, r] of Object.entries(again.recap)) expect(r.changed, `${host} changed on the second run`).toBe(0);
+    expect((await deviceApi(canary, 'GET', `/api/sessions/${live.id}`)).id).toBe(live.id);
+    await deviceApi(canary, 'DELETE', `/api/sessions/${live.id}`);
   });
 });
 
