@@ -170,7 +170,7 @@ describe('fleet store', () => {
     expect(store.reports(0, 10)).toEqual([{ device_id: 'kiosk-1', ts: T, channel: 'stable', from_version: '0.9.0', to_version: '1.0.0', result: 'updated', message: null }]);
     expect(store.reportOutcomes('1.0.0', 'stable')).toEqual([{ device_id: 'kiosk-1', result: 'updated' }]);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     // The alerts' unique open key survived: a second open row for the same key is still refused.
     expect(() => store.openAlert({ key: 'device:kiosk-2:offline', device_id: 'kiosk-2', rule: 'device_offline', severity: 'critical', title: 't', message: 'm', opened_at: T })).toThrow(/UNIQUE/);
@@ -186,7 +186,7 @@ describe('fleet store', () => {
     writeOldStore({ updateServerRan: false });
     const store = openFleetStore(file);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     expect(store.devices()).toHaveLength(2);
     store.close();
@@ -204,7 +204,7 @@ describe('fleet store', () => {
     const store = openFleetStore(file);
     expect(store.schema).toEqual({ from: 2, to: LATEST });
     expect(store.allRollouts()).toEqual([
-      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     store.saveRollout({ ...store.allRollouts()[0]!, force: true });
     expect(store.allRollouts()[0]?.force).toBe(true);
