@@ -60,6 +60,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     resume: states.resume,
     targetVersion: states.targetVersion,
     devices: states.devices,
+    assertChannel: states.assertChannel,
     history,
     deviceReports: reports.deviceReports,
 
