@@ -211,6 +211,30 @@ describe('fleet store', () => {
     store.close();
   });
 
+  it('adds rollout targets and the deploy history to a store written before them, keeping its rollouts', () => {
+    // Migrations 1 to 3 are what the release before targeting left.
+    openStoreDatabase(file, MIGRATIONS.slice(0, 3)).close();
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force) VALUES ('stable', '1.1.0', 50, 'active', '1.0.0', ?, ?, NULL, 1)",
+    ).run(T - HOUR, T);
+    db.close();
+
+    const store = openFleetStore(file);
+    expect(store.schema).toEqual({ from: 3, to: LATEST });
+    expect(store.allRollouts()[0]).toMatchObject({ channel: 'stable', force: true, target: null, deploy_id: null });
+    expect(store.deploys(null, 10)).toEqual([]);
+    store.saveRollout({ ...store.allRollouts()[0]!, target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
+    expect(store.allRollouts()[0]).toMatchObject({ target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
+    const id = store.insertDeploy({ source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T });
+    store.addDeployEvent({ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] });
+    expect(store.endDeploy(id, T + 1, 'succeeded')).toBe(true);
+    expect(store.endDeploy(id, T + 2, 'failed')).toBe(false);
+    expect(store.deploys(null, 10)).toEqual([{ id, source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T, ended_at: T + 1, outcome: 'succeeded' }]);
+    expect(store.deployEvents(id)).toEqual([{ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] }]);
+    store.close();
+  });
+
   it('gives a new file and an adopted old file the same tables, columns and indexes', () => {
     writeOldStore({ updateServerRan: true });
     openFleetStore(file).close();
