@@ -20,7 +20,8 @@ const TargetName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-
 export const Target = Type.Object(
   {
     group: Type.Optional(TargetName),
-    labels: Type.Optional(Type.Record(Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.\\-/]+$' }), Type.String({ maxLength: 200 }))),
+    // Keys as the inventory allows them; any other key is refused (additionalProperties).
+    labels: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z0-9_.\\-/]{1,100}$' }), Type.String({ maxLength: 200 }), { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
