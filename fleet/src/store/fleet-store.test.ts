@@ -170,7 +170,7 @@ describe('fleet store', () => {
     expect(store.reports(0, 10)).toEqual([{ device_id: 'kiosk-1', ts: T, channel: 'stable', from_version: '0.9.0', to_version: '1.0.0', result: 'updated', message: null }]);
     expect(store.reportOutcomes('1.0.0', 'stable')).toEqual([{ device_id: 'kiosk-1', result: 'updated' }]);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     // The alerts' unique open key survived: a second open row for the same key is still refused.
     expect(() => store.openAlert({ key: 'device:kiosk-2:offline', device_id: 'kiosk-2', rule: 'device_offline', severity: 'critical', title: 't', message: 'm', opened_at: T })).toThrow(/UNIQUE/);
@@ -186,7 +186,7 @@ describe('fleet store', () => {
     writeOldStore({ updateServerRan: false });
     const store = openFleetStore(file);
     expect(store.allRollouts()).toEqual([
-      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     expect(store.devices()).toHaveLength(2);
     store.close();
@@ -204,10 +204,34 @@ describe('fleet store', () => {
     const store = openFleetStore(file);
     expect(store.schema).toEqual({ from: 2, to: LATEST });
     expect(store.allRollouts()).toEqual([
-      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false },
+      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     store.saveRollout({ ...store.allRollouts()[0]!, force: true });
     expect(store.allRollouts()[0]?.force).toBe(true);
+    store.close();
+  });
+
+  it('adds rollout targets and the deploy history to a store written before them, keeping its rollouts', () => {
+    // Migrations 1 to 3 are what the release before targeting left.
+    openStoreDatabase(file, MIGRATIONS.slice(0, 3)).close();
+    const db = new Database(file);
+    db.prepare(
+      "INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force) VALUES ('stable', '1.1.0', 50, 'active', '1.0.0', ?, ?, NULL, 1)",
+    ).run(T - HOUR, T);
+    db.close();
+
+    const store = openFleetStore(file);
+    expect(store.schema).toEqual({ from: 3, to: LATEST });
+    expect(store.allRollouts()[0]).toMatchObject({ channel: 'stable', force: true, target: null, deploy_id: null });
+    expect(store.deploys(null, 10)).toEqual([]);
+    store.saveRollout({ ...store.allRollouts()[0]!, target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
+    expect(store.allRollouts()[0]).toMatchObject({ target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
+    const id = store.insertDeploy({ source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T });
+    store.addDeployEvent({ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] });
+    expect(store.endDeploy(id, T + 1, 'succeeded')).toBe(true);
+    expect(store.endDeploy(id, T + 2, 'failed')).toBe(false);
+    expect(store.deploys(null, 10)).toEqual([{ id, source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T, ended_at: T + 1, outcome: 'succeeded' }]);
+    expect(store.deployEvents(id)).toEqual([{ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] }]);
     store.close();
   });
 

@@ -4,7 +4,7 @@
 // table is a new entry at the end, written by the module that owns the table.
 import { createAlertTables } from '../alerts/alert-tables.js';
 import { createDeviceTables } from '../monitor/device-tables.js';
-import { addRolloutForce, createUpdateTables } from '../updates/update-tables.js';
+import { addRolloutForce, addRolloutTargetsAndHistory, createUpdateTables } from '../updates/update-tables.js';
 import type { Migration } from './store-database.js';
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -32,5 +32,15 @@ export const MIGRATIONS: readonly Migration[] = [
     owner: 'updates',
     description: 'rollouts.force: selected devices switch without waiting for live sessions',
     up: addRolloutForce,
+  },
+  // 4 and 5 are taken by branches developed alongside this one; until they are merged (and this
+  // list renumbered, if need be) they hold places here so that 6 keeps its number.
+  { version: 4, owner: 'store', description: 'reserved (a parallel branch)', up: () => undefined },
+  { version: 5, owner: 'store', description: 'reserved (a parallel branch)', up: () => undefined },
+  {
+    version: 6,
+    owner: 'updates',
+    description: 'rollouts.target and rollouts.deploy_id; the deploy history (deploys, deploy_events)',
+    up: addRolloutTargetsAndHistory,
   },
 ];

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Device } from '../devices/device-registry.js';
-import { createRolloutSelection, isSelected, rolloutBucket, stableHash } from './rollout-selection.js';
+import { createRolloutSelection, inTarget, isSelected, rolloutBucket, stableHash } from './rollout-selection.js';
 
 const ids = (n: number, prefix = 'dev-') => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
@@ -71,5 +71,39 @@ describe('createRolloutSelection', () => {
     registry.push(device('late-1'), device('late-2'));
     const now = selection.inRegistry({ channel: 'stable', version: '1.2.0', percent: 50 });
     expect([...now].sort()).toEqual(registry.map((d) => d.id).filter((id) => isSelected('stable', '1.2.0', id, 50)).sort());
+  });
+
+  it('takes the percent of the target only: its group and labels, every label matching', () => {
+    const tagged = (id: string, groups: string[], labels: Record<string, string>) => ({ ...device(id), groups, labels });
+    const registry = [
+      ...ids(100, 'lab-').map((id) => tagged(id, ['kiosks'], { site: 'lab', floor: '1' })),
+      ...ids(100, 'shop-').map((id) => tagged(id, ['kiosks'], { site: 'shop' })),
+      ...ids(100, 'bare-').map((id) => device(id)),
+    ];
+    const byId = new Map(registry.map((d) => [d.id, d]));
+    const selection = createRolloutSelection({ all: () => registry, get: (id) => byId.get(id) });
+    const r = { channel: 'stable', version: '1.1.0', percent: 50, target: { labels: { site: 'lab' } } };
+    const chosen = selection.inRegistry(r);
+    expect([...chosen].sort()).toEqual(ids(100, 'lab-').filter((id) => isSelected('stable', '1.1.0', id, 50)).sort());
+    for (const id of byId.keys()) expect(selection.selects(r, id)).toBe(chosen.has(id));
+    // A device the registry does not know is in no target.
+    expect(selection.selects({ ...r, percent: 100 }, 'stranger')).toBe(false);
+    expect(selection.selects({ ...r, percent: 100, target: null }, 'stranger')).toBe(true);
+    expect(selection.inRegistry({ ...r, percent: 100, target: { group: 'kiosks' } }).size).toBe(200);
+    expect(selection.inRegistry({ ...r, percent: 100, target: { group: 'kiosks', labels: { site: 'lab', floor: '2' } } }).size).toBe(0);
+  });
+});
+
+describe('inTarget', () => {
+  const d = { id: 'k1', groups: ['kiosks', 'north'], labels: { site: 'lab', role: '' } };
+  it('matches everyone without a target, and a group or labels with one', () => {
+    expect(inTarget(null, undefined)).toBe(true);
+    expect(inTarget({ group: 'north' }, d)).toBe(true);
+    expect(inTarget({ group: 'south' }, d)).toBe(false);
+    expect(inTarget({ labels: { site: 'lab', role: '' } }, d)).toBe(true);
+    expect(inTarget({ labels: { site: 'shop' } }, d)).toBe(false);
+    expect(inTarget({ labels: { missing: '' } }, d)).toBe(false);
+    expect(inTarget({ group: 'kiosks' }, { id: 'x' })).toBe(false);
+    expect(inTarget({ group: 'kiosks' }, undefined)).toBe(false);
   });
 });

@@ -1,10 +1,12 @@
 // Which devices a rollout offers its version to (DESIGN.md, "Update server"). A hash of channel,
 // version and device id puts every device in one of a hundred buckets, and a rollout at p% offers
 // its version to buckets 0 … p-1: no per-device state, the same answer on every request, a fresh
-// draw for every new version, and raising the percentage only ever adds devices.
+// draw for every new version, and raising the percentage only ever adds devices. A target (a
+// registry group and/or labels) narrows who the percentage is taken of: a device outside it is
+// never selected, whatever its bucket.
 import { createHash } from 'node:crypto';
 import type { Device } from '../devices/device-registry.js';
-import type { Rollout } from './update-tables.js';
+import type { Rollout, RolloutTarget } from './update-tables.js';
 
 /** First 4 bytes of SHA-256, as an unsigned 32-bit integer. Spread and stability: rollout-selection.test.ts. */
 export function stableHash(text: string): number {
@@ -19,9 +21,22 @@ export function isSelected(channel: string, version: string, deviceId: string, p
   return rolloutBucket(channel, version, deviceId) < percent;
 }
 
-/** The registry as selection sees it: who counts as selected when working out a failure rate. */
+/** A registry device as targeting sees it; a device without groups or labels is in no group and has no labels. */
+export type TargetedDevice = Pick<Device, 'id'> & Partial<Pick<Device, 'groups' | 'labels'>>;
+
+/** In the target: in its group (when it names one) and carrying each of its labels with the same value. No target: everyone. */
+export function inTarget(target: RolloutTarget | null, device: TargetedDevice | undefined): boolean {
+  if (target === null) return true;
+  if (!device) return false;
+  if (target.group !== undefined && !(device.groups ?? []).includes(target.group)) return false;
+  for (const [k, v] of Object.entries(target.labels ?? {})) if (device.labels?.[k] !== v) return false;
+  return true;
+}
+
+/** The registry as selection sees it: who counts as selected when working out a failure rate, and whom a target takes in. */
 export interface SelectionRegistry {
-  all(): ReadonlyArray<Pick<Device, 'id' | 'health'>>;
+  all(): ReadonlyArray<Pick<Device, 'id' | 'health'> & Partial<Pick<Device, 'groups' | 'labels'>>>;
+  get?(id: string): TargetedDevice | undefined;
 }
 
 export function createRolloutSelection(registry: SelectionRegistry) {
@@ -41,18 +56,29 @@ export function createRolloutSelection(registry: SelectionRegistry) {
   }
 
   return {
-    /** Registry devices the hash selects. A device known (from its status) to follow another channel is not counted. */
-    inRegistry(r: Pick<Rollout, 'channel' | 'version' | 'percent'>): Set<string> {
+    /**
+     * Registry devices the rollout selects: in its target, and in the hash's first `percent` buckets.
+     * A device known (from its status) to follow another channel is not counted.
+     */
+    inRegistry(r: Pick<Rollout, 'channel' | 'version' | 'percent'> & Partial<Pick<Rollout, 'target'>>): Set<string> {
+      const target = r.target ?? null;
       const cache = bucketsFor(r);
       const ids = new Set<string>();
       for (const d of registry.all()) {
         const reported = d.health.lastStatus?.appliance.update.channel;
         if (reported && reported !== r.channel) continue;
+        if (!inTarget(target, d)) continue;
         let b = cache.get(d.id);
         if (b === undefined) cache.set(d.id, (b = rolloutBucket(r.channel, r.version, d.id)));
         if (b < r.percent) ids.add(d.id);
       }
       return ids;
+    },
+
+    /** Whether the rollout offers its version to `deviceId` (a targeted rollout: only to registry devices in the target). */
+    selects(r: Pick<Rollout, 'channel' | 'version' | 'percent' | 'target'>, deviceId: string): boolean {
+      if (r.target !== null && !inTarget(r.target, registry.get?.(deviceId))) return false;
+      return isSelected(r.channel, r.version, deviceId, r.percent);
     },
   };
 }

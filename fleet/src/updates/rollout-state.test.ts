@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../device/test/index.js';
+import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
+import { createDeployHistory } from './deploy-history.js';
 import { createReleaseCatalog } from './releases.js';
 import { createRolloutStates, shouldHalt } from './rollout-state.js';
 import type { Rollout } from './update-tables.js';
@@ -29,6 +31,7 @@ describe('rollout states: force', () => {
   /** The rows as the store would hold them, keyed by channel. */
   let saved: Map<string, Rollout>;
   let failed: number;
+  let historyStore: FleetStore;
 
   const make = () =>
     createRolloutStates({
@@ -40,6 +43,8 @@ describe('rollout states: force', () => {
       failureThreshold: 20,
       releases: createReleaseCatalog(join(dir.path, 'releases')),
       counts: () => ({ selected: 1, updated: 0, failed, postponed: 0, waiting_window: 0 }),
+      devices: () => [{ device: 'dev-0', status: failed > 0 ? 'failed' : 'pending' }],
+      history: createDeployHistory({ store: historyStore, now: () => 1_700_000_000_000 }),
       alerts: { raise: () => undefined, clear: () => undefined },
       log: pino({ level: 'silent' }),
       now: () => 1_700_000_000_000,
@@ -50,8 +55,12 @@ describe('rollout states: force', () => {
     for (const v of ['1.0.0', '1.1.0']) writeRelease(join(dir.path, 'releases'), v);
     saved = new Map();
     failed = 0;
+    historyStore = openFleetStore(join(dir.path, 'history.sqlite'));
   });
-  afterEach(() => dir.remove());
+  afterEach(() => {
+    historyStore.close();
+    dir.remove();
+  });
 
   it('starts a rollout unforced unless asked, and stores force with it', async () => {
     const states = make();

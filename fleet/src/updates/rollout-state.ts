@@ -6,13 +6,17 @@
 //   resume             → active or complete again.
 // While halted (and outside the percentage) devices are offered the channel's previous complete
 // version. This module is the only writer of the rollouts table, so the rows live in memory too.
+// Each rollout is an entry of the deploy history (deploy-history.ts): started by whom, each change,
+// and its end — completed when every selected device has reported updated, superseded when another
+// version is rolled out on the channel.
 import { join } from 'node:path';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import { sha256OfFile, tarballName, type Release, type ReleaseCatalog } from './releases.js';
-import type { Rollout } from './update-tables.js';
-import type { RolloutCounts } from './update-reports.js';
+import type { DeployHistory } from './deploy-history.js';
+import type { Rollout, RolloutTarget } from './update-tables.js';
+import type { DeviceRolloutStatus, RolloutCounts } from './update-reports.js';
 import { ReleaseChecksumMismatchError, ReleaseNotFoundError, ReleaseNotSignedError, RolloutNotFoundError, UnknownChannelError } from './update-errors.js';
 
 export interface RolloutView extends Rollout, RolloutCounts {}
@@ -28,6 +32,21 @@ export function settledVersion(r: Rollout | undefined): string | null {
   return r.state === 'complete' ? r.version : r.previous_version;
 }
 
+/** Sorted label keys, so that the same selector posted twice compares equal; an empty target is none. */
+export function normalTarget(t: RolloutTarget | null): RolloutTarget | null {
+  if (t === null) return null;
+  const labels = t.labels && Object.keys(t.labels).length > 0 ? Object.fromEntries(Object.entries(t.labels).sort(([a], [b]) => a.localeCompare(b))) : undefined;
+  if (t.group === undefined && labels === undefined) return null;
+  return { ...(t.group !== undefined ? { group: t.group } : {}), ...(labels ? { labels } : {}) };
+}
+
+/** "group lab, site=lab" or "every device". */
+export function describeTarget(t: RolloutTarget | null): string {
+  if (t === null) return 'every device';
+  const parts = [...(t.group !== undefined ? [`group ${t.group}`] : []), ...Object.entries(t.labels ?? {}).map(([k, v]) => `${k}=${v}`)];
+  return parts.join(', ');
+}
+
 export interface RolloutStatesOptions {
   store: Pick<FleetStore, 'allRollouts' | 'saveRollout'>;
   channels: readonly string[];
@@ -35,13 +54,16 @@ export interface RolloutStatesOptions {
   releases: ReleaseCatalog;
   /** A rollout's figures from the update reports (update-reports.ts). */
   counts: (r: Rollout) => RolloutCounts;
+  /** A rollout's selected devices with their latest report (update-reports.ts). */
+  devices: (r: Rollout) => Array<{ device: string; status: DeviceRolloutStatus }>;
+  history: DeployHistory;
   alerts: Pick<AlertEngine, 'raise' | 'clear'>;
   log: Log;
   now: () => number;
 }
 
 export function createRolloutStates(opts: RolloutStatesOptions) {
-  const { store, channels, failureThreshold, releases, counts, alerts, log, now } = opts;
+  const { store, channels, failureThreshold, releases, counts, history, alerts, log, now } = opts;
   // A manifest request (every device, every cron tick) reads these, not the table.
   const rows = new Map<string, Rollout>(store.allRollouts().map((r) => [r.channel, r]));
   // Checksums verified at rollout start, by file, size and mtime: advancing a rollout's percent
@@ -80,11 +102,22 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
     return rel;
   }
 
+  /** The rollout's history entry; a rollout from before migration 6 gets one at its first change. */
+  function deployOf(r: Rollout, startedBy: string): number {
+    if (r.deploy_id !== null) return r.deploy_id;
+    const id = history.start({ source: 'rollout', channel: r.channel, version: r.version, target: r.target, startedBy, message: `rollout of ${r.version} at ${r.percent}% (recorded from its first change)` });
+    save({ ...r, deploy_id: id });
+    return id;
+  }
+
   function haltIfFailing(r: Rollout): void {
     const { selected, failed } = counts(r);
     if (!shouldHalt(failed, selected, failureThreshold)) return;
     const reason = `${failed} of ${selected} devices failed to update to ${r.version}`;
-    save({ ...r, state: 'halted', halted_reason: reason, updated_at: now() });
+    const failing = opts.devices(r).filter((d) => d.status === 'failed').map((d) => d.device).sort();
+    const deployId = deployOf(r, 'admin');
+    save({ ...r, state: 'halted', halted_reason: reason, updated_at: now(), deploy_id: deployId });
+    history.event(deployId, 'halted', `halted automatically: ${reason} (threshold ${failureThreshold}%)`, failing);
     log.warn({ channel: r.channel, version: r.version, failed, selected, thresholdPct: failureThreshold }, `rollout halted: ${reason}`);
     alerts.raise(`rollout:${r.channel}`, null, {
       rule: 'rollout',
@@ -94,8 +127,24 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
     });
   }
 
+  /**
+   * A rollout at 100% (not halted) whose selected devices have all reported updated ends its history
+   * entry as completed. The rollout row stays: it is what the channel runs.
+   */
+  function completeIfDone(r: Rollout): void {
+    if (r.state !== 'complete' || r.deploy_id === null) return;
+    const { selected, updated } = counts(r);
+    if (selected === 0 || updated < selected) return;
+    if (history.end(r.deploy_id, 'completed', `completed: all ${selected} selected devices updated to ${r.version}`)) {
+      log.info({ channel: r.channel, version: r.version, selected }, `rollout completed: ${r.channel} → ${r.version}`);
+    }
+  }
+
   return {
     assertChannel,
+
+    /** The selected devices with their latest report, for the dashboard. */
+    devices: (channel: string) => opts.devices(requireRollout(channel)),
 
     /** The channel's rollout, if any; for manifests. */
     current: (channel: string): Rollout | undefined => rows.get(channel),
@@ -122,14 +171,30 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
      * does). Each post states the rollout whole, force included: left out, it is off, so live
      * sessions are never cut short by a post that did not ask for it.
      */
-    async start(channel: string, version: string, percent: number, force = false): Promise<RolloutView> {
+    async start(channel: string, version: string, percent: number, force = false, more: { target?: RolloutTarget | null; startedBy?: string } = {}): Promise<RolloutView> {
       assertChannel(channel);
       await requireSignedRelease(version);
+      const target = normalTarget(more.target ?? null);
+      const startedBy = more.startedBy ?? 'admin';
       // Read after the await: a concurrent start may have changed the row meanwhile.
       const existing = rows.get(channel);
       const same = existing?.version === version;
       const previous = !existing ? null : same || existing.state !== 'complete' ? existing.previous_version : existing.version;
       const t = now();
+      const targetText = describeTarget(target);
+      let deployId: number;
+      if (existing && same) {
+        deployId = deployOf(existing, startedBy);
+        const ended = history.get(deployId).ended_at !== null;
+        if (ended) deployId = history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} posted again at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
+        if (existing.state === 'halted') history.event(deployId, 'resumed', `halted rollout restarted at ${percent}% by ${startedBy}`);
+        if (existing.percent !== percent) history.event(deployId, 'percent', `percent ${existing.percent < percent ? 'raised' : 'lowered'} from ${existing.percent}% to ${percent}% by ${startedBy}`);
+        if (existing.force !== force) history.event(deployId, 'force', `${force ? 'forced' : 'no longer forced'} by ${startedBy}`);
+        if (describeTarget(existing.target) !== targetText) history.event(deployId, 'target', `target changed from ${describeTarget(existing.target)} to ${targetText} by ${startedBy}`);
+      } else {
+        if (existing && existing.deploy_id !== null) history.end(existing.deploy_id, 'superseded', `superseded by the rollout of ${version}`);
+        deployId = history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} started at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
+      }
       const r = save({
         channel,
         version,
@@ -140,6 +205,8 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
         updated_at: t,
         halted_reason: null,
         force,
+        target,
+        deploy_id: deployId,
       });
       alerts.clear(`rollout:${channel}`);
       const change = !existing
@@ -154,27 +221,39 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
                 ? `rollout ${force ? 'forced' : 'no longer forced'}`
                 : 'rollout unchanged';
       log.info(
-        { channel, version, percent, force, state: r.state, previous_version: previous },
-        `${change}: ${channel} → ${version} at ${percent}%${force ? ', forced' : ''} (${r.state})`,
+        { channel, version, percent, force, target, state: r.state, previous_version: previous, startedBy },
+        `${change}: ${channel} → ${version} at ${percent}%${force ? ', forced' : ''} of ${targetText} (${r.state})`,
       );
+      completeIfDone(r);
       return view(r);
     },
 
-    halt(channel: string, reason?: string): RolloutView {
+    halt(channel: string, reason?: string, by = 'admin'): RolloutView {
       const r = requireRollout(channel);
       if (r.state === 'halted') return view(r);
-      const halted = save({ ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now() });
+      const deployId = deployOf(r, by);
+      const halted = save({ ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now(), deploy_id: deployId });
+      if (history.get(deployId).ended_at === null) history.event(deployId, 'halted', `halted by ${by}${reason ? `: ${reason}` : ''}`);
       log.warn({ channel, version: r.version, reason: halted.halted_reason }, `rollout halted: ${channel} → ${r.version}`);
       return view(halted);
     },
 
-    resume(channel: string): RolloutView {
+    resume(channel: string, by = 'admin'): RolloutView {
       const r = requireRollout(channel);
       if (r.state !== 'halted') return view(r);
-      const resumed = save({ ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now() });
+      const deployId = deployOf(r, by);
+      const resumed = save({ ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now(), deploy_id: deployId });
+      if (history.get(deployId).ended_at === null) history.event(deployId, 'resumed', `resumed by ${by}`);
       alerts.clear(`rollout:${channel}`);
       log.info({ channel, version: r.version, percent: r.percent, state: resumed.state }, `rollout resumed: ${channel} → ${r.version}`);
+      completeIfDone(resumed);
       return view(resumed);
+    },
+
+    /** After a success report about `version`: end the history entry of a rollout every selected device has now taken. */
+    updateReported(channel: string | null, version: string): void {
+      const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
+      for (const r of candidates) if (r && r.version === version && channels.includes(r.channel)) completeIfDone(r);
     },
 
     /**

@@ -34,7 +34,7 @@ describe('rollout service', () => {
   let releasesDir: string;
   let store: FleetStore;
   let alerts: ReturnType<typeof fakeAlerts>;
-  let registry: Array<Pick<Device, 'id' | 'health'>>;
+  let registry: Array<Pick<Device, 'id' | 'health'> & Partial<Pick<Device, 'groups' | 'labels'>>>;
   let svc: RolloutService;
   let clock: number;
 
@@ -42,7 +42,7 @@ describe('rollout service', () => {
     createRolloutService({
       store,
       config: { updates: { channels: ['stable', 'beta'], failureThreshold, releasesDir } },
-      registry: { all: () => registry },
+      registry: { all: () => registry, get: (id) => registry.find((d) => d.id === id) },
       alerts,
       log: pino({ level: 'silent' }),
       now: () => clock,
@@ -256,5 +256,74 @@ describe('rollout service', () => {
     rmSync(join(releasesDir, 'outpost-1.0.0-linux-x64.tar.gz'));
     utimesSync(releasesDir, new Date(), new Date(Date.now() + 5000));
     expect(await svc.manifest('stable', 'kiosk-1')).toMatchObject({ version: null, selected: true });
+  });
+
+  describe('targeting', () => {
+    const tagged = (id: string, site: string, group = 'kiosks') => ({ ...device(id), groups: [group], labels: { site } });
+
+    it('offers the version only to the target, and tells everyone else to stay on the previous version', async () => {
+      registry = [...ids(20, 'lab-').map((id) => tagged(id, 'lab')), ...ids(20, 'shop-').map((id) => tagged(id, 'shop'))];
+      await svc.start('stable', '1.0.0', 100);
+      const r = await svc.start('stable', '1.1.0', 100, false, { target: { labels: { site: 'lab' } } });
+      expect(r).toMatchObject({ target: { labels: { site: 'lab' } }, selected: 20 });
+      expect(await svc.manifest('stable', 'lab-3')).toMatchObject({ version: '1.1.0', selected: true });
+      expect(await svc.manifest('stable', 'shop-3')).toMatchObject({ version: '1.0.0', selected: false });
+      expect(await svc.manifest('stable', 'stranger')).toMatchObject({ version: '1.0.0', selected: false });
+    });
+
+    it('takes the failure rate over the selected devices only', async () => {
+      registry = [...ids(10, 'lab-').map((id) => tagged(id, 'lab', 'lab')), ...ids(30, 'shop-').map((id) => tagged(id, 'shop', 'shop'))];
+      await svc.start('stable', '1.1.0', 100, false, { target: { group: 'lab' } });
+      // A device outside the target that reports a failure is not part of this rollout.
+      svc.report({ device: 'shop-0', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      svc.report({ device: 'shop-1', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      expect(svc.get('stable')).toMatchObject({ state: 'complete', selected: 10, failed: 0 });
+      svc.report({ device: 'lab-0', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      expect(svc.get('stable').state).toBe('complete');
+      svc.report({ device: 'lab-1', channel: 'stable', to_version: '1.1.0', result: 'rolled_back' });
+      expect(svc.get('stable')).toMatchObject({ state: 'halted', halted_reason: '2 of 10 devices failed to update to 1.1.0' });
+      const halt = svc.history.list('stable', 1)[0]!.events.find((e) => e.kind === 'halted');
+      expect(halt).toMatchObject({ message: expect.stringContaining('halted automatically: 2 of 10'), devices: ['lab-0', 'lab-1'] });
+    });
+  });
+
+  describe('deploy history', () => {
+    it('records who started a rollout, each change, and its end when superseded', async () => {
+      await svc.start('stable', '1.0.0', 10, false, { startedBy: 'ops' });
+      clock += 1000;
+      await svc.start('stable', '1.0.0', 50, true, { startedBy: 'ops' });
+      svc.halt('stable', 'checking logs');
+      svc.resume('stable');
+      await svc.start('stable', '1.1.0', 20, false, { target: { group: 'kiosks' } });
+      const [newer, older] = svc.history.list('stable', 10);
+      expect(newer).toMatchObject({ source: 'rollout', channel: 'stable', version: '1.1.0', started_by: 'admin', ended_at: null, outcome: null, target: { group: 'kiosks' } });
+      expect(older).toMatchObject({ version: '1.0.0', started_by: 'ops', started_at: 1_700_000_000_000, outcome: 'superseded', ended_at: clock });
+      expect(older!.events.map((e) => e.kind)).toEqual(['started', 'percent', 'force', 'halted', 'resumed', 'superseded']);
+      expect(older!.events[1]!.message).toBe('percent raised from 10% to 50% by ops');
+      expect(older!.events[3]!.message).toBe('halted by admin: checking logs');
+      expect(svc.history.list('beta', 10)).toEqual([]);
+    });
+
+    it('ends a rollout completed once every selected device reports updated', async () => {
+      registry = ids(3).map((id) => device(id));
+      await svc.start('stable', '1.1.0', 100);
+      svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'updated' });
+      svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'postponed' });
+      expect(svc.history.list('stable', 1)[0]!.outcome).toBeNull();
+      svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'updated' });
+      svc.report({ device: 'dev-2', channel: 'stable', to_version: '1.1.0', result: 'updated' });
+      const [entry] = svc.history.list('stable', 1);
+      expect(entry).toMatchObject({ outcome: 'completed', ended_at: clock });
+      expect(entry!.events.at(-1)!.message).toBe('completed: all 3 selected devices updated to 1.1.0');
+    });
+
+    it('lists a device\'s reports newest first', async () => {
+      await svc.start('stable', '1.1.0', 100);
+      svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'postponed' });
+      clock += 1;
+      svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'updated' });
+      svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      expect(svc.deviceReports('dev-0', 10).map((r) => r.result)).toEqual(['updated', 'postponed']);
+    });
   });
 });

@@ -7,7 +7,8 @@ import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import { createReleaseCatalog, type Release, type ReleaseCatalog } from './releases.js';
-import { createRolloutSelection, isSelected, type SelectionRegistry } from './rollout-selection.js';
+import { createDeployHistory } from './deploy-history.js';
+import { createRolloutSelection, type SelectionRegistry } from './rollout-selection.js';
 import { createRolloutStates } from './rollout-state.js';
 import type { Rollout } from './update-tables.js';
 import { createUpdateReports, isFailure, type UpdateReport } from './update-reports.js';
@@ -42,8 +43,10 @@ export function createRolloutService(opts: RolloutServiceOptions) {
   const { channels, failureThreshold } = opts.config.updates;
   const now = opts.now ?? Date.now;
   const releases = opts.releases ?? createReleaseCatalog(opts.config.updates.releasesDir);
-  const reports = createUpdateReports({ store, selection: createRolloutSelection(opts.registry), alerts, log, now });
-  const states = createRolloutStates({ store, channels, failureThreshold, releases, counts: reports.counts, alerts, log, now });
+  const selection = createRolloutSelection(opts.registry);
+  const reports = createUpdateReports({ store, selection, alerts, log, now });
+  const history = createDeployHistory({ store, now });
+  const states = createRolloutStates({ store, channels, failureThreshold, releases, counts: reports.counts, devices: reports.devices, history, alerts, log, now });
   // Manifest requests whose release went missing: warn once per version, not once per device.
   const warnedMissing = new Set<string>();
 
@@ -56,13 +59,18 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     halt: states.halt,
     resume: states.resume,
     targetVersion: states.targetVersion,
+    devices: states.devices,
+    assertChannel: states.assertChannel,
+    history,
+    deviceReports: reports.deviceReports,
 
     /** What `deviceId` on `channel` should run now. */
     async manifest(channel: string, deviceId: string): Promise<Manifest> {
       states.assertChannel(channel);
       const r = states.current(channel);
       if (!r) return { channel, version: null, release: null, rollout: null, selected: false, force: false };
-      const selected = r.state !== 'halted' && isSelected(r.channel, r.version, deviceId, r.percent);
+      // Outside the target (or the percent), a device is told to stay on the previous version.
+      const selected = r.state !== 'halted' && selection.selects(r, deviceId);
       const version = selected ? r.version : r.previous_version;
       const rollout = { percent: r.percent, state: r.state };
       if (version === null) return { channel, version: null, release: null, rollout, selected, force: false };
@@ -84,6 +92,7 @@ export function createRolloutService(opts: RolloutServiceOptions) {
       reports.record(rep);
       const to = rep.to_version ?? null;
       if (isFailure(rep.result) && to !== null) states.failureReported(rep.channel ?? null, to);
+      if (rep.result === 'updated' && to !== null) states.updateReported(rep.channel ?? null, to);
     },
 
     reports: reports.list,

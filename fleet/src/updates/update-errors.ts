@@ -46,3 +46,15 @@ export class RolloutNotFoundError extends AppError {
     super('rollout_not_found', `channel ${JSON.stringify(channel)} has no rollout; start one with POST /api/rollouts/${channel}`, 404);
   }
 }
+
+export class DeployNotFoundError extends AppError {
+  constructor(id: number) {
+    super('deploy_not_found', `no deploy ${id} in the history`, 404);
+  }
+}
+
+export class DeployEndedError extends ConflictError {
+  constructor(id: number) {
+    super('deploy_ended', `deploy ${id} has already ended; start a new one with POST /api/deploys`);
+  }
+}

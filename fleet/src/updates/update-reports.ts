@@ -39,15 +39,39 @@ const PROBLEM_WORDS: Partial<Record<ReportResult, string>> = { rolled_back: 'rol
 export const isFailure = (result: string): boolean => FAILED.has(result);
 
 export interface UpdateReportsOptions {
-  store: Pick<FleetStore, 'recordReport' | 'reports' | 'reportOutcomes'>;
+  store: Pick<FleetStore, 'recordReport' | 'reports' | 'reportOutcomes' | 'deviceReports'>;
   selection: RolloutSelection;
   alerts: Pick<AlertEngine, 'raise' | 'clear'>;
   log: Log;
   now: () => number;
 }
 
+export type DeviceRolloutStatus = 'updated' | 'failed' | 'postponed' | 'waiting_window' | 'pending';
+
 export function createUpdateReports(opts: UpdateReportsOptions) {
   const { store, alerts, log, now } = opts;
+
+  /**
+   * The rollout's selected devices, each with its latest report about the rollout's version
+   * ('pending': none yet, or one still in progress). Only a targeted rollout's own devices count:
+   * its failure rate is taken over them alone. An untargeted rollout also counts a failed device
+   * the registry does not know (or did not select): it was still part of the rollout.
+   */
+  function devices(r: Rollout): Array<{ device: string; status: DeviceRolloutStatus }> {
+    const selected = opts.selection.inRegistry(r);
+    const status = new Map<string, DeviceRolloutStatus>([...selected].map((id) => [id, 'pending']));
+    for (const o of store.reportOutcomes(r.version, r.channel)) {
+      const known = status.has(o.device_id);
+      let s: DeviceRolloutStatus | null = null;
+      if (UPDATED.has(o.result)) s = 'updated';
+      else if (o.result === 'postponed') s = 'postponed';
+      else if (o.result === 'waiting_window') s = 'waiting_window';
+      else if (FAILED.has(o.result)) s = 'failed';
+      if (s === null) continue;
+      if (known || (s === 'failed' && (r.target ?? null) === null)) status.set(o.device_id, s);
+    }
+    return [...status].map(([device, s]) => ({ device, status: s }));
+  }
 
   return {
     /** Store a device's report, and raise or clear its update alert. */
@@ -82,22 +106,19 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
 
     /** Each selected device counted by its latest report about the rollout's version. */
     counts(r: Rollout): RolloutCounts {
-      const selected = opts.selection.inRegistry(r);
-      let updated = 0;
-      let failed = 0;
-      let postponed = 0;
-      let waitingWindow = 0;
-      for (const o of store.reportOutcomes(r.version, r.channel)) {
-        if (UPDATED.has(o.result)) updated++;
-        else if (o.result === 'postponed') postponed++;
-        else if (o.result === 'waiting_window') waitingWindow++;
-        else if (FAILED.has(o.result)) {
-          failed++;
-          // A failed device the registry does not know (or did not select) was still part of the rollout.
-          selected.add(o.device_id);
-        }
+      const c = { selected: 0, updated: 0, failed: 0, postponed: 0, waiting_window: 0 };
+      for (const d of devices(r)) {
+        c.selected++;
+        if (d.status !== 'pending') c[d.status]++;
       }
-      return { selected: selected.size, updated, failed, postponed, waiting_window: waitingWindow };
+      return c;
+    },
+
+    devices,
+
+    /** Newest first. */
+    deviceReports(deviceId: string, limit: number): ReportRow[] {
+      return store.deviceReports(deviceId, limit);
     },
 
     /** Newest first. */

@@ -1,14 +1,17 @@
 // The update server's HTTP side (DESIGN.md, "Update server"): release files and their catalog,
-// per-channel manifests for scripts/update.sh, update reports, and rollout control.
+// per-channel manifests for scripts/update.sh, update reports, rollout control, and the deploy
+// history (rollouts and Ansible runs).
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type, { type TSchema } from 'typebox';
-import { ConflictError, ErrorBody, NotFoundError, presentedToken } from '../../../device/src/shared/index.js';
+import { BadRequestError, ConflictError, ErrorBody, NotFoundError, presentedToken } from '../../../device/src/shared/index.js';
 import { createDeviceCredentials } from './device-credential.js';
 import { VERSION_PATTERN, isServableName } from './releases.js';
-import { NotThisDeviceError, UnknownDeviceError } from './update-errors.js';
+import type { DeployEntry } from './deploy-history.js';
+import { ChannelView, DeployView, DeviceUpdateView, ReleaseView, ReportView, RolloutBody, RolloutDevice, RolloutState, Target } from './update-schemas.js';
+import { DeployEndedError, NotThisDeviceError, UnknownDeviceError } from './update-errors.js';
 import type { RolloutView } from './rollouts.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -21,44 +24,16 @@ const Errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 const ChannelParams = Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' }) }, { additionalProperties: false });
 const FileParams = Type.Object({ file: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false });
 
-const ReleaseView = Type.Object({
-  version: Type.String(),
-  file: Type.String(),
-  size: Type.Integer(),
-  sha256: Nullable(Type.String()),
-  signed: Type.Boolean(),
-  created_at: Iso,
-});
 
-const RolloutState = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
-const RolloutBody = Type.Object({
-  channel: Type.String(),
-  version: Type.String(),
-  percent: Type.Integer(),
-  state: RolloutState,
-  previous_version: Nullable(Type.String()),
-  started_at: Iso,
-  updated_at: Iso,
-  halted_reason: Nullable(Type.String()),
-  force: Type.Boolean(),
-  selected: Type.Integer(),
-  updated: Type.Integer(),
-  failed: Type.Integer(),
-  postponed: Type.Integer(),
-  waiting_window: Type.Integer(),
-});
-const ChannelView = Type.Object({
-  channel: Type.String(),
-  // What the channel has fully rolled out (its complete version, else the previous one).
-  version: Nullable(Type.String()),
-  rollout: Nullable(Type.Object({ version: Type.String(), percent: Type.Integer(), state: RolloutState })),
-});
+
 const StartBody = Type.Object(
   {
     version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }),
     percent: Type.Integer({ minimum: 0, maximum: 100 }),
     // Selected devices switch without waiting for live sessions to drain. Off unless posted.
     force: Type.Optional(Type.Boolean()),
+    // A registry group and/or labels the percent is taken of; left out (or empty), every device.
+    target: Type.Optional(Nullable(Target)),
   },
   { additionalProperties: false },
 );
@@ -103,17 +78,55 @@ const ReportsQuery = Type.Object(
   { since: Type.Optional(Iso), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 200 })) },
   { additionalProperties: false },
 );
-const ReportView = Type.Object({
-  device: Type.String(),
-  ts: Iso,
-  channel: Nullable(Type.String()),
-  from_version: Nullable(Type.String()),
-  to_version: Nullable(Type.String()),
-  result: Type.String(),
-  message: Nullable(Type.String()),
-});
+
+
+const HistoryQuery = Type.Object(
+  {
+    channel: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  },
+  { additionalProperties: false },
+);
+const DeviceParams = Type.Object({ id: DeviceId }, { additionalProperties: false });
+const DeviceUpdatesQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }, { additionalProperties: false });
+const Word = Type.String({ minLength: 1, maxLength: 40, pattern: '^[a-z][a-z0-9_]*$' });
+const Hosts = Type.Array(Type.String({ minLength: 1, maxLength: 253 }), { maxItems: 10_000 });
+const DeployStartBody = Type.Object(
+  {
+    version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }),
+    // What the run is: a deploy of `version`, or a rollback to it.
+    kind: Type.Optional(Type.Union([Type.Literal('deploy'), Type.Literal('rollback')])),
+    channel: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' }))),
+    target: Type.Optional(Nullable(Target)),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    hosts: Type.Optional(Hosts),
+  },
+  { additionalProperties: false },
+);
+const DeployParams = Type.Object({ id: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
+const DeployPatchBody = Type.Object(
+  {
+    // A step on the way, e.g. {kind: "wave", message: "wave 1: 3 hosts updated", devices: [...]}.
+    event: Type.Optional(Type.Object({ kind: Word, message: Type.String({ minLength: 1, maxLength: 2000 }), devices: Type.Optional(Hosts) }, { additionalProperties: false })),
+    // Ends the run: succeeded, failed, rolled_back, … (a word), with an optional message.
+    outcome: Type.Optional(Word),
+    message: Type.Optional(Type.String({ minLength: 1, maxLength: 2000 })),
+    devices: Type.Optional(Hosts),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Who made a change, for the deploy history. The monitor has one admin token and no names for
+ * tokens, so every change is "admin"'s; a monitor with named tokens would return the name here.
+ */
+const actorOf = (_req: FastifyRequest): string => 'admin';
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function deployView(d: DeployEntry) {
+  return { ...d, started_at: iso(d.started_at), ended_at: d.ended_at === null ? null : iso(d.ended_at), events: d.events.map((e) => ({ ...e, ts: iso(e.ts) })) };
+}
 
 function rolloutView(r: RolloutView) {
   return { ...r, started_at: iso(r.started_at), updated_at: iso(r.updated_at) };
@@ -196,8 +209,50 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/rollouts/:channel',
     { schema: { params: ChannelParams, body: StartBody, response: { 200: RolloutBody, ...Errors, 409: ErrorBody } } },
-    async (req) => rolloutView(await rollouts.start(req.params.channel, req.body.version, req.body.percent, req.body.force ?? false)),
+    async (req) =>
+      rolloutView(await rollouts.start(req.params.channel, req.body.version, req.body.percent, req.body.force ?? false, { target: req.body.target ?? null, startedBy: actorOf(req) })),
   );
+
+  app.get('/api/rollouts/history', { schema: { querystring: HistoryQuery, response: { 200: Type.Array(DeployView), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
+    if (req.query.channel !== undefined) rollouts.assertChannel(req.query.channel);
+    return rollouts.history.list(req.query.channel ?? null, req.query.limit ?? 50).map(deployView);
+  });
+
+  app.get('/api/rollouts/:channel/devices', { schema: { params: ChannelParams, response: { 200: Type.Array(RolloutDevice), ...Errors } } }, async (req) =>
+    rollouts.devices(req.params.channel).sort((a, b) => a.device.localeCompare(b.device)),
+  );
+
+  app.get('/api/devices/:id/updates', { schema: { params: DeviceParams, querystring: DeviceUpdatesQuery, response: { 200: Type.Array(DeviceUpdateView), ...Errors } } }, async (req) => {
+    const rows = rollouts.deviceReports(req.params.id, req.query.limit ?? 100);
+    // A device the inventory no longer lists keeps its timeline while reports about it remain.
+    if (rows.length === 0 && !registry.get(req.params.id)) throw new NotFoundError(`device ${JSON.stringify(req.params.id)} is not in the fleet's inventory`);
+    return rows.map((r) => ({ ts: iso(r.ts), channel: r.channel, from_version: r.from_version, to_version: r.to_version, result: r.result, message: r.message }));
+  });
+
+  // Ansible's deploy.yml and rollback.yml record their runs in the same history as rollouts.
+  app.post('/api/deploys', { schema: { body: DeployStartBody, response: { 201: DeployView, ...Errors } } }, async (req, reply) => {
+    const { version, kind = 'deploy', channel = null, target = null, hosts = [] } = req.body;
+    if (channel !== null) rollouts.assertChannel(channel);
+    const by = actorOf(req);
+    const id = rollouts.history.start({
+      source: 'ansible',
+      channel,
+      version,
+      target,
+      startedBy: by,
+      message: req.body.message ?? `Ansible ${kind === 'rollback' ? 'rollback to' : 'deploy of'} ${version} started by ${by}${hosts.length ? ` on ${hosts.length} hosts` : ''}`,
+    });
+    return reply.code(201).send(deployView(rollouts.history.get(id)));
+  });
+
+  app.patch('/api/deploys/:id', { schema: { params: DeployParams, body: DeployPatchBody, response: { 200: DeployView, ...Errors, 409: ErrorBody } } }, async (req) => {
+    const { id } = req.params;
+    const { event, outcome, message, devices = [] } = req.body;
+    if (!event && !outcome) throw new BadRequestError('nothing to record: give an event ({kind, message}) and/or an outcome');
+    if (event) rollouts.history.event(id, event.kind, event.message, event.devices ?? []);
+    if (outcome && !rollouts.history.end(id, outcome, message ?? `ended: ${outcome}`, devices)) throw new DeployEndedError(id);
+    return deployView(rollouts.history.get(id));
+  });
 
   app.post(
     '/api/rollouts/:channel/halt',
@@ -208,11 +263,11 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (req.body === undefined || req.body === null) req.body = {};
       },
     },
-    async (req) => rolloutView(rollouts.halt(req.params.channel, req.body.reason)),
+    async (req) => rolloutView(rollouts.halt(req.params.channel, req.body.reason, actorOf(req))),
   );
 
   app.post('/api/rollouts/:channel/resume', { schema: { params: ChannelParams, response: { 200: RolloutBody, ...Errors } } }, async (req) =>
-    rolloutView(rollouts.resume(req.params.channel)),
+    rolloutView(rollouts.resume(req.params.channel, actorOf(req))),
   );
 
   app.route({

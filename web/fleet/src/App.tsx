@@ -8,12 +8,13 @@ import { AlertsPage } from './pages/AlertsPage';
 import { DeviceDetailPage } from './pages/DeviceDetailPage';
 import { DevicesPage } from './pages/DevicesPage';
 import { SessionsPage } from './pages/SessionsPage';
+import { RolloutsPage } from './pages/RolloutsPage';
 import { VersionsPage } from './pages/VersionsPage';
 
-// "Rollouts" (/rollouts) joins this list with the update server's /api/channels and /api/rollouts.
 const NAV = [
   { to: '/', label: 'Devices' },
   { to: '/versions', label: 'Versions' },
+  { to: '/rollouts', label: 'Rollouts' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/sessions', label: 'Sessions' },
 ] as const;
@@ -22,6 +23,7 @@ function Page({ path }: { path: string }) {
   const deviceId = deviceIdFromPath(path);
   if (deviceId !== null) return <DeviceDetailPage key={deviceId} id={deviceId} />;
   if (path.startsWith('/versions')) return <VersionsPage />;
+  if (path.startsWith('/rollouts')) return <RolloutsPage />;
   if (path.startsWith('/alerts')) return <AlertsPage />;
   if (path.startsWith('/sessions')) return <SessionsPage />;
   return <DevicesPage />;

@@ -18,8 +18,11 @@ import type {
   VersionCount,
 } from '../../../fleet/src/api/schemas';
 
+import type { ChannelView, DeployView, DeviceUpdateView, ReleaseView, RolloutBody, RolloutDevice, RolloutTargetView } from '../../../fleet/src/updates/update-schemas';
+
 export type { FleetStatus, SessionView } from '../../../device/src/shared/index';
 export type * from '../../../fleet/src/api/schemas';
+export type * from '../../../fleet/src/updates/update-schemas';
 
 export const POLL_MS = 5000;
 /** Rows per /api/devices request: a few screens of the table, small enough to answer fast. */
@@ -137,4 +140,66 @@ export function useCreateFleetSession() {
 
 export function useDeleteFleetSession() {
   return useSessionMutation((s: { device: string; id: string }) => api<FleetSession>('DELETE', `/api/sessions/${enc(s.device)}/${enc(s.id)}`));
+}
+
+// The update server (fleet/src/updates/update-routes.ts): channels, rollouts, their devices and history.
+const ROLLOUTS_KEY = ['rollouts'] as const;
+
+export function useChannels() {
+  return useQuery({ queryKey: [...ROLLOUTS_KEY, 'channels'], queryFn: () => api<ChannelView[]>('GET', '/api/channels'), refetchInterval: POLL_MS });
+}
+
+export function useRollouts() {
+  return useQuery({ queryKey: [...ROLLOUTS_KEY, 'list'], queryFn: () => api<RolloutBody[]>('GET', '/api/rollouts'), refetchInterval: POLL_MS });
+}
+
+/** The selected devices of a channel's rollout with their latest report; only fetched while a count is opened. */
+export function useRolloutDevices(channel: string, enabled: boolean) {
+  return useQuery({
+    queryKey: [...ROLLOUTS_KEY, 'devices', channel],
+    queryFn: () => api<RolloutDevice[]>('GET', `/api/rollouts/${enc(channel)}/devices`),
+    refetchInterval: POLL_MS,
+    enabled,
+  });
+}
+
+export const HISTORY_LIMIT = 20;
+
+export function useRolloutHistory() {
+  return useQuery({ queryKey: [...ROLLOUTS_KEY, 'history'], queryFn: () => api<DeployView[]>('GET', `/api/rollouts/history?limit=${HISTORY_LIMIT}`), refetchInterval: POLL_MS });
+}
+
+export function useReleases() {
+  return useQuery({ queryKey: ['releases'], queryFn: () => api<ReleaseView[]>('GET', '/api/releases'), refetchInterval: 30_000 });
+}
+
+export function useDeviceUpdates(id: string) {
+  return useQuery({ queryKey: [...DEVICES_KEY, 'updates', id], queryFn: () => api<DeviceUpdateView[]>('GET', `/api/devices/${enc(id)}/updates?limit=50`), refetchInterval: POLL_MS });
+}
+
+export interface StartRollout {
+  channel: string;
+  version: string;
+  percent: number;
+  force: boolean;
+  target: RolloutTargetView | null;
+}
+
+export type RolloutAction = { kind: 'start'; body: StartRollout } | { kind: 'halt'; channel: string } | { kind: 'resume'; channel: string };
+
+/** Start, move, halt or resume a rollout; every rollout query refreshes after. */
+export function useRolloutAction() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (a: RolloutAction) => {
+      if (a.kind === 'start') {
+        const { channel, ...body } = a.body;
+        return api<RolloutBody>('POST', `/api/rollouts/${enc(channel)}`, body);
+      }
+      return api<RolloutBody>('POST', `/api/rollouts/${enc(a.channel)}/${a.kind}`, {});
+    },
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: ROLLOUTS_KEY });
+    },
+  });
 }

@@ -7,6 +7,7 @@ import { useDevice, useDeviceDrain, useDeviceHistory, useSummary, type DeviceDet
 import { StatusBadge } from '../components/StatusBadge';
 import { HistoryChart } from './detail/HistoryChart';
 import { RecentAlertsCard, TransitionsCard } from './detail/HistoryCards';
+import { UpdateTimelineCard } from './detail/UpdateTimelineCard';
 import { ApplianceCard, DeviceAlertsCard, HostCard, PayloadCard, SessionsCard } from './detail/StatusCards';
 
 const HISTORY_HOURS = 24;
@@ -116,6 +117,7 @@ export function DeviceDetailPage({ id }: { id: string }) {
         <TransitionsCard transitions={d.transitions} now={now} />
         <RecentAlertsCard alerts={d.alerts_recent} now={now} />
       </div>
+      <UpdateTimelineCard id={d.id} now={now} />
     </div>
   );
 }
