@@ -1,5 +1,6 @@
 // Prometheus metrics of the monitor: per-device up/state, poll durations, cycle time and CPU.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../device/src/shared/index.js';
 import type { AlertEngine } from './alerts/alert-engine.js';
 import type { DeviceRegistry } from './devices/device-registry.js';
 import type { PollResult } from './poller/device-state.js';
@@ -9,7 +10,7 @@ const STATES = ['online', 'degraded', 'suspect', 'offline', 'unknown'] as const;
 
 export function createFleetMetrics(opts: { registry: () => DeviceRegistry; alerts: () => AlertEngine }) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const pollSeconds = new Histogram({
     name: 'outpost_fleet_poll_duration_seconds',
     help: 'Time of one /api/fleet/status poll',

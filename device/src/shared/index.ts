@@ -10,6 +10,8 @@ export * from './payload-schemas.js';
 // Configuration: env parsing, the version and where files live.
 export { ConfigError, envBool, envEnum, envInt, envLabels, envListenHost, envListenWithToken, envNumber, envOptionalString, envString, envToken, isLoopbackHost, type Env } from './env.js';
 export { readVersion, rootDir, webDir } from './paths.js';
+// Process metrics (prom-client's defaults, less the ones promtool rejects).
+export { collectProcessMetrics } from './process-metrics.js';
 // One exponential backoff, and a retry loop on p-retry with it.
 export { backoffDelay, retry, retryDelay, RetryStoppedError, type BackoffOptions, type RetryOptions } from './backoff.js';
 // Errors and logging.
