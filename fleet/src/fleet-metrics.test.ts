@@ -1,9 +1,12 @@
 // The monitor's /metrics passes `promtool check metrics`, Prometheus' own linter, after a poll
-// cycle (its device does not answer, so the failure counter and the poll histogram have series).
+// cycle (its device does not answer, so the failure counter and the poll histogram have series),
+// a rollout and a failed update report; and the rollout and version figures are the API's.
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricFamilies, promtool, tempDir } from '../../device/test/index.js';
 import { oneDeviceFleet } from '../test/test-fleet.js';
+import { writeRelease } from './updates/test-support.js';
 
 describe('fleet /metrics', () => {
   const dir = tempDir('outpost-fleet-metrics-');
@@ -14,6 +17,10 @@ describe('fleet /metrics', () => {
     app = await oneDeviceFleet(dir.path);
     await app.ready();
     await app.monitor.poller.runCycle();
+    writeRelease(join(dir.path, 'releases'), '1.1.0');
+    expect((await app.inject({ method: 'POST', url: '/api/rollouts/stable', payload: { version: '1.1.0', percent: 50 } })).statusCode).toBe(200);
+    const report = { device: 'kiosk-1', channel: 'stable', from_version: '1.0.0', to_version: '1.1.0', result: 'failed' };
+    expect((await app.inject({ method: 'POST', url: '/api/updates/report', payload: report })).statusCode).toBe(202);
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     text = res.body;
@@ -35,5 +42,18 @@ describe('fleet /metrics', () => {
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) expect(families.has(name), name).toBe(false);
     expect(text).toMatch(/^outpost_fleet_poll_failures_total\{kind="\w+"\} 1$/m);
     expect(text).toMatch(/^outpost_fleet_device_up\{device="kiosk-1"\} 0$/m);
+  });
+
+  it('counts devices by version, and shows each rollout and the update reports as the API does', async () => {
+    expect(text).toMatch(/^outpost_fleet_devices_by_version\{version="unknown"\} 1$/m);
+    expect(text).toMatch(/^outpost_fleet_update_reports_total\{result="failed"\} 1$/m);
+    const [rollout] = (await app.inject('/api/rollouts')).json();
+    const labels = `channel="stable",version="1.1.0"`;
+    expect(text).toContain(`outpost_fleet_rollout_percent{${labels}} 50\n`);
+    for (const state of ['active', 'halted', 'complete']) expect(text).toContain(`outpost_fleet_rollout_state{${labels},state="${state}"} ${rollout.state === state ? 1 : 0}\n`);
+    for (const outcome of ['selected', 'updated', 'failed', 'postponed', 'waiting_window']) {
+      expect(text).toContain(`outpost_fleet_rollout_devices{${labels},outcome="${outcome}"} ${rollout[outcome]}\n`);
+    }
+    expect(rollout.failed).toBe(1);
   });
 });
