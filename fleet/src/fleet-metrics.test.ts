@@ -1,12 +1,10 @@
 // The monitor's /metrics passes `promtool check metrics`, Prometheus' own linter, after a poll
 // cycle (its device does not answer, so the failure counter and the poll histogram have series),
 // a rollout and a failed update report; and the rollout and version figures are the API's.
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricFamilies, promtool, tempDir } from '../../device/test/index.js';
-import { oneDeviceFleet } from '../test/test-fleet.js';
-import { writeRelease } from './updates/test-support.js';
+import { busyFleet } from '../test/metrics-sample.js';
 
 describe('fleet /metrics', () => {
   const dir = tempDir('outpost-fleet-metrics-');
@@ -14,13 +12,7 @@ describe('fleet /metrics', () => {
   let text: string;
 
   beforeAll(async () => {
-    app = await oneDeviceFleet(dir.path);
-    await app.ready();
-    await app.monitor.poller.runCycle();
-    writeRelease(join(dir.path, 'releases'), '1.1.0');
-    expect((await app.inject({ method: 'POST', url: '/api/rollouts/stable', payload: { version: '1.1.0', percent: 50 } })).statusCode).toBe(200);
-    const report = { device: 'kiosk-1', channel: 'stable', from_version: '1.0.0', to_version: '1.1.0', result: 'failed' };
-    expect((await app.inject({ method: 'POST', url: '/api/updates/report', payload: report })).statusCode).toBe(202);
+    app = await busyFleet(dir.path);
     const res = await app.inject('/metrics');
     expect(res.statusCode).toBe(200);
     text = res.body;

@@ -1,33 +1,13 @@
 // The appliance's /metrics passes `promtool check metrics`, Prometheus' own linter, with every
 // metric family present and the session counters and histogram holding series.
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeSessionBackend } from '../../test/fake-backend.js';
-import { deviceConfig, tempDir, testWebRoot } from '../../test/helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sampleDeviceMetrics } from '../../test/metrics-sample.js';
 import { metricFamilies, promtool } from '../../test/promtool.js';
-import { buildApp } from '../app.js';
 
 describe('device /metrics', () => {
-  const dir = tempDir();
-  let app: FastifyInstance;
   let text: string;
-
   beforeAll(async () => {
-    app = await buildApp(deviceConfig({ OUTPOST_DATA_DIR: dir.path, OUTPOST_POOL_HEADLESS: '0', OUTPOST_POOL_VNC: '0' }), {
-      webRoot: testWebRoot(dir.path),
-      sessionBackend: fakeSessionBackend(),
-    });
-    // A session made and one ended, so the counters and the start-time histogram have series.
-    const { session } = await app.sessionManager.create({ client_id: 'metrics' });
-    await app.sessionManager.create({});
-    await app.sessionManager.remove(session.id, 'deleted');
-    const res = await app.inject('/metrics');
-    expect(res.statusCode).toBe(200);
-    text = res.body;
-  });
-  afterAll(async () => {
-    await app?.close();
-    dir.remove();
+    text = await sampleDeviceMetrics();
   });
 
   it('passes promtool check metrics', () => {
