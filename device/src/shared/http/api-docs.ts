@@ -91,6 +91,8 @@ export async function registerApiDocs(app: FastifyInstance, opts: ApiDocsOptions
     // The UI pages' own policy: Swagger UI runs no inline script or style, and calls the API on
     // this origin only ('self'). Without it the page would go out with no policy at all.
     staticCSP: uiContentSecurityPolicy({ framable: false }),
-    uiConfig: { deepLinking: true },
+    // BaseLayout: no top bar. The top bar's only use is loading another document by URL, and its
+    // logo is an SVG with an inline <style> that the policy above refuses (docs-ui.int.test.ts).
+    uiConfig: { deepLinking: true, layout: 'BaseLayout' },
   });
 }
