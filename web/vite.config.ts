@@ -30,6 +30,7 @@ export default defineConfig(({ mode }) => {
       proxy: {
         '/api': `http://127.0.0.1:${apps[app].port}`,
         '/metrics': `http://127.0.0.1:${apps[app].port}`,
+        '/docs': `http://127.0.0.1:${apps[app].port}`,
         '/sessions/': { target: `ws://127.0.0.1:${apps[app].port}`, ws: true },
       },
     },

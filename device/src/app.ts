@@ -7,6 +7,7 @@ import type { DeviceConfig } from './config.js';
 import dockerPlugin from './docker/docker-plugin.js';
 import type { DockerClient } from './docker/docker-client.js';
 import hostPlugin from './host/host-plugin.js';
+import { registerApiDocs } from './shared/http/api-docs.js';
 import { installBearerAuth } from './shared/http/auth.js';
 import { installCrossSiteGuard, installLoopbackHostGuard } from './shared/http/cross-site.js';
 import { errorHandler } from './shared/http/http-errors.js';
@@ -50,10 +51,17 @@ export function isApiPath(path: string): boolean {
     path.startsWith('/api/') ||
     path === '/api' ||
     path === '/metrics' ||
+    path === '/docs' ||
+    path.startsWith('/docs/') ||
     path.startsWith('/sessions/') ||
     COMPAT_PATHS.has(path)
   );
 }
+
+const DEVICE_API_DESCRIPTION =
+  'The browser-session appliance: sessions (Playwright and VNC websockets through this port), the warm pool, the drain, the payload container, ' +
+  'the fleet status contract, Prometheus metrics, and the Docker VNC orchestrator\'s compatibility routes. ' +
+  'With OUTPOST_API_TOKEN set, every route but the public ones needs `Authorization: Bearer <token>`.';
 
 export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -84,6 +92,9 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   if ((config.apiToken ?? config.fleetToken) === undefined) installLoopbackHostGuard(app, { publicUrl: config.publicUrl });
   installBearerAuth(app, { token: config.apiToken ?? config.fleetToken, alsoAccept: [config.fleetToken] });
   installUpgradeGuard(app);
+  // OpenAPI at /docs/json and its UI at /docs, closed like the API; before any route, so that
+  // every route is in the document.
+  await registerApiDocs(app, { title: 'Outpost device appliance', version: config.version, description: DEVICE_API_DESCRIPTION });
 
   // Our services
   await app.register(dockerPlugin, { socketPath: config.dockerSocket, client: opts.docker });

@@ -41,11 +41,13 @@ describe('device routes in every spelling', () => {
     dir.remove();
   });
 
-  const params = (name: string) => ({ id: sessionId, action: 'restart', '*': 'index.html' })[name] ?? 'x';
+  // A real file behind each wildcard: the UI's index.html, and a Swagger UI file under /docs/static/.
+  const params = (name: string, route: CatalogRoute) =>
+    ({ id: sessionId, action: 'restart', '*': route.url.startsWith('/docs/') ? 'swagger-ui.css' : 'index.html' })[name] ?? 'x';
   const cases: TableCase[] = [];
   const table = () => ({ port, routes, params, dataDir: dir.path, cases });
 
-  it('knows the routes from the app itself, and only the health and readiness probes and the UI files are public', () => {
+  it('knows the routes from the app itself, and only the health and readiness probes and the UI files are public (the API docs are not)', () => {
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual([
       'GET /*',
@@ -58,6 +60,8 @@ describe('device routes in every spelling', () => {
       'HEAD /api/ready/probe',
     ]);
     expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:id/playwright', '/sessions/:id/vnc']);
+    // The API docs (api-docs.ts) are in the table too, closed like the rest.
+    expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));
   });
 
   it('refuses every non-public route, in every spelling, without a token or with a wrong one', async () => {

@@ -2,7 +2,7 @@
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { errorHandler, HealthResponse, installBearerAuth, installCrossSiteGuard, installLoopbackHostGuard, installRouteCatalog, installSecurityHeaders, installUpgradeGuard, loggerOptions, QuietLogController, registerStaticUi, validatorCompiler, webDir } from '../../device/src/shared/index.js';
+import { errorHandler, HealthResponse, registerApiDocs, installBearerAuth, installCrossSiteGuard, installLoopbackHostGuard, installRouteCatalog, installSecurityHeaders, installUpgradeGuard, loggerOptions, QuietLogController, registerStaticUi, validatorCompiler, webDir } from '../../device/src/shared/index.js';
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
@@ -26,8 +26,21 @@ export interface FleetBuildOptions {
 
 /** Keeps API-looking URLs out of the UI's index.html fallback; access is decided on the matched route. */
 export function isFleetApiPath(path: string): boolean {
-  return path.startsWith('/api/') || path === '/api' || path === '/metrics' || path.startsWith('/sessions/') || path.startsWith('/releases/');
+  return (
+    path.startsWith('/api/') ||
+    path === '/api' ||
+    path === '/metrics' ||
+    path === '/docs' ||
+    path.startsWith('/docs/') ||
+    path.startsWith('/sessions/') ||
+    path.startsWith('/releases/')
+  );
 }
+
+const FLEET_API_DESCRIPTION =
+  'The fleet monitor: devices and their history, alerts, sessions across the fleet (the websockets relayed to the devices), ' +
+  'the update server (releases, channel manifests, rollouts, update reports), Prometheus metrics and http_sd targets. ' +
+  'With OUTPOST_FLEET_TOKEN set, every route but the public ones needs `Authorization: Bearer <token>`; a device\'s update credential opens the update routes only.';
 
 export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -57,6 +70,9 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   if (config.token === undefined) installLoopbackHostGuard(app, { publicUrl: config.publicUrl });
   installBearerAuth(app, { token: config.token, alsoAllow: updateCredentialAccepted });
   installUpgradeGuard(app);
+  // OpenAPI at /docs/json and its UI at /docs, closed like the API; before any route, so that
+  // every route is in the document.
+  await registerApiDocs(app, { title: 'Outpost fleet monitor', version: config.version, description: FLEET_API_DESCRIPTION });
 
   // Services, one plugin each (fleet/src/plugins), in dependency order; they close in reverse. One
   // that cannot start (a store from a newer release, an unusable inventory) closes the ones before

@@ -1,15 +1,32 @@
-// Prometheus metrics of the monitor: per-device up/state, poll durations, cycle time and CPU.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// Prometheus metrics of the monitor: per-device up/state, poll durations, cycle time and CPU,
+// versions across the fleet, rollouts and update reports. What Prometheus rules and Grafana
+// dashboards may use of them: fleet/prometheus/rules.yml, fleet/grafana/.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../../device/src/shared/index.js';
 import type { AlertEngine } from './alerts/alert-engine.js';
 import type { DeviceRegistry } from './devices/device-registry.js';
 import type { PollResult } from './poller/device-state.js';
 import type { CycleStats } from './poller/poller.js';
+import type { RolloutView } from './updates/rollouts.js';
+import type { ReportResult } from './updates/update-reports.js';
 
 const STATES = ['online', 'degraded', 'suspect', 'offline', 'unknown'] as const;
 
-export function createFleetMetrics(opts: { registry: () => DeviceRegistry; alerts: () => AlertEngine }) {
+const ROLLOUT_STATES = ['active', 'halted', 'complete'] as const;
+const ROLLOUT_OUTCOMES = ['selected', 'updated', 'failed', 'postponed', 'waiting_window'] as const;
+
+export interface FleetMetricsSources {
+  registry: () => DeviceRegistry;
+  alerts: () => AlertEngine;
+  /** Each channel's rollout with its figures (rollouts.list()). */
+  rollouts: () => RolloutView[];
+  /** The version devices should run (drift is measured against it), or null. */
+  targetVersion: () => string | null;
+}
+
+export function createFleetMetrics(opts: FleetMetricsSources) {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const pollSeconds = new Histogram({
     name: 'outpost_fleet_poll_duration_seconds',
     help: 'Time of one /api/fleet/status poll',
@@ -63,8 +80,81 @@ export function createFleetMetrics(opts: { registry: () => DeviceRegistry; alert
       for (const [severity, n] of Object.entries(c)) this.set({ severity }, n);
     },
   });
+  new Gauge({
+    name: 'outpost_fleet_devices_by_version',
+    help: 'Devices by the version they last reported ("unknown" before their first answer)',
+    labelNames: ['version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const counts = new Map<string, number>();
+      for (const d of opts.registry().all()) {
+        const v = d.health.lastStatus?.appliance.version ?? 'unknown';
+        counts.set(v, (counts.get(v) ?? 0) + 1);
+      }
+      for (const [version, n] of counts) this.set({ version }, n);
+    },
+  });
+  new Gauge({
+    name: 'outpost_fleet_target_version_info',
+    help: 'The version devices should run (OUTPOST_FLEET_TARGET_VERSION, else what the stable channel fully rolled out); absent when there is none',
+    labelNames: ['version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const v = opts.targetVersion();
+      if (v !== null) this.set({ version: v }, 1);
+    },
+  });
+  // The three rollout gauges read one rollouts.list() per scrape: it counts every selected device.
+  let rollouts: { at: number; views: RolloutView[] } | null = null;
+  const rolloutViews = (): RolloutView[] => {
+    const now = Date.now();
+    if (rollouts === null || now - rollouts.at > 1000) rollouts = { at: now, views: opts.rollouts() };
+    return rollouts.views;
+  };
+  new Gauge({
+    name: 'outpost_fleet_rollout_percent',
+    help: "Share of the channel's devices the rollout offers its version to, in percent",
+    labelNames: ['channel', 'version'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of rolloutViews()) this.set({ channel: r.channel, version: r.version }, r.percent);
+    },
+  });
+  new Gauge({
+    name: 'outpost_fleet_rollout_state',
+    help: "Each channel's rollout state (1 for the current one: active, halted or complete)",
+    labelNames: ['channel', 'version', 'state'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of rolloutViews()) for (const state of ROLLOUT_STATES) this.set({ channel: r.channel, version: r.version, state }, r.state === state ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'outpost_fleet_rollout_devices',
+    help: "Devices of each channel's rollout: selected by it, and by the outcome of their latest update report about its version",
+    labelNames: ['channel', 'version', 'outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const r of rolloutViews()) for (const outcome of ROLLOUT_OUTCOMES) this.set({ channel: r.channel, version: r.version, outcome }, r[outcome]);
+    },
+  });
+  const reports = new Counter({
+    name: 'outpost_fleet_update_reports_total',
+    help: 'Update reports devices sent (POST /api/updates/report), by result',
+    labelNames: ['result'],
+    registers: [registry],
+  });
   return {
     registry,
+    /** A device's update report was recorded. */
+    updateReport(result: ReportResult): void {
+      reports.inc({ result });
+    },
     poll(result: PollResult): void {
       pollSeconds.observe({ result: result.ok ? 'ok' : result.kind }, result.durationMs / 1000);
       if (!result.ok) failures.inc({ kind: result.kind });

@@ -41,15 +41,18 @@ describe('fleet routes in every spelling', () => {
   });
 
   // A release that is not there: its 404 must not name the releases directory.
-  const params = (name: string) =>
-    ({ id: 'kiosk-1', device: 'kiosk-1', channel: 'stable', file: 'outpost-9.9.9-linux-x64.tar.gz', '*': 'index.html' })[name] ?? 'x';
+  // Behind each wildcard a real file: the UI's index.html, and a Swagger UI file under /docs/static/.
+  const params = (name: string, route: CatalogRoute) =>
+    ({ id: 'kiosk-1', device: 'kiosk-1', channel: 'stable', file: 'outpost-9.9.9-linux-x64.tar.gz', '*': route.url.startsWith('/docs/') ? 'swagger-ui.css' : 'index.html' })[name] ?? 'x';
   const cases: TableCase[] = [];
   const table = () => ({ port, routes, params, dataDir: dir.path, cases });
 
-  it('knows the routes from the app itself, and only the health probe and the UI files are public', () => {
+  it('knows the routes from the app itself, and only the health probe and the UI files are public (the API docs are not)', () => {
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /*', 'GET /api/health', 'HEAD /*', 'HEAD /api/health']);
     expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:device/:id/playwright', '/sessions/:device/:id/vnc']);
+    // The API docs (api-docs.ts) are in the table too, closed like the rest.
+    expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));
   });
 
   it('refuses every non-public route, in every spelling, without a token, with a wrong one, with the update secret, and with a device credential outside the update routes', async () => {

@@ -1,7 +1,8 @@
 // Prometheus metrics of the appliance: process metrics plus outpost_* gauges for everything
 // /api/fleet/status reports. Gauges read the same cached snapshot at scrape time, so a scrape is as
 // cheap as a status request. One registry per app instance keeps tests independent.
-import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
+import { collectProcessMetrics } from '../shared/process-metrics.js';
 import type { FleetStatusService } from '../status/fleet-status.js';
 
 export interface DeviceMetrics {
@@ -10,7 +11,7 @@ export interface DeviceMetrics {
 
 export function createDeviceMetrics(opts: { status: FleetStatusService; extra?: (registry: Registry) => void }): DeviceMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   const snap = () => opts.status.current();
 
   const gauge = (name: string, help: string, labelNames: string[], collect: (g: Gauge<string>) => void) =>

@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { BadRequestError, ClientNotFoundError } from '../shared/errors.js';
-import { CLIENT_ID_PATTERN } from '../shared/session-schemas.js';
+import { CLIENT_ID_PATTERN, SessionStatus } from '../shared/session-schemas.js';
 import { liveViewUrl, redirectBase } from './session-view.js';
 
 const Dim = Type.Integer({ minimum: 200, maximum: 7680 });
@@ -18,7 +18,28 @@ const AccessQuery = Type.Object({
 });
 const IdQuery = Type.Object({ id: Type.Optional(Type.String({ maxLength: 128 })) });
 const RemoveBody = Type.Object({ status: Type.String(), client_id: Type.String(), session_id: Type.String() });
+const RemoveAllBody = Type.Object({ status: Type.Union([Type.Literal('empty'), Type.Literal('removed_all')]), removed: Type.Integer() });
+// Width and height as strings, and pool sessions as client "__pool__": the orchestrator's shape.
+const StatusBody = Type.Object({
+  active_containers: Type.Integer(),
+  pool_containers: Type.Integer(),
+  max_slots: Type.Integer(),
+  records: Type.Array(
+    Type.Object({
+      client_id: Type.Union([Type.String(), Type.Null()]),
+      session_id: Type.String(),
+      kind: Type.Union([Type.Literal('headless'), Type.Literal('vnc')]),
+      status: SessionStatus,
+      width: Type.String(),
+      height: Type.String(),
+      created_at: Type.String(),
+      last_accessed_at: Type.String(),
+    }),
+  ),
+});
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+/** Listed together in the API docs, apart from the native API. */
+const tags = ['compatibility'];
 const clientIdRe = new RegExp(CLIENT_ID_PATTERN);
 
 function requireId(id: string | undefined): string {
@@ -33,7 +54,12 @@ const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (a
   // A person opens /access from a link, so another site may send the browser here, but only as a
   // navigation the user made (it makes a session: http/cross-site.ts).
   const access = { crossSiteNavigation: 'user-activated' } as const;
-  app.get('/access', { config: access, schema: { querystring: AccessQuery, response: errors } }, async (req, reply) => {
+  const accessSchema = {
+    tags,
+    querystring: AccessQuery,
+    response: { 302: { description: "To the session's live view page (relative, or on OUTPOST_PUBLIC_URL)", type: 'null' }, ...errors },
+  } as const;
+  app.get('/access', { config: access, schema: accessSchema }, async (req, reply) => {
     const id = requireId(req.query.id);
     // Width and height only count together; one alone is ignored, as the orchestrator did.
     const custom = req.query.width !== undefined && req.query.height !== undefined;
@@ -48,7 +74,7 @@ const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (a
     return reply.redirect(url, 302);
   });
 
-  app.get('/status', async () => {
+  app.get('/status', { schema: { tags, response: { 200: StatusBody, 401: ErrorBody } } }, async () => {
     const all = manager.all();
     return {
       active_containers: all.filter((s) => !s.pool).length,
@@ -67,7 +93,7 @@ const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (a
     };
   });
 
-  app.get('/remove', { schema: { querystring: IdQuery, response: { 200: RemoveBody, ...errors } } }, async (req) => {
+  app.get('/remove', { schema: { tags, querystring: IdQuery, response: { 200: RemoveBody, ...errors } } }, async (req) => {
     const id = requireId(req.query.id);
     const s = manager.findByClient(id);
     if (!s) throw new ClientNotFoundError(id);
@@ -75,12 +101,12 @@ const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (a
     return { status: 'removed', client_id: id, session_id: s.id };
   });
 
-  app.get('/remove-all', async () => {
+  app.get('/remove-all', { schema: { tags, response: { 200: RemoveAllBody, 401: ErrorBody } } }, async () => {
     const removed = await manager.removeAll('removed');
-    return removed === 0 ? { status: 'empty', removed: 0 } : { status: 'removed_all', removed };
+    return removed === 0 ? { status: 'empty' as const, removed: 0 } : { status: 'removed_all' as const, removed };
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/health', { schema: { tags, response: { 200: Type.Object({ status: Type.Literal('ok') }), 401: ErrorBody } } }, async () => ({ status: 'ok' as const }));
 };
 
 export default compatRoutes;

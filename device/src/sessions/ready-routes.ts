@@ -2,6 +2,7 @@
 // (readiness.ts), else 503 with what is happening. GET /api/ready/probe is that page. Both are
 // public, like /api/health: the update gates and the readiness check's own browser carry no token.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { textResponse } from '../shared/http/api-docs.js';
 import { ReadyResponse } from '../shared/contract.js';
 
 const readyRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, opts) => {
@@ -16,7 +17,8 @@ const readyRoutes: FastifyPluginAsyncTypebox<{ version: string }> = async (app, 
   );
   // The token is the only content: nothing from the request is echoed, and the page runs nothing.
   const page = `<!doctype html><meta charset="utf-8"><title>Outpost readiness probe</title><p id="outpost-ready">${readiness.token}</p>\n`;
-  app.get('/api/ready/probe', { config: { public: true } }, async (_req, reply) =>
+  const probeSchema = { response: { 200: textResponse('text/html', "The probe page: the readiness check's token in a <p>") } };
+  app.get('/api/ready/probe', { config: { public: true }, schema: probeSchema }, async (_req, reply) =>
     reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')

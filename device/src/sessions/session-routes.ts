@@ -10,6 +10,8 @@ import { publicBase, toView } from './session-view.js';
 import { bridgeWebSocketToTcp, relayWebSocket } from '../shared/ws-relay.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+// Refusals before the upgrade; the 101 is added by the API docs (api-docs.ts).
+const upgradeErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody };
 
 const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; publicUrl?: string }> = async (app, opts) => {
   const manager = app.sessionManager;
@@ -61,7 +63,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
 
   app.get(
     '/sessions/:id/playwright',
-    { websocket: true, schema: { params: SessionParams }, preValidation: requireSession(false) },
+    { websocket: true, schema: { params: SessionParams, response: upgradeErrors }, preValidation: requireSession(false) },
     (socket, req) => {
       const s = manager.get((req.params as { id: string }).id);
       const headers: Record<string, string> = {};
@@ -79,7 +81,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
 
   app.get(
     '/sessions/:id/vnc',
-    { websocket: true, schema: { params: SessionParams }, preValidation: requireSession(true) },
+    { websocket: true, schema: { params: SessionParams, response: upgradeErrors }, preValidation: requireSession(true) },
     (socket, req) => {
       const s = manager.get((req.params as { id: string }).id);
       const vnc = s.browser!.vnc!;

@@ -198,6 +198,7 @@ export const ErrorBody = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false },
+  // The API docs show this as the description of every error response.
+  { additionalProperties: false, description: 'An error: `code` says which (validation_failed, unauthorized, not_found, …), `message` what was wrong' },
 );
 export type ErrorBody = Static<typeof ErrorBody>;

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AlertRow } from '../store/fleet-store.js';
-import { FleetAlert } from './schemas.js';
+import { ErrorBody } from '../../../device/src/shared/index.js';
+import { FleetAlert, NotificationView } from './schemas.js';
 
 const Query = Type.Object(
   {
@@ -11,6 +12,7 @@ const Query = Type.Object(
   },
   { additionalProperties: false },
 );
+const NotificationsQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })) }, { additionalProperties: false });
 
 function view(a: AlertRow): FleetAlert {
   return {
@@ -31,7 +33,7 @@ function view(a: AlertRow): FleetAlert {
 
 const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { alerts: alertEngine, store } = app;
-  app.get('/api/alerts', { schema: { querystring: Query, response: { 200: Type.Array(FleetAlert) } } }, async (req) => {
+  app.get('/api/alerts', { schema: { querystring: Query, response: { 200: Type.Array(FleetAlert), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
     const { state = 'open', device, limit = 500 } = req.query;
     let rows: AlertRow[] = [];
     if (state === 'open' || state === 'all') rows = rows.concat(alertEngine.open());
@@ -40,7 +42,7 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return rows.slice(0, limit).map(view);
   });
 
-  app.get('/api/notifications', { schema: { querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 200 })) }, { additionalProperties: false }) } }, async (req) =>
+  app.get('/api/notifications', { schema: { querystring: NotificationsQuery, response: { 200: Type.Array(NotificationView), 400: ErrorBody, 401: ErrorBody } } }, async (req) =>
     store.notifications(req.query.limit ?? 200).map((n) => ({ ...n, ok: n.ok === 1, ts: new Date(n.ts).toISOString() })),
   );
 };

@@ -121,6 +121,18 @@ export const FleetAlert = Type.Object({
 });
 export type FleetAlert = Static<typeof FleetAlert>;
 
+/** GET /api/notifications: what was sent about which alert, on which channel, and how it went. */
+export const NotificationView = Type.Object({
+  alert_id: Type.Integer(),
+  kind: Type.String(),
+  channel: Type.String(),
+  ts: Type.String(),
+  ok: Type.Boolean(),
+  attempts: Type.Integer(),
+  error: Nullable(Type.String()),
+});
+export type NotificationView = Static<typeof NotificationView>;
+
 /** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
 export const FleetSession = Type.Evaluate(Type.Intersect([SessionView, Type.Object({ device: Type.String() })]));
 export type FleetSession = Static<typeof FleetSession>;

@@ -9,12 +9,22 @@ import Type from 'typebox';
 import { AppError, ErrorBody, NotFoundError, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
 import { deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
-import { FleetCreateSessionBody, type FleetSessionList } from './schemas.js';
+import { FleetCreateSessionBody, FleetSession, FleetSessionList } from './schemas.js';
 
 const Params = Type.Object(
   { device: Type.String({ minLength: 1, maxLength: 253 }), id: Type.String({ pattern: SESSION_ID_PATTERN }) },
   { additionalProperties: false },
 );
+
+/**
+ * Device answers pass through as they are, so a newer device's extra session fields reach its
+ * clients: the response schemas say what this monitor knows of the shape (for the API docs),
+ * and this serializer keeps them from filtering it.
+ */
+const passThrough = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+const deviceErrors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+// Refusals before the upgrade (a device that is not online is 409).
+const upgradeErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** A session as a device sends it (a newer device may send more fields; they pass through). */
 type DeviceSession = SessionView;
@@ -80,9 +90,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const forward = (d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
     deviceApi.json(d, { method, path, ...(body === undefined ? {} : { body }) });
 
-  // No response schema: a newer device's extra session fields pass through to its clients as they
-  // are; FleetSessionList is the shape this monitor knows.
-  app.get('/api/sessions', async (req): Promise<FleetSessionList> => {
+  app.get('/api/sessions', { ...passThrough, schema: { response: { 200: FleetSessionList, 401: ErrorBody } } }, async (req): Promise<FleetSessionList> => {
     // Only devices that report sessions are asked; with 10,000 devices most have none.
     const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
     const sessions: FleetSessionList['sessions'] = [];
@@ -103,7 +111,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return { sessions, errors };
   });
 
-  app.post('/api/sessions', { schema: { body: FleetCreateSessionBody, response: { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody, 502: ErrorBody, 503: ErrorBody } } }, async (req, reply) => {
+  app.post('/api/sessions', { ...passThrough, schema: { body: FleetCreateSessionBody, response: { 200: FleetSession, 201: FleetSession, ...deviceErrors } } }, async (req, reply) => {
     const { device: wanted, ...fields } = req.body ?? {};
     let d: Device | null;
     if (wanted) {
@@ -119,16 +127,16 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply.code(status as 400).send(body as { error: { code: string; message: string } });
   });
 
-  app.get('/api/sessions/:device/:id', { schema: { params: Params } }, async (req, reply) => {
+  app.get('/api/sessions/:device/:id', { ...passThrough, schema: { params: Params, response: { 200: FleetSession, ...deviceErrors } } }, async (req, reply) => {
     const d = deviceOf(req.params.device);
     const { status, data } = await forward(d, 'GET', `/api/sessions/${req.params.id}`);
-    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : data);
+    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : (data as ErrorBody));
   });
 
-  app.delete('/api/sessions/:device/:id', { schema: { params: Params } }, async (req, reply) => {
+  app.delete('/api/sessions/:device/:id', { ...passThrough, schema: { params: Params, response: { 200: FleetSession, ...deviceErrors } } }, async (req, reply) => {
     const d = deviceOf(req.params.device);
     const { status, data } = await forward(d, 'DELETE', `/api/sessions/${req.params.id}`);
-    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : data);
+    return reply.code(status).send(status === 200 ? rewrite(req, d, data as DeviceSession) : (data as ErrorBody));
   });
 
   const requireDevice = async (req: FastifyRequest, _reply: FastifyReply) => {
@@ -137,7 +145,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   };
 
   for (const kind of ['playwright', 'vnc'] as const) {
-    app.get(`/sessions/:device/:id/${kind}`, { websocket: true, schema: { params: Params }, preValidation: requireDevice }, (socket, req) => {
+    app.get(`/sessions/:device/:id/${kind}`, { websocket: true, schema: { params: Params, response: upgradeErrors }, preValidation: requireDevice }, (socket, req) => {
       const { device, id } = req.params as { device: string; id: string };
       const d = deviceOf(device);
       // Never the browser's Origin or Sec-Fetch-* headers: the device would refuse the fleet's own

@@ -19,7 +19,12 @@ export interface MonitorPluginOptions {
 export default fp<MonitorPluginOptions>(
   async (app, { autoStart = true }) => {
     const log = app.log.child({ module: 'fleet' });
-    const metrics = createFleetMetrics({ registry: () => app.registry, alerts: () => app.alerts });
+    const metrics = createFleetMetrics({
+      registry: () => app.registry,
+      alerts: () => app.alerts,
+      rollouts: () => app.rollouts.list(),
+      targetVersion: () => app.targetVersion(),
+    });
     const monitor = createFleetMonitor({
       config: app.config,
       store: app.store,
@@ -38,5 +43,5 @@ export default fp<MonitorPluginOptions>(
     if (autoStart) app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => monitor.stop());
   },
-  { name: 'fleet-monitor', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry', 'fleet-device-client', 'fleet-alerts'] },
+  { name: 'fleet-monitor', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry', 'fleet-device-client', 'fleet-alerts', 'fleet-updates'] },
 );

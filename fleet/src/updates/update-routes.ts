@@ -299,6 +299,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (req, reply) => {
       requireSelf(req, req.body.device);
       rollouts.report(req.body);
+      app.fleetMetrics.updateReport(req.body.result);
       return reply.code(202).send({ recorded: true as const });
     },
   );
