@@ -21,15 +21,6 @@ const Errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody };
 const ChannelParams = Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64, pattern: '^[a-z0-9][a-z0-9_\\-]*$' }) }, { additionalProperties: false });
 const FileParams = Type.Object({ file: Type.String({ minLength: 1, maxLength: 300 }) }, { additionalProperties: false });
 
-const ReleaseView = Type.Object({
-  version: Type.String(),
-  file: Type.String(),
-  size: Type.Integer(),
-  sha256: Nullable(Type.String()),
-  signed: Type.Boolean(),
-  created_at: Iso,
-});
-
 const RolloutState = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
 const RolloutBody = Type.Object({
   channel: Type.String(),
@@ -149,10 +140,6 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (self !== claimed) throw new NotThisDeviceError(self, claimed);
     if (!registry.get(self)) throw new UnknownDeviceError(self);
   }
-
-  app.get('/api/releases', { schema: { response: { 200: Type.Array(ReleaseView), 401: ErrorBody } } }, async () =>
-    (await rollouts.releases.list()).map((r) => ({ version: r.version, file: r.file, size: r.size, sha256: r.sha256, signed: r.signed, created_at: iso(r.createdAt) })),
-  );
 
   app.route({
     method: ['GET', 'HEAD'],
