@@ -4,37 +4,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody } from '../../../device/src/shared/index.js';
+import { ReleaseUploaded, type ReleaseUse, ReleaseView } from '../api/schemas.js';
 import { VERSION_PATTERN } from './releases.js';
 import type { UploadPart } from './release-uploads.js';
 import { ReleaseInUseError } from './update-errors.js';
 
-const RolloutState = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
-const ReleaseUse = Type.Object({
-  channel: Type.String(),
-  // current: the version the channel's rollout offers; previous: the one its unselected devices keep.
-  role: Type.Union([Type.Literal('current'), Type.Literal('previous')]),
-  state: RolloutState,
-});
-export const ReleaseView = Type.Object({
-  version: Type.String(),
-  file: Type.String(),
-  size: Type.Integer(),
-  sha256: Type.Union([Type.String(), Type.Null()]),
-  signed: Type.Boolean(),
-  created_at: Type.String({ format: 'date-time' }),
-  /** Devices whose last status reports this version. */
-  devices: Type.Integer(),
-  used_by: Type.Array(ReleaseUse),
-});
-const Uploaded = Type.Object({ version: Type.String(), file: Type.String(), size: Type.Integer(), sha256: Type.String() });
 const VersionParams = Type.Object({ version: Type.String({ pattern: VERSION_PATTERN, maxLength: 100 }) }, { additionalProperties: false });
 
 const releaseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { rollouts, registry, releaseUploads } = app;
 
   function uses() {
-    const byVersion = new Map<string, { channel: string; role: 'current' | 'previous'; state: 'active' | 'halted' | 'complete' }[]>();
-    const add = (version: string | null, use: { channel: string; role: 'current' | 'previous'; state: 'active' | 'halted' | 'complete' }) => {
+    const byVersion = new Map<string, ReleaseUse[]>();
+    const add = (version: string | null, use: ReleaseUse) => {
       if (version === null) return;
       byVersion.set(version, [...(byVersion.get(version) ?? []), use]);
     };
@@ -68,7 +50,7 @@ const releaseRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // The body is a stream the parser hands over part by part, so there is no body schema.
   app.post(
     '/api/releases',
-    { schema: { response: { 201: Uploaded, 400: ErrorBody, 401: ErrorBody, 406: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody } } },
+    { schema: { response: { 201: ReleaseUploaded, 400: ErrorBody, 401: ErrorBody, 406: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody } } },
     async (req, reply) => {
       if (!req.isMultipart()) {
         return reply.code(415).send({ error: { code: 'unsupported_media_type', message: 'POST /api/releases takes multipart/form-data with the parts tarball, sha256 and signature' } });
