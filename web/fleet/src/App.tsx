@@ -7,6 +7,7 @@ import { deviceIdFromPath } from './device-model';
 import { AlertsPage } from './pages/AlertsPage';
 import { DeviceDetailPage } from './pages/DeviceDetailPage';
 import { DevicesPage } from './pages/DevicesPage';
+import { ReleasesPage } from './pages/ReleasesPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { VersionsPage } from './pages/VersionsPage';
 
@@ -14,6 +15,7 @@ import { VersionsPage } from './pages/VersionsPage';
 const NAV = [
   { to: '/', label: 'Devices' },
   { to: '/versions', label: 'Versions' },
+  { to: '/releases', label: 'Releases' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/sessions', label: 'Sessions' },
 ] as const;
@@ -22,6 +24,7 @@ function Page({ path }: { path: string }) {
   const deviceId = deviceIdFromPath(path);
   if (deviceId !== null) return <DeviceDetailPage key={deviceId} id={deviceId} />;
   if (path.startsWith('/versions')) return <VersionsPage />;
+  if (path.startsWith('/releases')) return <ReleasesPage />;
   if (path.startsWith('/alerts')) return <AlertsPage />;
   if (path.startsWith('/sessions')) return <SessionsPage />;
   return <DevicesPage />;

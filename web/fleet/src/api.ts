@@ -15,6 +15,8 @@ import type {
   FleetSession,
   FleetSessionList,
   FleetSummary,
+  ReleaseUploaded,
+  ReleaseView,
   VersionCount,
 } from '../../../fleet/src/api/schemas';
 
@@ -137,4 +139,44 @@ export function useCreateFleetSession() {
 
 export function useDeleteFleetSession() {
   return useSessionMutation((s: { device: string; id: string }) => api<FleetSession>('DELETE', `/api/sessions/${enc(s.device)}/${enc(s.id)}`));
+}
+
+const RELEASES_KEY = ['releases'] as const;
+
+export function useReleases() {
+  return useQuery({ queryKey: RELEASES_KEY, queryFn: () => api<ReleaseView[]>('GET', '/api/releases'), refetchInterval: POLL_MS });
+}
+
+/** The three files scripts/build-release.sh writes, as POST /api/releases takes them. */
+export interface ReleaseFiles {
+  tarball: File;
+  sha256: File;
+  signature: File;
+}
+
+export function useUploadRelease() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (f: ReleaseFiles) => {
+      const form = new FormData();
+      // The small parts first: the tarball streams last and the upload is judged once it is in.
+      form.append('sha256', f.sha256, f.sha256.name);
+      form.append('signature', f.signature, f.signature.name);
+      form.append('tarball', f.tarball, f.tarball.name);
+      return api<ReleaseUploaded>('POST', '/api/releases', form);
+    },
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: RELEASES_KEY });
+    },
+  });
+}
+
+export function useDeleteRelease() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (version: string) => api<null>('DELETE', `/api/releases/${enc(version)}`),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: RELEASES_KEY });
+    },
+  });
 }
