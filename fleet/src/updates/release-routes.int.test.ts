@@ -9,7 +9,10 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir, testToken, waitFor } from '../../../device/test/index.js';
+import { startSimulators } from '../../test/device-simulator.js';
 import { oneDeviceFleet } from '../../test/test-fleet.js';
+import { buildFleetApp } from '../app.js';
+import { loadFleetConfig } from '../config.js';
 
 const TOKEN = testToken();
 const auth = { authorization: `Bearer ${TOKEN}` };
@@ -156,6 +159,37 @@ describe('release uploads', () => {
     } finally {
       await app.close();
       nokey.remove();
+    }
+  });
+});
+
+describe('the release list', () => {
+  it('counts the devices whose last status reports each release', async () => {
+    const built = join(inject('testReleasesDir'), 'out');
+    const dir = tempDir('outpost-fleet-release-devices-');
+    const sims = await startSimulators({ count: 3, port: 18093, base: 41, version: (i) => (i < 2 ? '1.0.0' : '2.0.0') });
+    let fleet: FastifyInstance | undefined;
+    try {
+      mkdirSync(join(dir.path, 'releases'));
+      for (const ext of ['', '.sha256', '.sha256.sig']) copyFileSync(join(built, `${name('1.0.0')}${ext}`), join(dir.path, 'releases', `${name('1.0.0')}${ext}`));
+      writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n${sims.devices.map((d) => `  - {id: ${d.id}, address: ${d.address}, port: ${d.port}}`).join('\n')}\n`);
+      fleet = await buildFleetApp(
+        loadFleetConfig({
+          OUTPOST_LOG_LEVEL: 'silent',
+          OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
+          OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
+          OUTPOST_FLEET_TOKEN: TOKEN,
+          OUTPOST_FLEET_POLL_INTERVAL_S: '1',
+        }),
+      );
+      const app = fleet;
+      const devicesOf = async () => ((await app.inject({ method: 'GET', url: '/api/releases', headers: auth })).json() as { version: string; devices: number }[]).map((r) => [r.version, r.devices]);
+      // Only releases the monitor holds are listed: 2.0.0 runs on a device but is not here.
+      await waitFor(async () => JSON.stringify(await devicesOf()) === JSON.stringify([['1.0.0', 2]]), { what: 'two devices reporting 1.0.0', timeoutMs: 20_000 });
+    } finally {
+      await fleet?.close();
+      await sims.close();
+      dir.remove();
     }
   });
 });
