@@ -1,4 +1,5 @@
 // The fleet monitor as a Fastify app. Boot order: external plugins, services, routes.
+import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -17,6 +18,7 @@ import registryPlugin from './plugins/registry.js';
 import storePlugin from './plugins/store.js';
 import updatesPlugin from './plugins/updates.js';
 import { installUpdateAuth } from './updates/update-auth.js';
+import releaseRoutes from './updates/release-routes.js';
 import updateRoutes from './updates/update-routes.js';
 
 export interface FleetBuildOptions {
@@ -60,6 +62,12 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
 
   // External plugins
   await app.register(websocket, { options: { maxPayload: 64 * 1024 * 1024 } });
+  // Release uploads (release-routes.ts) are streamed part by part; the tarball's size is checked
+  // there (a truncated file is refused, not an error thrown mid-stream).
+  await app.register(multipart, {
+    throwFileSizeLimit: false,
+    limits: { fileSize: config.updates.releaseMaxBytes, files: 3, fields: 3, parts: 6, fieldSize: 4096, headerPairs: 100 },
+  });
   // Who may ask what (DESIGN.md, "Security"), decided on the route the router matched, after the
   // websocket plugin (it marks upgrade requests first). In this order: headers on every answer,
   // pages of other sites refused, the token, upgrades to websocket routes only. Devices hold update
@@ -99,6 +107,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   await app.register(sessionRoutes);
   await app.register(metricsRoutes);
   await app.register(updateRoutes);
+  await app.register(releaseRoutes);
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('fleet'), isApiPath: isFleetApiPath });
   return app;
 }

@@ -1,6 +1,9 @@
 // The fleet monitor's configuration: the only module of fleet/ that reads process.env.
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseReleasePublicKey } from './updates/release-verify.js';
 import { ConfigError, type Env, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, LOG_LEVELS, type LogLevel, readVersion } from '../../device/src/shared/index.js';
 
 export interface FleetConfig {
@@ -50,6 +53,10 @@ export interface FleetConfig {
     releasesDir: string;
     /** What devices hold: opens release downloads, manifests and reports only (never the rest of the API). */
     token: string | undefined;
+    /** Verifies uploaded releases (OUTPOST_FLEET_RELEASE_PUBKEY); without it, uploads are refused. */
+    releasePublicKey: KeyObject | undefined;
+    /** Largest tarball an upload may carry (OUTPOST_FLEET_RELEASE_MAX_MB). */
+    releaseMaxBytes: number;
   };
 }
 
@@ -69,6 +76,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
   if (updateToken !== undefined && updateToken === token) {
     throw new ConfigError('OUTPOST_FLEET_UPDATE_TOKEN', 'a token different from OUTPOST_FLEET_TOKEN (devices hold it)', '[the API token]');
   }
+  const pubkeyPath = envOptionalString(env, 'OUTPOST_FLEET_RELEASE_PUBKEY', { expected: 'a path to the release public key (PEM, ed25519)' });
   return {
     host,
     port: envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535),
@@ -116,6 +124,23 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
       failureThreshold: envInt(env, 'OUTPOST_FLEET_ROLLOUT_FAILURE_PCT', 20, 0, 100),
       releasesDir: resolve(dataDir, 'releases'),
       token: updateToken,
+      releasePublicKey: pubkeyPath === undefined ? undefined : releasePublicKey(pubkeyPath),
+      releaseMaxBytes: envInt(env, 'OUTPOST_FLEET_RELEASE_MAX_MB', 500, 1, 16_384) * 1024 * 1024,
     },
   };
+}
+
+/** The key at boot, or a ConfigError naming the variable: an unreadable key would refuse every upload later. */
+function releasePublicKey(path: string): KeyObject {
+  let pem: Buffer;
+  try {
+    pem = readFileSync(resolve(path));
+  } catch (err) {
+    throw new ConfigError('OUTPOST_FLEET_RELEASE_PUBKEY', `a readable PEM file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+  }
+  try {
+    return parseReleasePublicKey(pem);
+  } catch (err) {
+    throw new ConfigError('OUTPOST_FLEET_RELEASE_PUBKEY', `the ed25519 release public key, release-signing.pub (${(err as Error).message})`, path);
+  }
 }

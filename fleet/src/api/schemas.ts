@@ -165,3 +165,29 @@ export const FleetCreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 export type FleetCreateSessionBody = Static<typeof FleetCreateSessionBody>;
+
+// The releases the monitor holds (fleet/src/updates/release-routes.ts).
+const RolloutStateSchema = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
+export const ReleaseUse = Type.Object({
+  channel: Type.String(),
+  // current: the version the channel's rollout offers; previous: the one its unselected devices keep.
+  role: Type.Union([Type.Literal('current'), Type.Literal('previous')]),
+  state: RolloutStateSchema,
+});
+export type ReleaseUse = Static<typeof ReleaseUse>;
+
+export const ReleaseView = Type.Object({
+  version: Type.String(),
+  file: Type.String(),
+  size: Type.Integer(),
+  sha256: Nullable(Type.String()),
+  signed: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  /** Devices whose last status reports this version. */
+  devices: Type.Integer(),
+  used_by: Type.Array(ReleaseUse),
+});
+export type ReleaseView = Static<typeof ReleaseView>;
+
+export const ReleaseUploaded = Type.Object({ version: Type.String(), file: Type.String(), size: Type.Integer(), sha256: Type.String() });
+export type ReleaseUploaded = Static<typeof ReleaseUploaded>;

@@ -1,7 +1,8 @@
 // The release catalog (DESIGN.md, "Update server"): the files scripts/build-release.sh makes, as
 // dropped into ${OUTPOST_FLEET_DATA_DIR}/releases/. A release is publishable when the tarball, its
-// .sha256 (sha256sum format) and the ed25519 signature over that .sha256 are all there. The fleet
-// never checks the signature (devices do, with the public key they hold); it only serves it.
+// .sha256 (sha256sum format) and the ed25519 signature over that .sha256 are all there. Files put
+// here by hand or by Ansible are served as they are (devices check the signature, with the public
+// key they hold); uploads through the API are verified before they land (release-verify.ts).
 import { createReadStream } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';

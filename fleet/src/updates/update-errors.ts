@@ -56,5 +56,43 @@ export class DeployNotFoundError extends AppError {
 export class DeployEndedError extends ConflictError {
   constructor(id: number) {
     super('deploy_ended', `deploy ${id} has already ended; start a new one with POST /api/deploys`);
+    }
+  }
+
+/** An uploaded release that does not verify (bad signature, checksum or name). Nothing of it is kept. */
+export class ReleaseRejectedError extends AppError {
+  constructor(code: string, message: string) {
+    super(code, message, 422);
+  }
+}
+
+/** A part of an upload missing, doubled or unknown. */
+export class ReleaseUploadIncompleteError extends AppError {
+  constructor(message: string) {
+    super('release_upload_incomplete', message, 400);
+  }
+}
+
+export class ReleaseTooLargeError extends AppError {
+  constructor(file: string, maxBytes: number) {
+    super('release_too_large', `${file} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB (OUTPOST_FLEET_RELEASE_MAX_MB)`, 413);
+  }
+}
+
+export class ReleaseExistsError extends ConflictError {
+  constructor(version: string) {
+    super('release_exists', `release ${version} is already on the monitor; delete it first to replace it`);
+  }
+}
+
+export class ReleaseKeyNotConfiguredError extends ConflictError {
+  constructor() {
+    super('release_key_not_configured', 'the monitor has no release public key to verify uploads with: set OUTPOST_FLEET_RELEASE_PUBKEY to the PEM of release-signing.pub');
+  }
+}
+
+export class ReleaseInUseError extends ConflictError {
+  constructor(version: string, channel: string, role: 'current' | 'previous') {
+    super('release_in_use', `release ${version} is the ${role === 'current' ? 'version' : 'previous version'} of the rollout on channel ${JSON.stringify(channel)}; it cannot be deleted`);
   }
 }

@@ -10,7 +10,7 @@ import { BadRequestError, ConflictError, ErrorBody, NotFoundError, presentedToke
 import { createDeviceCredentials } from './device-credential.js';
 import { VERSION_PATTERN, isServableName } from './releases.js';
 import type { DeployEntry } from './deploy-history.js';
-import { ChannelView, DeployView, DeviceUpdateView, ReleaseView, ReportView, RolloutBody, RolloutDevice, RolloutState, Target } from './update-schemas.js';
+import { ChannelView, DeployView, DeviceUpdateView, ReportView, RolloutBody, RolloutDevice, RolloutState, Target } from './update-schemas.js';
 import { DeployEndedError, NotThisDeviceError, UnknownDeviceError } from './update-errors.js';
 import type { RolloutView } from './rollouts.js';
 
@@ -162,10 +162,6 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (self !== claimed) throw new NotThisDeviceError(self, claimed);
     if (!registry.get(self)) throw new UnknownDeviceError(self);
   }
-
-  app.get('/api/releases', { schema: { response: { 200: Type.Array(ReleaseView), 401: ErrorBody } } }, async () =>
-    (await rollouts.releases.list()).map((r) => ({ version: r.version, file: r.file, size: r.size, sha256: r.sha256, signed: r.signed, created_at: iso(r.createdAt) })),
-  );
 
   app.route({
     method: ['GET', 'HEAD'],

@@ -6,15 +6,6 @@ import Type, { type Static, type TSchema } from 'typebox';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Iso = Type.String({ format: 'date-time' });
 
-export const ReleaseView = Type.Object({
-  version: Type.String(),
-  file: Type.String(),
-  size: Type.Integer(),
-  sha256: Nullable(Type.String()),
-  signed: Type.Boolean(),
-  created_at: Iso,
-});
-
 // Group names and label keys as the inventory allows them (registry/device-fields.ts).
 const TargetName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_.\\-/]+$' });
 export const Target = Type.Object(
@@ -96,7 +87,6 @@ export const ReportView = Type.Object({
   message: Nullable(Type.String()),
 });
 
-export type ReleaseView = Static<typeof ReleaseView>;
 export type RolloutTargetView = Static<typeof Target>;
 export type RolloutStateName = Static<typeof RolloutState>;
 export type RolloutBody = Static<typeof RolloutBody>;

@@ -7,6 +7,7 @@ import { deviceIdFromPath } from './device-model';
 import { AlertsPage } from './pages/AlertsPage';
 import { DeviceDetailPage } from './pages/DeviceDetailPage';
 import { DevicesPage } from './pages/DevicesPage';
+import { ReleasesPage } from './pages/ReleasesPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { RolloutsPage } from './pages/RolloutsPage';
 import { VersionsPage } from './pages/VersionsPage';
@@ -15,6 +16,7 @@ const NAV = [
   { to: '/', label: 'Devices' },
   { to: '/versions', label: 'Versions' },
   { to: '/rollouts', label: 'Rollouts' },
+  { to: '/releases', label: 'Releases' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/sessions', label: 'Sessions' },
 ] as const;
@@ -24,6 +26,7 @@ function Page({ path }: { path: string }) {
   if (deviceId !== null) return <DeviceDetailPage key={deviceId} id={deviceId} />;
   if (path.startsWith('/versions')) return <VersionsPage />;
   if (path.startsWith('/rollouts')) return <RolloutsPage />;
+  if (path.startsWith('/releases')) return <ReleasesPage />;
   if (path.startsWith('/alerts')) return <AlertsPage />;
   if (path.startsWith('/sessions')) return <SessionsPage />;
   return <DevicesPage />;

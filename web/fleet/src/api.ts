@@ -15,10 +15,12 @@ import type {
   FleetSession,
   FleetSessionList,
   FleetSummary,
+  ReleaseUploaded,
+  ReleaseView,
   VersionCount,
 } from '../../../fleet/src/api/schemas';
 
-import type { ChannelView, DeployView, DeviceUpdateView, ReleaseView, RolloutBody, RolloutDevice, RolloutTargetView } from '../../../fleet/src/updates/update-schemas';
+import type { ChannelView, DeployView, DeviceUpdateView, RolloutBody, RolloutDevice, RolloutTargetView } from '../../../fleet/src/updates/update-schemas';
 
 export type { FleetStatus, SessionView } from '../../../device/src/shared/index';
 export type * from '../../../fleet/src/api/schemas';
@@ -169,10 +171,6 @@ export function useRolloutHistory() {
   return useQuery({ queryKey: [...ROLLOUTS_KEY, 'history'], queryFn: () => api<DeployView[]>('GET', `/api/rollouts/history?limit=${HISTORY_LIMIT}`), refetchInterval: POLL_MS });
 }
 
-export function useReleases() {
-  return useQuery({ queryKey: ['releases'], queryFn: () => api<ReleaseView[]>('GET', '/api/releases'), refetchInterval: 30_000 });
-}
-
 export function useDeviceUpdates(id: string) {
   return useQuery({ queryKey: [...DEVICES_KEY, 'updates', id], queryFn: () => api<DeviceUpdateView[]>('GET', `/api/devices/${enc(id)}/updates?limit=50`), refetchInterval: POLL_MS });
 }
@@ -200,6 +198,46 @@ export function useRolloutAction() {
     },
     onSettled: async () => {
       await qc.invalidateQueries({ queryKey: ROLLOUTS_KEY });
+    },
+  });
+}
+
+const RELEASES_KEY = ['releases'] as const;
+
+export function useReleases() {
+  return useQuery({ queryKey: RELEASES_KEY, queryFn: () => api<ReleaseView[]>('GET', '/api/releases'), refetchInterval: POLL_MS });
+}
+
+/** The three files scripts/build-release.sh writes, as POST /api/releases takes them. */
+export interface ReleaseFiles {
+  tarball: File;
+  sha256: File;
+  signature: File;
+}
+
+export function useUploadRelease() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (f: ReleaseFiles) => {
+      const form = new FormData();
+      // The small parts first: the tarball streams last and the upload is judged once it is in.
+      form.append('sha256', f.sha256, f.sha256.name);
+      form.append('signature', f.signature, f.signature.name);
+      form.append('tarball', f.tarball, f.tarball.name);
+      return api<ReleaseUploaded>('POST', '/api/releases', form);
+    },
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: RELEASES_KEY });
+    },
+  });
+}
+
+export function useDeleteRelease() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (version: string) => api<null>('DELETE', `/api/releases/${enc(version)}`),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: RELEASES_KEY });
     },
   });
 }
