@@ -2,7 +2,7 @@
 // says how far along it is. The DDL lives with the module that owns the tables; this list only
 // puts it in order. An entry that has been released is never edited or renumbered: a change to a
 // table is a new entry at the end, written by the module that owns the table.
-import { createAlertTables } from '../alerts/alert-tables.js';
+import { addSilencesAndAcks, createAlertTables } from '../alerts/alert-tables.js';
 import { createDeviceTables } from '../monitor/device-tables.js';
 import { addRolloutForce, createUpdateTables } from '../updates/update-tables.js';
 import type { Migration } from './store-database.js';
@@ -32,5 +32,11 @@ export const MIGRATIONS: readonly Migration[] = [
     owner: 'updates',
     description: 'rollouts.force: selected devices switch without waiting for live sessions',
     up: addRolloutForce,
+  },
+  {
+    version: 4,
+    owner: 'alerts',
+    description: 'silences; alerts.acked_at, alerts.acked_by',
+    up: addSilencesAndAcks,
   },
 ];
