@@ -6,6 +6,7 @@ import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import type { AlertRow } from './alert-tables.js';
+import { AlertNotOpenError, SilenceNotFoundError } from './alert-errors.js';
 import type { ChannelSet } from './channels/channel-set.js';
 import type { Notification, NotificationKind } from './channels/types.js';
 import { type AlertSubject, newSilenceWindow, type NewSilence, type SilenceRow, silencedBy } from './silences.js';
@@ -39,19 +40,7 @@ export interface AlertEngineOptions {
   now?: () => number;
 }
 
-export class AlertNotOpenError extends Error {
-  constructor(readonly key: string) {
-    super(`no open alert with key ${JSON.stringify(key)}`);
-    this.name = 'AlertNotOpenError';
-  }
-}
-
-export class SilenceNotFoundError extends Error {
-  constructor(readonly id: number) {
-    super(`no silence with id ${id}`);
-    this.name = 'SilenceNotFoundError';
-  }
-}
+export { AlertNotOpenError, SilenceNotFoundError };
 
 /** Expired silences stay listed this long ("expired recently"); the store keeps them until pruned. */
 export const EXPIRED_SILENCES_SHOWN_MS = 24 * 3600_000;

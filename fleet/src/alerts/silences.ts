@@ -5,6 +5,9 @@
 // planned one, its start too), as Alertmanager's expire does. Pure logic here; rows live in
 // alert-tables.ts. Held by silences.test.ts.
 import type { Severity } from './alert-engine.js';
+import { SilenceInputError } from './alert-errors.js';
+
+export { SilenceInputError };
 
 export interface Matcher {
   /** 'device', 'group', 'rule' (the alert kind), 'severity', or 'label:<key>' (a device label, e.g. label:site). */
@@ -33,12 +36,6 @@ export interface AlertSubject {
   labels: Readonly<Record<string, string>>;
 }
 
-export class SilenceInputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SilenceInputError';
-  }
-}
 
 const FIXED = new Set(['device', 'group', 'rule', 'severity']);
 const LABEL_KEY = /^[A-Za-z0-9_.-]{1,63}$/;
