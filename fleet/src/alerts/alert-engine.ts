@@ -6,8 +6,10 @@ import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';
 import type { AlertRow } from './alert-tables.js';
+import { AlertNotOpenError, SilenceNotFoundError } from './alert-errors.js';
 import type { ChannelSet } from './channels/channel-set.js';
 import type { Notification, NotificationKind } from './channels/types.js';
+import { type AlertSubject, newSilenceWindow, type NewSilence, type SilenceRow, silencedBy } from './silences.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -33,8 +35,15 @@ export interface AlertEngineOptions {
   targetVersion: () => string | null;
   deviceUrl: (deviceId: string) => string | null;
   log: Log;
+  /** What silences match besides the alert itself: the device's groups and labels (registry). */
+  deviceInfo?: (deviceId: string) => { groups: readonly string[]; labels: Readonly<Record<string, string>> } | null;
   now?: () => number;
 }
+
+export { AlertNotOpenError, SilenceNotFoundError };
+
+/** Expired silences stay listed this long ("expired recently"); the store keeps them until pruned. */
+export const EXPIRED_SILENCES_SHOWN_MS = 24 * 3600_000;
 
 const pct = (used: number, total: number) => (total > 0 ? (used / total) * 100 : 0);
 
@@ -104,8 +113,33 @@ export function createAlertEngine(opts: AlertEngineOptions) {
   const pending = new Set<Promise<unknown>>();
   const names = new Map<string, string>();
   let reminder: NodeJS.Timeout | undefined;
+  let silences: SilenceRow[] = store.silences(0);
+  // Alerts whose first message a silence held back: it goes out when no silence matches any more
+  // (Alertmanager notifies an alert it never sent once its silence ends). In memory only: after a
+  // restart such an alert gets its reminders instead.
+  const held = new Set<string>();
 
   for (const a of store.openAlerts()) index(a);
+
+  function subject(a: AlertRow): AlertSubject {
+    const info = a.device_id ? opts.deviceInfo?.(a.device_id) : null;
+    return { device_id: a.device_id, rule: a.rule, severity: a.severity, groups: info?.groups ?? [], labels: info?.labels ?? {} };
+  }
+
+  const silencedNow = (a: AlertRow): number[] => silencedBy(silences, subject(a), now());
+
+  /** Sends the first message of alerts a silence held back and no silence holds any more. */
+  function releaseHeld(): void {
+    for (const key of [...held]) {
+      const a = open.get(key);
+      if (!a) {
+        held.delete(key);
+      } else if (silencedNow(a).length === 0) {
+        held.delete(key);
+        notify(a, 'open', false);
+      }
+    }
+  }
 
   function index(a: AlertRow): void {
     open.set(a.key, a);
@@ -125,6 +159,13 @@ export function createAlertEngine(opts: AlertEngineOptions) {
     if (!opts.channels) return;
     // While a device flaps, its up/down alerts are recorded but not sent; the flapping alert is.
     if (flapping && UP_DOWN_RULES.has(a.rule)) return;
+    // Silenced: nothing at all is sent. A "resolved" goes only to people who were told it opened
+    // (Alertmanager's rule too), so an alert that opened and cleared under a silence stays quiet.
+    if (silencedNow(a).length > 0) {
+      if (kind === 'open') held.add(a.key);
+      return;
+    }
+    if (kind === 'resolved' && a.last_notified_at === null) return;
     const at = now();
     const n: Notification = {
       kind,
@@ -139,6 +180,10 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       at: new Date(at).toISOString(),
       url: a.device_id ? opts.deviceUrl(a.device_id) : null,
     };
+    // The open row in memory too: remind() reads it (before, reminders went out on every tick
+    // once the first was due, and /api/alerts showed open alerts as never notified).
+    a.last_notified_at = at;
+    a.notify_count += 1;
     store.markNotified(a.id, at);
     const p = opts.channels
       .send(n)
@@ -173,6 +218,8 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       resolved_at: null,
       last_notified_at: null,
       notify_count: 0,
+      acked_at: null,
+      acked_by: null,
     };
     row.id = store.openAlert(row);
     index(row);
@@ -184,6 +231,7 @@ export function createAlertEngine(opts: AlertEngineOptions) {
     a.resolved_at = now();
     store.resolveAlert(a.id, a.resolved_at);
     unindex(a);
+    held.delete(a.key);
     log.info({ alert: a.key }, `resolved: ${a.title}`);
     notify(a, 'resolved', flapping);
   }
@@ -226,9 +274,11 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       if (a) resolveOne(a, false);
     },
     remind(): void {
+      releaseHeld();
       const t = now();
       for (const a of open.values()) {
-        if (a.severity === 'info') continue;
+        // Acknowledged: someone is on it; silenced or held: notify() would send nothing anyway.
+        if (a.severity === 'info' || a.acked_at !== null || held.has(a.key)) continue;
         if ((a.last_notified_at ?? a.opened_at) + opts.rules.reminderS * 1000 <= t) notify(a, 'reminder', false);
       }
     },
@@ -237,6 +287,57 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       reminder.unref();
     },
     open: () => [...open.values()].sort((a, b) => b.opened_at - a.opened_at),
+    /** Ids of the active silences that mute this alert (none for a resolved one). */
+    silencedBy: (a: AlertRow): number[] => (a.resolved_at === null ? silencedNow(a) : []),
+    /** Stops the alert's reminders; it stays open. Acknowledging again keeps the first who and when. */
+    ack(key: string, by: string): AlertRow {
+      const a = open.get(key);
+      if (!a) throw new AlertNotOpenError(key);
+      if (a.acked_at === null) {
+        a.acked_at = now();
+        a.acked_by = by;
+        store.ackAlert(a.id, a.acked_at, by);
+      }
+      return a;
+    },
+    unack(key: string): AlertRow {
+      const a = open.get(key);
+      if (!a) throw new AlertNotOpenError(key);
+      a.acked_at = null;
+      a.acked_by = null;
+      store.ackAlert(a.id, null, null);
+      return a;
+    },
+    /** Active and planned silences, and those that ended within EXPIRED_SILENCES_SHOWN_MS. */
+    silences(): SilenceRow[] {
+      const since = now() - EXPIRED_SILENCES_SHOWN_MS;
+      silences = silences.filter((x) => x.ends_at > since);
+      return [...silences];
+    },
+    /** Throws SilenceInputError on bad matchers or window. */
+    createSilence(input: NewSilence, createdBy: string): SilenceRow {
+      const t = now();
+      const window = newSilenceWindow(input, t);
+      const row: SilenceRow = { id: 0, matchers: input.matchers, ...window, comment: input.comment.trim(), created_by: createdBy, created_at: t };
+      row.id = store.insertSilence(row);
+      silences.push(row);
+      log.info({ silence: row.id, matchers: row.matchers, starts_at: row.starts_at, ends_at: row.ends_at, by: createdBy }, 'silence created');
+      return row;
+    },
+    /** Ends a silence now (a planned one never starts); alerts it held back are sent at once. */
+    expireSilence(id: number): SilenceRow {
+      const row = silences.find((x) => x.id === id);
+      if (!row) throw new SilenceNotFoundError(id);
+      const t = now();
+      if (row.ends_at > t) {
+        row.starts_at = Math.min(row.starts_at, t);
+        row.ends_at = t;
+        store.endSilence(id, t);
+        log.info({ silence: id }, 'silence ended early');
+        releaseHeld();
+      }
+      return row;
+    },
     openCount: () => open.size,
     async close(): Promise<void> {
       clearInterval(reminder);

@@ -1,6 +1,7 @@
 // The alert engine's tables in the store: `alerts` (at most one open row per key: a restart neither
 // re-notifies nor forgets what is open) and `notifications` (each send, per channel).
 import type { Sqlite, StoreDatabase } from '../store/store-database.js';
+import type { Matcher, SilenceRow } from './silences.js';
 
 export interface AlertRow {
   id: number;
@@ -14,6 +15,9 @@ export interface AlertRow {
   resolved_at: number | null;
   last_notified_at: number | null;
   notify_count: number;
+  /** Set while someone has acknowledged the alert: no reminders, still open. */
+  acked_at: number | null;
+  acked_by: string | null;
 }
 
 export interface NotificationRow {
@@ -62,6 +66,30 @@ CREATE INDEX IF NOT EXISTS notifications_ts ON notifications (ts);
 `);
 }
 
+/**
+ * Migration 4's part: silences (matchers as JSON) and who acknowledged an open alert, and when.
+ */
+export function addSilencesAndAcks(db: Sqlite): void {
+  db.exec(`
+CREATE TABLE silences (
+  id INTEGER PRIMARY KEY,
+  matchers TEXT NOT NULL,
+  starts_at INTEGER NOT NULL,
+  ends_at INTEGER NOT NULL,
+  comment TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX silences_ends ON silences (ends_at);
+ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
+ALTER TABLE alerts ADD COLUMN acked_by TEXT;
+`);
+}
+
+interface StoredSilence extends Omit<SilenceRow, 'matchers'> {
+  matchers: string;
+}
+
 export function openAlertTables(store: StoreDatabase) {
   const { db } = store;
   const q = {
@@ -80,10 +108,18 @@ export function openAlertTables(store: StoreDatabase) {
     notifications: db.prepare('SELECT alert_id, kind, channel, ts, ok, attempts, error FROM notifications ORDER BY id DESC LIMIT ?'),
     pruneAlerts: db.prepare('DELETE FROM alerts WHERE resolved_at IS NOT NULL AND resolved_at < ?'),
     pruneNotifications: db.prepare('DELETE FROM notifications WHERE ts < ?'),
+    ack: db.prepare('UPDATE alerts SET acked_at=?, acked_by=? WHERE id=?'),
+    insertSilence: db.prepare(
+      'INSERT INTO silences (matchers, starts_at, ends_at, comment, created_by, created_at) VALUES (@matchers, @starts_at, @ends_at, @comment, @created_by, @created_at)',
+    ),
+    silences: db.prepare('SELECT * FROM silences WHERE ends_at > ? ORDER BY starts_at, id'),
+    endSilence: db.prepare('UPDATE silences SET starts_at=MIN(starts_at, @at), ends_at=@at WHERE id=@id'),
+    pruneSilences: db.prepare('DELETE FROM silences WHERE ends_at < ?'),
   };
+  const silence = (r: StoredSilence): SilenceRow => ({ ...r, matchers: JSON.parse(r.matchers) as Matcher[] });
 
   return {
-    openAlert(a: Omit<AlertRow, 'id' | 'resolved_at' | 'last_notified_at' | 'notify_count'>): number {
+    openAlert(a: Omit<AlertRow, 'id' | 'resolved_at' | 'last_notified_at' | 'notify_count' | 'acked_at' | 'acked_by'>): number {
       return Number(q.openAlert.run(a).lastInsertRowid);
     },
     updateAlert: (a: Pick<AlertRow, 'id' | 'severity' | 'title' | 'message'>) => q.updateAlert.run(a),
@@ -98,6 +134,15 @@ export function openAlertTables(store: StoreDatabase) {
     prune: (before: number) => ({
       alerts: q.pruneAlerts.run(before).changes,
       notifications: q.pruneNotifications.run(before).changes,
+      silences: q.pruneSilences.run(before).changes,
     }),
+    /** by null: the acknowledgement is taken back. */
+    ackAlert: (id: number, at: number | null, by: string | null) => q.ack.run(at, by, id),
+    insertSilence(s: Omit<SilenceRow, 'id'>): number {
+      return Number(q.insertSilence.run({ ...s, matchers: JSON.stringify(s.matchers) }).lastInsertRowid);
+    },
+    /** Silences that end after `after` (pass 0 for all that are kept). */
+    silences: (after: number) => (q.silences.all(after) as StoredSilence[]).map(silence),
+    endSilence: (id: number, at: number) => q.endSilence.run({ id, at }),
   };
 }

@@ -118,6 +118,11 @@ export const FleetAlert = Type.Object({
   resolved_at: Nullable(Type.String()),
   last_notified_at: Nullable(Type.String()),
   notify_count: Type.Integer(),
+  /** Ids of the active silences that mute it; empty when nothing does (and for resolved alerts). */
+  silenced_by: Type.Array(Type.Integer()),
+  /** Who acknowledged it and when: no reminders while set. */
+  acked_at: Nullable(Type.String()),
+  acked_by: Nullable(Type.String()),
 });
 export type FleetAlert = Static<typeof FleetAlert>;
 
@@ -132,6 +137,38 @@ export const NotificationView = Type.Object({
   error: Nullable(Type.String()),
 });
 export type NotificationView = Static<typeof NotificationView>;
+/** A silence matcher: name device, group, rule, severity or label:<key>; the value must equal. */
+export const SilenceMatcher = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 80 }), value: Type.String({ minLength: 1, maxLength: 253 }) },
+  { additionalProperties: false },
+);
+
+/** GET /api/silences */
+export const Silence = Type.Object({
+  id: Type.Integer(),
+  matchers: Type.Array(SilenceMatcher),
+  starts_at: Type.String(),
+  ends_at: Type.String(),
+  /** planned: starts later (maintenance); expired: ended (or ended early). */
+  state: Type.Union([Type.Literal('active'), Type.Literal('planned'), Type.Literal('expired')]),
+  comment: Type.String(),
+  created_by: Type.String(),
+  created_at: Type.String(),
+});
+export type Silence = Static<typeof Silence>;
+
+/** POST /api/silences: ends_at or duration_s; starts_at defaults to now. */
+export const CreateSilenceBody = Type.Object(
+  {
+    matchers: Type.Array(SilenceMatcher, { minItems: 1, maxItems: 20 }),
+    starts_at: Type.Optional(Type.String({ maxLength: 40 })),
+    ends_at: Type.Optional(Type.String({ maxLength: 40 })),
+    duration_s: Type.Optional(Type.Integer({ minimum: 60, maximum: 366 * 24 * 3600 })),
+    comment: Type.String({ minLength: 1, maxLength: 1000 }),
+  },
+  { additionalProperties: false },
+);
+export type CreateSilenceBody = Static<typeof CreateSilenceBody>;
 
 /** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
 export const FleetSession = Type.Evaluate(Type.Intersect([SessionView, Type.Object({ device: Type.String() })]));

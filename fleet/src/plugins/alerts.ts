@@ -27,10 +27,12 @@ export default fp(
         // Read when rules run, after the update server is up (plugins/updates.ts).
         targetVersion: () => app.targetVersion(),
         deviceUrl: (id) => (publicUrl ? `${publicUrl}/devices/${encodeURIComponent(id)}` : null),
+        // Silences match a device's groups and labels as the inventory has them now.
+        deviceInfo: (id) => app.registry.get(id) ?? null,
         log,
       }),
     );
     app.addHook('onClose', async () => channelSet?.close());
   },
-  { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store'] },
+  { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry'] },
 );

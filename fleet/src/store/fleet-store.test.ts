@@ -283,7 +283,7 @@ describe('fleet store', () => {
     const resolvedLongAgo = store.openAlert({ key: 'disk:kiosk-2', device_id: 'kiosk-2', rule: 'disk', severity: 'warning', title: 't', message: 'm', opened_at: old });
     store.resolveAlert(resolvedLongAgo, old + 1);
 
-    expect(store.prune(T - 24 * HOUR)).toEqual({ snapshots: 1, transitions: 1, alerts: 1, notifications: 1, reports: 1 });
+    expect(store.prune(T - 24 * HOUR)).toEqual({ snapshots: 1, transitions: 1, alerts: 1, notifications: 1, reports: 1, silences: 0 });
     expect(store.history('kiosk-1', 0).map((s) => s.ts)).toEqual([T]);
     expect(store.openAlerts().map((a) => a.key).sort()).toEqual(['device:kiosk-2:offline', 'memory:kiosk-1']);
     expect(store.reports(0, 10).map((r) => r.ts)).toEqual([T]);

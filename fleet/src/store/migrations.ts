@@ -2,7 +2,7 @@
 // says how far along it is. The DDL lives with the module that owns the tables; this list only
 // puts it in order. An entry that has been released is never edited or renumbered: a change to a
 // table is a new entry at the end, written by the module that owns the table.
-import { createAlertTables } from '../alerts/alert-tables.js';
+import { addSilencesAndAcks, createAlertTables } from '../alerts/alert-tables.js';
 import { createDeviceTables } from '../monitor/device-tables.js';
 import { addRolloutForce, addRolloutTargetsAndHistory, createUpdateTables } from '../updates/update-tables.js';
 import type { Migration } from './store-database.js';
@@ -33,10 +33,15 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'rollouts.force: selected devices switch without waiting for live sessions',
     up: addRolloutForce,
   },
-  // 4 and 5 are taken by branches developed alongside this one; until they are merged (and this
-  // list renumbered, if need be) they hold places here so that 6 keeps its number.
-  { version: 4, owner: 'store', description: 'reserved (a parallel branch)', up: () => undefined },
-  { version: 5, owner: 'store', description: 'reserved (a parallel branch)', up: () => undefined },
+  {
+    version: 4,
+    owner: 'alerts',
+    description: 'silences; alerts.acked_at, alerts.acked_by',
+    up: addSilencesAndAcks,
+  },
+  // 5 was taken by a branch developed alongside this one that, merged, needed no migration; it
+  // holds its place so that stores already at 6 keep their numbering.
+  { version: 5, owner: 'store', description: 'reserved (no change)', up: () => undefined },
   {
     version: 6,
     owner: 'updates',

@@ -6,6 +6,7 @@ import { api } from '@common/api';
 import { apiList, type ListPage } from '@common/api-list';
 import type {
   AlertState,
+  CreateSilenceBody,
   DeviceDetail,
   DeviceHistory,
   DeviceStatus,
@@ -17,6 +18,7 @@ import type {
   FleetSummary,
   ReleaseUploaded,
   ReleaseView,
+  Silence,
   VersionCount,
 } from '../../../fleet/src/api/schemas';
 
@@ -120,6 +122,42 @@ export function useAlerts(state: AlertState) {
     refetchInterval: POLL_MS,
     placeholderData: keepPreviousData,
   });
+}
+
+const SILENCES_KEY = ['silences'] as const;
+
+/** Acknowledge an open alert (its reminders stop) or take the acknowledgement back. */
+export function useAckAlert() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ key, on }: { key: string; on: boolean }) => api<FleetAlert>(on ? 'POST' : 'DELETE', `/api/alerts/${enc(key)}/ack`, on ? {} : undefined),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: ['alerts'] });
+    },
+  });
+}
+
+export function useSilences() {
+  return useQuery({ queryKey: SILENCES_KEY, queryFn: () => api<Silence[]>('GET', '/api/silences'), refetchInterval: POLL_MS });
+}
+
+/** Creating or ending a silence changes which alerts show as silenced. */
+function useSilenceMutation<V>(mutationFn: (vars: V) => Promise<Silence>) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn,
+    onSettled: async () => {
+      await Promise.all([qc.invalidateQueries({ queryKey: SILENCES_KEY }), qc.invalidateQueries({ queryKey: ['alerts'] })]);
+    },
+  });
+}
+
+export function useCreateSilence() {
+  return useSilenceMutation((body: CreateSilenceBody) => api<Silence>('POST', '/api/silences', body));
+}
+
+export function useExpireSilence() {
+  return useSilenceMutation((id: number) => api<Silence>('POST', `/api/silences/${id}/expire`, {}));
 }
 
 export function useFleetSessions() {

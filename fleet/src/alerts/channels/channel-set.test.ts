@@ -49,6 +49,19 @@ describe('channel set', () => {
     expect(logs.text()).toContain('notification not delivered');
   });
 
+  it('routes by severity: a channel only gets notifications at or above its minimum', async () => {
+    const all = await receiver();
+    const criticalOnly = await receiver();
+    const pager: Channel = { ...createWebhookChannel({ name: 'pager', url: criticalOnly.url, timeoutMs: 2000 }), minSeverity: 'critical' };
+    set = createChannelSet([createWebhookChannel({ name: 'everything', url: all.url, timeoutMs: 2000 }), pager], { log: pino(logSink().stream), backoffMs: 1 });
+
+    expect((await set.send(alert(1))).map((r) => r.channel)).toEqual(['everything', 'pager']);
+    expect((await set.send({ ...alert(2), severity: 'warning' })).map((r) => r.channel)).toEqual(['everything']);
+
+    expect(payloads(all).map((p) => p.alert_id)).toEqual(['offline:kiosk-1', 'offline:kiosk-2']);
+    expect(payloads(criticalOnly).map((p) => p.alert_id)).toEqual(['offline:kiosk-1']);
+  });
+
   it('retries a failing channel with backoff until it succeeds', async () => {
     const flaky = await receiver((_req, i) => (i < 2 ? { status: 502, body: 'bad gateway' } : { status: 200, body: 'ok' }));
     set = createChannelSet([createWebhookChannel({ url: flaky.url, timeoutMs: 2000 })], { log: pino(logSink().stream), backoffMs: 20 });

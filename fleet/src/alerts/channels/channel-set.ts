@@ -8,7 +8,7 @@ import { retry, retryDelay, RetryStoppedError } from '../../../../device/src/sha
 import PQueue from 'p-queue';
 import { ChannelDeliveryError } from './channel-error.js';
 import { buildDigest } from './digest.js';
-import type { Channel, ChannelLog, Notification } from './types.js';
+import { type Channel, type ChannelLog, type Notification, routedTo } from './types.js';
 
 export interface DeliveryResult {
   channel: string;
@@ -37,7 +37,7 @@ export interface ChannelSetOptions {
 
 export interface ChannelSet {
   /**
-   * Resolves with one result per channel once each has delivered or given up; a notification held
+   * Resolves with one result per channel the notification's severity is routed to, once each has delivered or given up; a notification held
    * back by the rate limit resolves when it (or the digest it joined) goes out.
    */
   send(n: Notification): Promise<DeliveryResult[]>;
@@ -269,7 +269,9 @@ export function createChannelSet(channels: readonly Channel[], opts: ChannelSetO
       if (closed) {
         return Promise.resolve(lanes.map((l) => ({ channel: l.channel.name, ok: false, attempts: 0, error: 'the channel set is closed' })));
       }
-      return Promise.all(lanes.map((lane) => new Promise<DeliveryResult>((settle) => enqueue(lane, n, settle))));
+      // Routing by severity: a channel set to take only what is more severe never sees the rest.
+      const routed = lanes.filter((lane) => routedTo(lane.channel, n.severity));
+      return Promise.all(routed.map((lane) => new Promise<DeliveryResult>((settle) => enqueue(lane, n, settle))));
     },
     close() {
       closing ??= shutdown();

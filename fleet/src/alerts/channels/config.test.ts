@@ -65,11 +65,30 @@ describe('channelsFromEnv', () => {
     [{ OUTPOST_ALERT_SMTP_URL: 'smtps://mail.example.test', OUTPOST_ALERT_EMAIL_FROM: 'a@example.test', OUTPOST_ALERT_EMAIL_TO: 'ops' }, 'OUTPOST_ALERT_EMAIL_TO must be comma-separated email addresses'],
     [{ OUTPOST_ALERT_EMAIL_TO: 'ops@example.test' }, 'OUTPOST_ALERT_SMTP_URL must be set when OUTPOST_ALERT_EMAIL_TO is'],
     [{ OUTPOST_ALERT_SMTP_URL: 'mail.example.test:25' }, 'OUTPOST_ALERT_SMTP_URL must be an smtp:// or smtps:// URL'],
+    [{ OUTPOST_ALERT_WEBHOOK_URL: 'https://h.example.test', OUTPOST_ALERT_WEBHOOK_MIN_SEVERITY: 'high' }, 'OUTPOST_ALERT_WEBHOOK_MIN_SEVERITY must be info, warning or critical, got "high"'],
+    [{ OUTPOST_ALERT_TELEGRAM_MIN_SEVERITY: 'critical' }, 'OUTPOST_ALERT_TELEGRAM_MIN_SEVERITY is set but the telegram channel is not configured'],
     [{ OUTPOST_ALERT_TIMEOUT_MS: '5s' }, 'OUTPOST_ALERT_TIMEOUT_MS must be a whole number of milliseconds from 100 to 120000, got "5s"'],
   ])('rejects %j naming the variable and what it expected', (env, expected) => {
     // Fill in a valid fake token where the case only needs "some token".
     const withToken = env.OUTPOST_ALERT_TELEGRAM_BOT_TOKEN === 'TOKEN' ? { ...env, OUTPOST_ALERT_TELEGRAM_BOT_TOKEN: fakeBotToken() } : env;
     expect(errorFor(withToken).message).toContain(expected);
+  });
+
+  it('gives each channel the minimum severity its variable names, and none where it is unset', () => {
+    const channels = build({
+      OUTPOST_ALERT_WEBHOOK_URL: 'https://hooks.example.test/outpost',
+      OUTPOST_ALERT_SLACK_WEBHOOK_URL: `https://hooks.slack.example.test/services/T0/B0/${fakeSecret()}`,
+      OUTPOST_ALERT_SLACK_MIN_SEVERITY: 'warning',
+      OUTPOST_ALERT_TELEGRAM_BOT_TOKEN: fakeBotToken(),
+      OUTPOST_ALERT_TELEGRAM_CHAT_ID: '-1001234567890',
+      OUTPOST_ALERT_TELEGRAM_MIN_SEVERITY: ' critical ',
+      OUTPOST_ALERT_WEBHOOK_MIN_SEVERITY: '',
+    });
+    expect(channels.map((c) => [c.kind, c.minSeverity])).toEqual([
+      ['webhook', undefined],
+      ['slack', 'warning'],
+      ['telegram', 'critical'],
+    ]);
   });
 
   it('never echoes a credential in its errors', () => {

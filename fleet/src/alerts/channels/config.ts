@@ -5,7 +5,7 @@ import { createEmailChannel, parseSmtpUrl } from './email.js';
 import { EndpointUrlError, parseEndpointUrl } from './endpoint-url.js';
 import { createSlackChannel } from './slack.js';
 import { createTelegramChannel, TELEGRAM_CHAT_ID_PATTERN, TELEGRAM_TOKEN_PATTERN } from './telegram.js';
-import type { Channel } from './types.js';
+import type { Channel, ChannelKind, Severity } from './types.js';
 import { createWebhookChannel } from './webhook.js';
 
 export const ALERT_ENV = {
@@ -19,7 +19,30 @@ export const ALERT_ENV = {
   emailFrom: 'OUTPOST_ALERT_EMAIL_FROM',
   emailTo: 'OUTPOST_ALERT_EMAIL_TO',
   timeoutMs: 'OUTPOST_ALERT_TIMEOUT_MS',
+  webhookMinSeverity: 'OUTPOST_ALERT_WEBHOOK_MIN_SEVERITY',
+  slackMinSeverity: 'OUTPOST_ALERT_SLACK_MIN_SEVERITY',
+  telegramMinSeverity: 'OUTPOST_ALERT_TELEGRAM_MIN_SEVERITY',
+  emailMinSeverity: 'OUTPOST_ALERT_EMAIL_MIN_SEVERITY',
 } as const;
+
+const MIN_SEVERITY_ENV: Record<ChannelKind, string> = {
+  webhook: ALERT_ENV.webhookMinSeverity,
+  slack: ALERT_ENV.slackMinSeverity,
+  telegram: ALERT_ENV.telegramMinSeverity,
+  email: ALERT_ENV.emailMinSeverity,
+};
+const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+
+/** The channel, taking only notifications of `min` severity and above. */
+function withMinSeverity(channel: Channel, min: Severity): Channel {
+  return {
+    name: channel.name,
+    kind: channel.kind,
+    minSeverity: min,
+    send: (n, opts) => channel.send(n, opts),
+    ...(channel.close ? { close: () => channel.close!() } : {}),
+  };
+}
 
 export const DEFAULT_ALERT_TIMEOUT_MS = 5_000;
 const TIMEOUT_RANGE = { min: 100, max: 120_000 };
@@ -154,5 +177,16 @@ export function channelsFromEnv(env: Record<string, string | undefined>): Channe
     channels.push(createEmailChannel({ smtpUrl, from, to, timeoutMs }));
   }
 
-  return channels;
+  // Routing by severity, per channel kind; unset: every severity.
+  const configured = new Set(channels.map((c) => c.kind));
+  for (const [kind, variable] of Object.entries(MIN_SEVERITY_ENV) as [ChannelKind, string][]) {
+    const raw = get(variable);
+    if (raw === undefined) continue;
+    if (!SEVERITIES.includes(raw as Severity)) throw new AlertChannelConfigError(variable, `must be info, warning or critical, got ${JSON.stringify(raw)}`);
+    if (!configured.has(kind)) throw new AlertChannelConfigError(variable, `is set but the ${kind} channel is not configured`);
+  }
+  return channels.map((c) => {
+    const min = get(MIN_SEVERITY_ENV[c.kind]) as Severity | undefined;
+    return min ? withMinSeverity(c, min) : c;
+  });
 }

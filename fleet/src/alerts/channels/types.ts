@@ -39,11 +39,19 @@ export interface SendOptions {
 export interface Channel {
   readonly name: string;
   readonly kind: ChannelKind;
+  /** Notifications below this severity skip the channel (routing by severity); unset: all. */
+  readonly minSeverity?: Severity;
   /** Resolves once the receiver accepted the notification; rejects with a ChannelDeliveryError otherwise. */
   send(n: Notification, opts?: SendOptions): Promise<void>;
   /** Releases sockets/transports; idempotent. */
   close?(): Promise<void>;
 }
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+/** Whether a notification of this severity goes to the channel. */
+export const routedTo = (channel: Pick<Channel, 'minSeverity'>, severity: Severity): boolean =>
+  SEVERITY_RANK[severity] >= SEVERITY_RANK[channel.minSeverity ?? 'info'];
 
 /** Fastify's child loggers and plain pino loggers both fit. */
 export type ChannelLog = Pick<FastifyBaseLogger, 'debug' | 'info' | 'warn' | 'error'>;

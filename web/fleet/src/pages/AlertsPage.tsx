@@ -3,10 +3,40 @@ import { useNow } from '@common/hooks';
 import { AppLink } from '@common/link';
 import { Badge, Card, ErrorNote } from '@common/ui';
 import { useState } from 'react';
-import { ALERTS_LIMIT, useAlerts, useSummary, type AlertState, type FleetAlert } from '../api';
+import { ALERTS_LIMIT, useAckAlert, useAlerts, useSummary, type AlertState, type FleetAlert } from '../api';
 import { deviceHref, severityTone } from '../device-model';
+import { SilencesSection } from './alerts/SilencesSection';
 
-const TABS: AlertState[] = ['open', 'resolved'];
+type Tab = AlertState | 'silences';
+const TABS: Tab[] = ['open', 'resolved', 'silences'];
+
+function Marks({ alert: a, now }: { alert: FleetAlert; now: number }) {
+  return (
+    <>
+      {a.silenced_by.length > 0 ? (
+        <div data-testid={`alert-silenced-${a.id}`}>
+          <Badge tone="muted">silenced by {a.silenced_by.map((id) => `#${id}`).join(', ')}</Badge>
+        </div>
+      ) : null}
+      {a.acked_at ? (
+        <div className="muted small" data-testid={`alert-acked-${a.id}`} title={new Date(a.acked_at).toLocaleString()}>
+          acknowledged by {a.acked_by} {ago(a.acked_at, now)}
+        </div>
+      ) : null}
+    </>
+  );
+}
+
+function AckButton({ alert: a }: { alert: FleetAlert }) {
+  const ack = useAckAlert();
+  if (a.state !== 'open') return null;
+  const on = a.acked_at === null;
+  return (
+    <button type="button" className="btn small" disabled={ack.isPending} onClick={() => ack.mutate({ key: a.key, on })} data-testid={`alert-ack-${a.id}`}>
+      {on ? 'Acknowledge' : 'Un-acknowledge'}
+    </button>
+  );
+}
 
 function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
   return (
@@ -17,6 +47,7 @@ function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
       <td>
         <div>{a.title}</div>
         {a.message && a.message !== a.title ? <div className="muted small">{a.message}</div> : null}
+        <Marks alert={a} now={now} />
       </td>
       <td>{a.device_id ? <AppLink to={deviceHref(a.device_id)}>{a.device_id}</AppLink> : <span className="muted">fleet</span>}</td>
       <td className="mono small">{a.rule}</td>
@@ -27,18 +58,15 @@ function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
       <td className="num" title={a.last_notified_at ? `last sent ${ago(a.last_notified_at, now)}` : 'not sent yet'}>
         {a.notify_count}
       </td>
+      <td>
+        <AckButton alert={a} />
+      </td>
     </tr>
   );
 }
 
 export function AlertsPage() {
-  const [tab, setTab] = useState<AlertState>('open');
-  const alerts = useAlerts(tab);
-  const now = useNow(5000);
-  // While another tab's list loads, the previous one is shown (placeholder data); hide it if it is the wrong state.
-  const rows = (alerts.data ?? []).filter((a) => a.state === tab);
-  const openTotal = useSummary().data?.alerts_open;
-  const shown = tab === 'open' && openTotal !== undefined && openTotal > rows.length ? `${rows.length} of ${openTotal}` : String(rows.length);
+  const [tab, setTab] = useState<Tab>('open');
   return (
     <>
       <div className="page-title">
@@ -51,6 +79,20 @@ export function AlertsPage() {
           ))}
         </div>
       </div>
+      {tab === 'silences' ? <SilencesSection /> : <AlertList tab={tab} />}
+    </>
+  );
+}
+
+function AlertList({ tab }: { tab: AlertState }) {
+  const alerts = useAlerts(tab);
+  const now = useNow(5000);
+  // While another tab's list loads, the previous one is shown (placeholder data); hide it if it is the wrong state.
+  const rows = (alerts.data ?? []).filter((a) => a.state === tab);
+  const openTotal = useSummary().data?.alerts_open;
+  const shown = tab === 'open' && openTotal !== undefined && openTotal > rows.length ? `${rows.length} of ${openTotal}` : String(rows.length);
+  return (
+    <>
       <ErrorNote error={alerts.error} />
       <Card title={`${shown} ${tab} alert${rows.length === 1 ? '' : 's'}`} wide>
         <table className="list" data-testid="alerts-table">
@@ -63,6 +105,7 @@ export function AlertsPage() {
               <th>Opened</th>
               <th>Resolved</th>
               <th className="num">Sent</th>
+              <th />
             </tr>
           </thead>
           <tbody>
