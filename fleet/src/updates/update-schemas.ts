@@ -77,15 +77,8 @@ export const DeviceUpdateView = Type.Object({
   message: Nullable(Type.String()),
 });
 
-export const ReportView = Type.Object({
-  device: Type.String(),
-  ts: Iso,
-  channel: Nullable(Type.String()),
-  from_version: Nullable(Type.String()),
-  to_version: Nullable(Type.String()),
-  result: Type.String(),
-  message: Nullable(Type.String()),
-});
+/** A device's update report as the fleet-wide list has it: the timeline entry, with its device. */
+export const ReportView = Type.Object({ device: Type.String(), ...DeviceUpdateView.properties });
 
 export type RolloutTargetView = Static<typeof Target>;
 export type RolloutStateName = Static<typeof RolloutState>;
