@@ -393,6 +393,26 @@ describe('pull updates on a testbed of systemd devices', () => {
     await tb.exec(d, 'rm -f /var/lib/outpost/update.lock /var/lib/outpost/update-state.json* /root/victim');
   });
 
+  it('waits while Ansible holds the device: a hold in force changes nothing, one past its end is lifted', async () => {
+    const d = tb.devices[2]!;
+    const before = await current(d);
+    // What deploy.yml's hold (roles/outpost_device/tasks/hold.yml) leaves while it unpacks a release.
+    const hold = (offsetS: number) => `echo "$(($(date +%s) + ${offsetS}))" > /var/lib/outpost-update/hold`;
+    await tb.exec(d, `mkdir -p /opt/outpost/releases/.unpack-ansible; ${hold(600)}`);
+    const held = await update(d);
+    expect(held.code, held.stderr).toBe(2);
+    expect(held.stderr).toMatch(/Ansible holds pull updates on this host until \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ/);
+    expect((await tb.exec(d, 'test -d /opt/outpost/releases/.unpack-ansible')).code, 'the unpack in progress was cleaned away').toBe(0);
+    // Root's directory: the service user can neither lift a hold nor set one.
+    expect((await tb.exec(d, 'runuser -u outpost -- rm -f /var/lib/outpost-update/hold; test -e /var/lib/outpost-update/hold')).code).toBe(0);
+    // A play that never ended its hold: past its end, the next run lifts it and goes on.
+    await tb.exec(d, hold(-1));
+    const lifted = await update(d);
+    expect(lifted.code, lifted.stderr).toBe(0);
+    expect((await tb.exec(d, 'test ! -e /var/lib/outpost-update/hold && test ! -e /opt/outpost/releases/.unpack-ansible')).code).toBe(0);
+    expect(await current(d)).toBe(before);
+  });
+
   it('refuses to go down to a version the device never ran until the operator signs off the rollback', async () => {
     const d = tb.devices[2]!;
     const from = await version(d);

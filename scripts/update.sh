@@ -48,7 +48,7 @@
 # Exit codes:
 #   0  updated, or already current, or nothing offered
 #   1  bad configuration (a setting or tool is missing, the state directory is not root's)
-#   2  another update run holds the lock
+#   2  another update run holds the lock, or Ansible holds pull updates on this host ($UPDATE_DIR/hold)
 #   3  refused: checksum, signature or version binding wrong, or an unsigned-off downgrade
 #      (nothing changed)
 #   4  the new version failed its health check and was rolled back
@@ -104,6 +104,14 @@ done
 ensure_update_dir || die 1 "the update state directory $UPDATE_DIR is unusable"
 mkdir -p "$ROOT/releases"
 take_lock || die 2 "another update run is in progress"
+# deploy.yml and site.yml hold pull updates while they change this host's release
+# (ansible/roles/outpost_device/tasks/hold.yml): the file, root's, holds the epoch second the hold
+# ends by itself, should the play never end it.
+held_until="$(head -c 32 "$UPDATE_DIR/hold" 2>/dev/null || true)"
+if [[ "$held_until" =~ ^[0-9]{1,12}$ ]] && ((held_until > $(date +%s))); then
+  die 2 "Ansible holds pull updates on this host until $(date -u -d "@$held_until" +%Y-%m-%dT%H:%M:%SZ)"
+fi
+rm -f "$UPDATE_DIR/hold"
 # Whatever a killed run left aside (we hold the lock: nobody else is using it).
 rm -rf "$UPDATE_DIR/work/"run.* "$ROOT/releases/".unpack-*
 

@@ -176,9 +176,24 @@ describe('Ansible against a testbed of systemd hosts', () => {
     }
   });
 
-  it('deploy.yml of a good release completes every wave, the fleet sees it, and rollback.yml brings one host back', { timeout: 900_000 }, async () => {
+  it('deploy.yml of a good release completes every wave while cron runs update.sh, the fleet sees it, and rollback.yml brings one host back', { timeout: 900_000 }, async () => {
+    // The role's cron entry runs update.sh every five minutes; one that started during the unpack
+    // used to clean away the directory Ansible was unpacking into. Here it runs on every device
+    // once a second for the whole deploy (bounded: until told to stop, at most 15 minutes).
+    const job = 'OUTPOST_ROOT=/opt/outpost OUTPOST_ETC=/etc/outpost OUTPOST_UPDATE_DIR=/var/lib/outpost-update /opt/outpost/current/scripts/update.sh';
+    const race = devices.map((d) =>
+      tb.exec(d, `rm -f /tmp/race.stop; for i in $(seq 900); do [ -e /tmp/race.stop ] && break; ${job} >/dev/null 2>>/tmp/race.log; sleep 1; done`, { timeoutMs: 960_000 }),
+    );
     const r = await playbook(inventory, 'deploy.yml', { outpost_release_version: '2.0.0', outpost_deploy_waves: [1, '50%', '100%'] });
+    for (const d of devices) await tb.exec(d, 'touch /tmp/race.stop');
+    await Promise.all(race);
     expect(r.code, r.output.slice(-3000)).toBe(0);
+    // Each host's update.sh runs met the hold while the play worked on it, and the hold is gone.
+    for (const d of devices) {
+      const held = await tb.exec(d, "grep -c 'Ansible holds pull updates on this host until' /tmp/race.log; test ! -e /var/lib/outpost-update/hold");
+      expect(Number(held.stdout.trim()), d.host).toBeGreaterThan(0);
+      expect(held.code, `${d.host} kept the hold`).toBe(0);
+    }
     expect(r.output.match(/^PLAY \[Deploy the release in canary waves\]/gm)?.length).toBe(3);
     for (const d of devices) expect(await version(d)).toBe('2.0.0');
     await waitFor(
