@@ -89,6 +89,15 @@ describe('device HTTP client', () => {
     expect(d.seen[0]).toMatchObject({ method: 'POST', path: '/api/sessions', headers: { 'content-type': 'application/json' } });
   });
 
+  it('sends GET unless told otherwise, and the method it is told', async () => {
+    const d = await device((_s, res) => json(res, 200, {}));
+    const c = client();
+    await c.send(d.endpoint, { path: '/api/fleet/status' });
+    await c.send(d.endpoint, { method: 'GET', path: '/api/drain' });
+    await c.send(d.endpoint, { method: 'DELETE', path: '/api/drain' });
+    expect(d.seen.map((s) => `${s.method} ${s.path}`)).toEqual(['GET /api/fleet/status', 'GET /api/drain', 'DELETE /api/drain']);
+  });
+
   it('gives up at the deadline on a device that accepts but never answers', async () => {
     const d = await device(() => undefined);
     const res = await client({ timeoutMs: 200 }).send(d.endpoint, { path: '/api/fleet/status' });

@@ -108,7 +108,12 @@ export function createDeviceHttp(opts: DeviceHttpOptions): DeviceHttp {
     return new Promise((resolve) => {
       if (closed) return resolve({ ok: false, failure: 'network', message: 'the device client is closed' });
       const headers = payload === undefined ? baseHeaders : { ...baseHeaders, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) };
-      const req = http.request({ host: device.address, port: device.port, method: r.method ?? 'GET', path: r.path, agent, headers }, (res) => {
+      const options: http.RequestOptions = { host: device.address, port: device.port, path: r.path, agent, headers };
+      // GET is node's default. Named anyway, one more property makes every copy of the options
+      // that node:http takes per request (null-prototype dictionaries) a size larger: 1.5 KB more
+      // per poll, 15 MB more garbage per cycle at 10,000 devices (bench:fleet).
+      if (r.method !== undefined && r.method !== 'GET') options.method = r.method;
+      const req = http.request(options, (res) => {
         flight.res = res;
         const chunks: Buffer[] = [];
         let size = 0;
