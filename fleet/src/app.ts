@@ -76,7 +76,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   installCrossSiteGuard(app, { publicUrl: config.publicUrl });
   const updateCredentialAccepted = installUpdateAuth(app, { adminToken: config.token, updateToken: config.updates.token });
   if (config.token === undefined) installLoopbackHostGuard(app, { publicUrl: config.publicUrl });
-  installBearerAuth(app, { token: config.token, alsoAllow: updateCredentialAccepted });
+  installBearerAuth(app, { token: config.token, named: config.namedTokens, alsoAllow: updateCredentialAccepted });
   installUpgradeGuard(app);
   // OpenAPI at /docs/json and its UI at /docs, closed like the API; before any route, so that
   // every route is in the document.

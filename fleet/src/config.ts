@@ -10,6 +10,8 @@ export interface FleetConfig {
   host: string;
   port: number;
   token: string | undefined;
+  /** More API tokens, one per person or tool, by name (OUTPOST_FLEET_TOKENS_FILE); the history says whose. */
+  namedTokens: Array<{ name: string; token: string }>;
   logLevel: LogLevel;
   version: string;
   /** Public base URL of the dashboard, for links in notifications (optional). */
@@ -76,11 +78,17 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
   if (updateToken !== undefined && updateToken === token) {
     throw new ConfigError('OUTPOST_FLEET_UPDATE_TOKEN', 'a token different from OUTPOST_FLEET_TOKEN (devices hold it)', '[the API token]');
   }
+  const tokensFile = envOptionalString(env, 'OUTPOST_FLEET_TOKENS_FILE', { expected: 'a path to a file of "<name> <token>" lines' });
+  const namedTokens = tokensFile === undefined ? [] : readNamedTokens(tokensFile, [token, updateToken]);
+  if (namedTokens.length > 0 && token === undefined) {
+    throw new ConfigError('OUTPOST_FLEET_TOKENS_FILE', 'OUTPOST_FLEET_TOKEN set as well (without it the API takes no token at all)', tokensFile);
+  }
   const pubkeyPath = envOptionalString(env, 'OUTPOST_FLEET_RELEASE_PUBKEY', { expected: 'a path to the release public key (PEM, ed25519)' });
   return {
     host,
     port: envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535),
     token,
+    namedTokens,
     logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
     version: readVersion(),
     publicUrl: envOptionalString(env, 'OUTPOST_FLEET_PUBLIC_URL', { pattern: '^https?://', expected: 'an http(s) URL' }),
@@ -128,6 +136,41 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
       releaseMaxBytes: envInt(env, 'OUTPOST_FLEET_RELEASE_MAX_MB', 500, 1, 16_384) * 1024 * 1024,
     },
   };
+}
+
+const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+
+/**
+ * OUTPOST_FLEET_TOKENS_FILE: one `<name> <token>` per line (blank lines and # comments skipped), a
+ * token of at least 16 printable characters like OUTPOST_FLEET_TOKEN's. Names and tokens are
+ * unique, "admin" is OUTPOST_FLEET_TOKEN's, and none may be the API or update token. Errors name the
+ * line, never the token on it.
+ */
+function readNamedTokens(path: string, taken: Array<string | undefined>): Array<{ name: string; token: string }> {
+  const variable = 'OUTPOST_FLEET_TOKENS_FILE';
+  let text: string;
+  try {
+    text = readFileSync(resolve(path), 'utf8');
+  } catch (err) {
+    throw new ConfigError(variable, `a readable file (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, path);
+  }
+  const out: Array<{ name: string; token: string }> = [];
+  const names = new Set(['admin']);
+  const tokens = new Set(taken.filter((t): t is string => t !== undefined));
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `${path}:${i + 1}`;
+    const [name = '', token = '', ...rest] = line.split(/\s+/);
+    if (!TOKEN_NAME.test(name) || rest.length > 0) throw new ConfigError(variable, 'lines of "<name> <token>", a name of letters, digits and _.@- (up to 64)', where);
+    if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new ConfigError(variable, `a token of at least 16 printable characters without spaces for ${name}`, where);
+    if (names.has(name)) throw new ConfigError(variable, `one token per name (${name} is ${name === 'admin' ? "OUTPOST_FLEET_TOKEN's" : 'given twice'})`, where);
+    if (tokens.has(token)) throw new ConfigError(variable, `a token of ${name} of its own (it is already another token of this monitor)`, where);
+    names.add(name);
+    tokens.add(token);
+    out.push({ name, token });
+  });
+  return out;
 }
 
 /** The key at boot, or a ConfigError naming the variable: an unreadable key would refuse every upload later. */

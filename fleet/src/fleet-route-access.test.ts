@@ -2,9 +2,11 @@
 // app registers, in every spelling of device/test/route-table.ts, without a token, with a wrong
 // one, with the monitor's update secret (which opens nothing), with a device's own update
 // credential (which opens the update routes at most, decided by isUpdateRoute on the matched
-// route) and with the admin token. The routes come from the app
+// route), with the admin token and with a named one (OUTPOST_FLEET_TOKENS_FILE). The routes come from the app
 // itself, so a route added tomorrow is in this table the day it is added. A real port, not
 // inject(): see route-table.ts.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogRoute } from '../../device/src/shared/index.js';
@@ -20,6 +22,8 @@ const WRONG: Credential = { name: 'wrong token', headers: { authorization: `Bear
 const UPDATE: Credential = { name: 'update secret', headers: { authorization: `Bearer ${UPDATE_SECRET}` } };
 const DEVICE: Credential = { name: 'device credential', headers: { authorization: `Bearer ${createDeviceCredentials(UPDATE_SECRET).tokenFor('kiosk-1')}` } };
 const RIGHT: Credential = { name: 'admin token', headers: { authorization: `Bearer ${TOKEN}` } };
+const NAMED_TOKEN = testToken();
+const NAMED: Credential = { name: 'named token', headers: { authorization: `Bearer ${NAMED_TOKEN}` } };
 
 const updateRoute = (r: CatalogRoute) => isUpdateRoute({ method: r.method, routeOptions: { url: r.url } } as unknown as FastifyRequest);
 
@@ -30,7 +34,12 @@ describe('fleet routes in every spelling', () => {
   let routes: CatalogRoute[];
 
   beforeAll(async () => {
-    app = await oneDeviceFleet(dir.path, { OUTPOST_FLEET_TOKEN: TOKEN, OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_SECRET }, { webRoot: testWebRoot(dir.path) });
+    writeFileSync(join(dir.path, 'tokens'), `alice ${NAMED_TOKEN}\n`, { mode: 0o600 });
+    app = await oneDeviceFleet(
+      dir.path,
+      { OUTPOST_FLEET_TOKEN: TOKEN, OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_SECRET, OUTPOST_FLEET_TOKENS_FILE: join(dir.path, 'tokens') },
+      { webRoot: testWebRoot(dir.path) },
+    );
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as { port: number }).port;
     routes = app.routeCatalog();
@@ -61,12 +70,12 @@ describe('fleet routes in every spelling', () => {
     expect(await tableProblems(table(), [NONE, WRONG, UPDATE, DEVICE], () => false, deviceOnUpdateRoute)).toEqual([]);
   });
 
-  it('lets the admin token through on every route, in every spelling', async () => {
-    expect(await tableProblems(table(), [RIGHT], () => true)).toEqual([]);
+  it('lets the admin token and a named one through on every route, in every spelling', async () => {
+    expect(await tableProblems(table(), [RIGHT, NAMED], () => true)).toEqual([]);
   });
 
-  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 5 credentials`, () => {
-    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 5);
-    printTableSummary('fleet', routes, cases, (c) => c.credential === RIGHT || (c.credential === DEVICE && updateRoute(c.route)));
+  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 6 credentials`, () => {
+    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 6);
+    printTableSummary('fleet', routes, cases, (c) => c.credential === RIGHT || c.credential === NAMED || (c.credential === DEVICE && updateRoute(c.route)));
   });
 });

@@ -5,10 +5,8 @@ import type { AlertEngine } from '../alerts/alert-engine.js';
 import { SilenceInputError } from '../alerts/alert-errors.js';
 import { silenceState, type SilenceRow } from '../alerts/silences.js';
 import type { AlertRow } from '../store/fleet-store.js';
+import { actorOf } from './actor.js';
 import { CreateSilenceBody, FleetAlert, NotificationView, Silence } from './schemas.js';
-
-/** Who made a silence or an acknowledgement: the monitor has one admin token and no token names. */
-const ACTOR = 'admin';
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -78,7 +76,7 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   // Acknowledge: reminders stop, the alert stays open (and still resolves with a message).
   const ackSchema = { params: KeyParams, response: { 200: FleetAlert, 400: ErrorBody, 404: ErrorBody } };
-  app.post('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(alertEngine.ack(req.params.key, ACTOR), alertEngine));
+  app.post('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(alertEngine.ack(req.params.key, actorOf(req)), alertEngine));
   app.delete('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(alertEngine.unack(req.params.key), alertEngine));
 
   app.get('/api/silences', { schema: { response: { 200: Type.Array(Silence) } } }, async () => {
@@ -89,7 +87,7 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { matchers, comment, duration_s } = req.body;
     const starts_at = time('starts_at', req.body.starts_at);
     const ends_at = time('ends_at', req.body.ends_at);
-    const row = alertEngine.createSilence({ matchers, comment, ...(starts_at !== undefined ? { starts_at } : {}), ...(ends_at !== undefined ? { ends_at } : {}), ...(duration_s !== undefined ? { duration_s } : {}) }, ACTOR);
+    const row = alertEngine.createSilence({ matchers, comment, ...(starts_at !== undefined ? { starts_at } : {}), ...(ends_at !== undefined ? { ends_at } : {}), ...(duration_s !== undefined ? { duration_s } : {}) }, actorOf(req));
     return reply.code(201).send(silenceView(row, Date.now()));
   });
   // Ending early: DELETE as Alertmanager's API has it, or POST …/expire for clients that avoid DELETE.

@@ -15,6 +15,9 @@ import { isSelected } from './rollout-selection.js';
 import { writeRelease } from './test-support.js';
 
 const FLEET_TOKEN = testToken();
+// OUTPOST_FLEET_TOKENS_FILE: one token per person or tool; the history names whose was used.
+const ALICE = testToken();
+const CI = testToken();
 const UPDATE_TOKEN = testToken();
 const credentials = createDeviceCredentials(UPDATE_TOKEN);
 const LAB = Array.from({ length: 12 }, (_, i) => `lab-${i}`);
@@ -46,6 +49,7 @@ describe('targeted rollouts and the deploy history', () => {
     ];
     writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n${entries.join('\n')}\n`);
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) writeRelease(join(dir.path, 'releases'), v);
+    writeFileSync(join(dir.path, 'tokens'), `# who may run the fleet\nalice ${ALICE}\n\nci   ${CI}\n`, { mode: 0o600 });
     fleet = await buildFleetApp(
       loadFleetConfig({
         OUTPOST_LOG_LEVEL: 'silent',
@@ -53,6 +57,7 @@ describe('targeted rollouts and the deploy history', () => {
         OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
         OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
         OUTPOST_FLEET_UPDATE_TOKEN: UPDATE_TOKEN,
+        OUTPOST_FLEET_TOKENS_FILE: join(dir.path, 'tokens'),
       }),
       { autoStart: false },
     );
@@ -163,5 +168,20 @@ describe('targeted rollouts and the deploy history', () => {
     expect((await call({ method: 'POST', url: '/api/deploys', payload: { version: '1.2.0', channel: 'nightly' } })).status).toBe(404);
     const all = (await call({ method: 'GET', url: '/api/rollouts/history' })).body;
     expect(all[0]).toMatchObject({ id, source: 'ansible' });
+  });
+
+  it('names who made each change by the token they used: a halt, a resume, an Ansible run, a silence', async () => {
+    const as = (token: string) => ({ authorization: `Bearer ${token}` });
+    const halted = await call({ method: 'POST', url: '/api/rollouts/stable/halt', headers: as(ALICE), payload: { reason: 'lunch' } });
+    expect(halted.status).toBe(200);
+    expect((await call({ method: 'POST', url: '/api/rollouts/stable/resume', headers: as(FLEET_TOKEN) })).status).toBe(200);
+    const current = (await call({ method: 'GET', url: '/api/rollouts/history?channel=stable&limit=1' })).body[0];
+    expect(current.events.slice(-2).map((e: { message: string }) => e.message)).toEqual(['halted by alice: lunch', 'resumed by admin']);
+    const run = await call({ method: 'POST', url: '/api/deploys', headers: as(CI), payload: { version: '1.2.0', kind: 'rollback', hosts: ['shop-0'] } });
+    expect(run.body).toMatchObject({ started_by: 'ci', events: [{ message: 'Ansible rollback to 1.2.0 started by ci on 1 host' }] });
+    const silence = await call({ method: 'POST', url: '/api/silences', headers: as(ALICE), payload: { matchers: [{ name: 'group', value: 'lab' }], duration_s: 600, comment: 'moving racks' } });
+    expect(silence).toMatchObject({ status: 201, body: { created_by: 'alice' } });
+    // A name is only a label of a token: a made-up one opens nothing.
+    expect((await call({ method: 'GET', url: '/api/rollouts', headers: as(testToken()) })).status).toBe(401);
   });
 });

@@ -9,6 +9,7 @@ import Type, { type TSchema } from 'typebox';
 import { BadRequestError, ConflictError, ErrorBody, NotFoundError, presentedToken } from '../../../device/src/shared/index.js';
 import { createDeviceCredentials } from './device-credential.js';
 import { VERSION_PATTERN, isServableName } from './releases.js';
+import { actorOf } from '../api/actor.js';
 import type { DeployEntry } from './deploy-history.js';
 import { ChannelView, DeployView, DeviceUpdateView, ReportView, RolloutBody, RolloutDevice, RolloutState, Target } from './update-schemas.js';
 import { DeployEndedError, NotThisDeviceError, UnknownDeviceError } from './update-errors.js';
@@ -115,12 +116,6 @@ const DeployPatchBody = Type.Object(
   },
   { additionalProperties: false },
 );
-
-/**
- * Who made a change, for the deploy history. The monitor has one admin token and no names for
- * tokens, so every change is "admin"'s; a monitor with named tokens would return the name here.
- */
-const actorOf = (_req: FastifyRequest): string => 'admin';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -236,7 +231,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       version,
       target,
       startedBy: by,
-      message: req.body.message ?? `Ansible ${kind === 'rollback' ? 'rollback to' : 'deploy of'} ${version} started by ${by}${hosts.length ? ` on ${hosts.length} hosts` : ''}`,
+      message: req.body.message ?? `Ansible ${kind === 'rollback' ? 'rollback to' : 'deploy of'} ${version} started by ${by}${hosts.length ? ` on ${hosts.length} host${hosts.length === 1 ? '' : 's'}` : ''}`,
     });
     return reply.code(201).send(deployView(rollouts.history.get(id)));
   });

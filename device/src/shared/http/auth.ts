@@ -38,6 +38,13 @@ export function presentedToken(req: FastifyRequest): string | undefined {
 
 export interface AuthOptions {
   token: string | undefined;
+  /** Who holds `token`, for tokenNameOf() (default "admin"). */
+  tokenName?: string;
+  /**
+   * More tokens, each with the name of who holds it (the fleet monitor's OUTPOST_FLEET_TOKENS_FILE):
+   * accepted where `token` is, and tokenNameOf() says whose it was.
+   */
+  named?: ReadonlyArray<{ name: string; token: string }>;
   /** Further tokens accepted everywhere the main one is (the fleet monitor's, on a device). */
   alsoAccept?: Array<string | undefined>;
   /**
@@ -52,13 +59,35 @@ export interface AuthOptions {
  * no route that says it is public). Install after the websocket plugin: its own onRequest hook
  * must mark upgrade requests first, so that a refused upgrade (401) has its socket closed.
  */
+const tokenNames = new WeakMap<FastifyRequest, string>();
+
+/** The name of the token a request passed auth with (AuthOptions.tokenName or named); undefined without one. */
+export function tokenNameOf(req: FastifyRequest): string | undefined {
+  return tokenNames.get(req);
+}
+
 export function installBearerAuth(app: FastifyInstance, opts: AuthOptions): void {
   if (opts.token === undefined) return;
-  const matchers = [opts.token, ...(opts.alsoAccept ?? [])].filter((t): t is string => t !== undefined).map(tokenMatcher);
-  const matches = (presented: string | undefined) => matchers.some((m) => m(presented));
+  const known = [
+    { name: opts.tokenName ?? 'admin', token: opts.token },
+    ...(opts.named ?? []),
+    ...(opts.alsoAccept ?? []).filter((t): t is string => t !== undefined).map((token) => ({ name: undefined, token })),
+  ].map((t) => ({ name: t.name, want: digest(t.token) }));
+  /** Whose token was presented: a name, '' for an unnamed one, undefined for none that is known. */
+  const holder = (presented: string | undefined): string | undefined => {
+    if (presented === undefined) return undefined;
+    const got = digest(presented);
+    for (const k of known) if (timingSafeEqual(k.want, got)) return k.name ?? '';
+    return undefined;
+  };
   // Callback style, not async: this runs on every request and a promise per call is measurable.
   app.addHook('onRequest', (req, _reply, done) => {
-    if (isPublicRoute(req) || matches(presentedToken(req)) || opts.alsoAllow?.(req) === true) done();
+    if (isPublicRoute(req)) return done();
+    const name = holder(presentedToken(req));
+    if (name !== undefined) {
+      if (name !== '') tokenNames.set(req, name);
+      done();
+    } else if (opts.alsoAllow?.(req) === true) done();
     else done(new UnauthorizedError());
   });
 }

@@ -1,0 +1,57 @@
+// The fleet monitor's configuration as a new operator gets it wrong: each mistake stops the monitor
+// at boot with a message naming the variable (and the line, never the secret on it).
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir, testToken } from '../../device/test/index.js';
+import { loadFleetConfig } from './config.js';
+
+describe('OUTPOST_FLEET_TOKENS_FILE', () => {
+  const dir = tempDir('outpost-fleet-config-');
+  afterAll(() => dir.remove());
+  const TOKEN = testToken();
+  const file = (text: string) => {
+    const path = join(dir.path, `tokens-${Math.random().toString(36).slice(2)}`);
+    writeFileSync(path, text, { mode: 0o600 });
+    return path;
+  };
+  const load = (text: string, env: Record<string, string> = { OUTPOST_FLEET_TOKEN: TOKEN }) => loadFleetConfig({ ...env, OUTPOST_FLEET_TOKENS_FILE: file(text) });
+
+  it('reads one named token per line, skipping comments and blank lines', () => {
+    const [a, b] = [testToken(), testToken()];
+    expect(load(`# ops\nalice ${a}\n\n  ci-bot@lab\t${b}  \n`).namedTokens).toEqual([
+      { name: 'alice', token: a },
+      { name: 'ci-bot@lab', token: b },
+    ]);
+    expect(loadFleetConfig({}).namedTokens).toEqual([]);
+  });
+
+  it('stops at boot on a bad file, naming the variable and the line but not the token', () => {
+    const secret = testToken();
+    const cases: Array<[string, RegExp]> = [
+      [`alice\n`, /a token of at least 16 printable characters without spaces for alice/],
+      [`alice ${secret} extra\n`, /lines of "<name> <token>"/],
+      [`al/ice ${secret}\n`, /lines of "<name> <token>"/],
+      [`alice short\n`, /a token of at least 16 printable characters without spaces for alice/],
+      [`alice ${secret}\nalice ${testToken()}\n`, /one token per name \(alice is given twice\)/],
+      [`admin ${secret}\n`, /one token per name \(admin is OUTPOST_FLEET_TOKEN's\)/],
+      [`alice ${secret}\nbob ${secret}\n`, /a token of bob of its own/],
+      [`alice ${TOKEN}\n`, /a token of alice of its own/],
+    ];
+    for (const [text, message] of cases) {
+      let err: Error | undefined;
+      try {
+        load(text);
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message, text).toMatch(/^OUTPOST_FLEET_TOKENS_FILE: expected /);
+      expect(err?.message, text).toMatch(message);
+      expect(err?.message, text).toMatch(/tokens-\w+:\d+"$/);
+      expect(err?.message, text).not.toContain(secret);
+    }
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_TOKENS_FILE: join(dir.path, 'missing') })).toThrow(/^OUTPOST_FLEET_TOKENS_FILE: expected a readable file \(ENOENT\)/);
+    // Without the main token the API takes none at all: named ones alone would open nothing.
+    expect(() => load(`alice ${secret}\n`, {})).toThrow(/^OUTPOST_FLEET_TOKENS_FILE: expected OUTPOST_FLEET_TOKEN set as well/);
+  });
+});
