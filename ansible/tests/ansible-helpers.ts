@@ -1,6 +1,7 @@
 // Running playbooks against the testbed: shared by the Ansible tests and bench:deploy.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { rootDir } from '../../device/src/shared/index.js';
 import type { Testbed, TestbedDevice, TestReleases } from '../../scripts/testbed/testbed.js';
@@ -47,7 +48,10 @@ export function runCommand(cmd: string, args: string[], opts: { cwd?: string; en
 }
 
 export async function playbook(inventory: string, file: string, extra: Record<string, unknown>, args: string[] = []): Promise<PlaybookRun> {
-  const r = await runCommand('ansible-playbook', ['-i', inventory, file, '-e', JSON.stringify(extra), ...args]);
+  // From a file of its own, not the command line: extra vars may carry a token.
+  const dir = mkdtempSync(join(tmpdir(), 'outpost-extra-vars-'));
+  writeFileSync(join(dir, 'vars.json'), JSON.stringify(extra), { mode: 0o600 });
+  const r = await runCommand('ansible-playbook', ['-i', inventory, file, '-e', `@${join(dir, 'vars.json')}`, ...args]).finally(() => rmSync(dir, { recursive: true, force: true }));
   const { code } = r;
   const output = r.stdout + r.stderr;
   const recap: PlaybookRun['recap'] = {};
@@ -57,7 +61,8 @@ export async function playbook(inventory: string, file: string, extra: Record<st
   return { code, output, recap };
 }
 
-export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opts: { fleet: boolean; vpn: boolean; devices?: TestbedDevice[] }): void {
+/** `namedTokens`: the monitor's API tokens by name (outpost_fleet_named_tokens). */
+export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opts: { fleet: boolean; vpn: boolean; devices?: TestbedDevice[]; namedTokens?: Record<string, string> }): void {
   const [fleetHost, ...rest] = tb.devices;
   const devices = opts.devices ?? (opts.fleet ? rest : tb.devices);
   // With WireGuard the monitor polls and the devices pull over the tunnel: hub .1, spokes .10 on
@@ -89,7 +94,8 @@ export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opt
     // The monitor starts before the devices exist and backs off while they do not answer; a short
     // ceiling lets the tests wait for a bounded time once they do (README: OUTPOST_FLEET_BACKOFF_MAX_S).
     `outpost_fleet_backoff_max_s=${FLEET_BACKOFF_MAX_S}`,
+    ...(opts.namedTokens ? [`outpost_fleet_named_tokens=${JSON.stringify(opts.namedTokens)}`] : []),
   ];
-  writeFileSync(file, `${lines.join('\n')}\n`);
+  writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
 }
 

@@ -5,11 +5,13 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { tempDir, waitFor } from '../../device/test/index.js';
+import { tempDir, testToken, waitFor } from '../../device/test/index.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from '../../scripts/testbed/testbed.js';
 import { ANSIBLE, FLEET_BACKOFF_MAX_S, NASTY_DEVICE_NAME, playbook, writeInventory } from './ansible-helpers.js';
 
 const run = promisify(execFile);
+/** CI's own API token on the monitor (outpost_fleet_named_tokens): deploy.yml and rollback.yml record with it. */
+const CI_TOKEN = testToken();
 
 describe('Ansible against a testbed of systemd hosts', () => {
   const dir = tempDir('outpost-ansible-');
@@ -36,7 +38,7 @@ describe('Ansible against a testbed of systemd hosts', () => {
     rel = buildTestReleases(inject('testReleasesDir'), []);
     tb = await startTestbed({ name: 'outpost-tb-ansible', count: 4, net: 80, sshBase: 2500, httpBase: 18400 });
     [fleetHost, ...devices] = tb.devices as [TestbedDevice, ...TestbedDevice[]];
-    writeInventory(inventory, tb, rel, { fleet: true, vpn: true });
+    writeInventory(inventory, tb, rel, { fleet: true, vpn: true, namedTokens: { ci: CI_TOKEN } });
   }, 600_000);
   afterAll(async () => {
     await tb?.down();
@@ -63,11 +65,11 @@ describe('Ansible against a testbed of systemd hosts', () => {
     );
     // The monitor reads only fleet.yaml, which the role rendered from the inventory: root's, the
     // monitor's group may read it; the raw inventory is not copied to the fleet host.
-    expect((await tb.exec(fleetHost, 'stat -c "%a %U %G" /etc/outpost/fleet.yaml; ls /etc/outpost')).stdout.trim().split('\n')).toEqual([
+    expect((await tb.exec(fleetHost, 'stat -c "%a %U %G" /etc/outpost/fleet.yaml /etc/outpost/fleet-tokens')).stdout.trim().split('\n')).toEqual([
       '640 root outpost-fleet',
-      'fleet.env',
-      'fleet.yaml',
+      '640 root outpost-fleet',
     ]);
+    expect((await tb.exec(fleetHost, 'ls /etc/outpost')).stdout.trim().split('\n').sort()).toEqual(['fleet-tokens', 'fleet.env', 'fleet.yaml']);
     // The role writes env values as data: the name reaches the appliance as written, update.sh
     // (run here with the command line of the role's cron entry) reads the same file, and nothing in it ran.
     const named = [...devices].sort((a, b) => a.host.localeCompare(b.host))[0]!;
@@ -184,7 +186,11 @@ describe('Ansible against a testbed of systemd hosts', () => {
     const race = devices.map((d) =>
       tb.exec(d, `rm -f /tmp/race.stop; for i in $(seq 900); do [ -e /tmp/race.stop ] && break; ${job} >/dev/null 2>>/tmp/race.log; sleep 1; done`, { timeoutMs: 960_000 }),
     );
-    const r = await playbook(inventory, 'deploy.yml', { outpost_release_version: '2.0.0', outpost_deploy_waves: [1, '50%', '100%'] });
+    // The controller records the run in the monitor's deploy history (the fleet host's own address).
+    // CI's own token (outpost_fleet_named_tokens), so the history says who ran it.
+    const token = CI_TOKEN;
+    const record = { outpost_fleet_url: `http://${fleetHost.ip}:9000`, outpost_fleet_token: token };
+    const r = await playbook(inventory, 'deploy.yml', { outpost_release_version: '2.0.0', outpost_deploy_waves: [1, '50%', '100%'], ...record });
     for (const d of devices) await tb.exec(d, 'touch /tmp/race.stop');
     await Promise.all(race);
     expect(r.code, r.output.slice(-3000)).toBe(0);
@@ -201,11 +207,22 @@ describe('Ansible against a testbed of systemd hosts', () => {
       { timeoutMs: 60_000, intervalMs: 1000, what: 'the fleet to see 2.0.0 everywhere' },
     );
     const target = devices[1]!;
-    const back = await playbook(inventory, 'rollback.yml', {}, ['--limit', target.host]);
+    const back = await playbook(inventory, 'rollback.yml', record, ['--limit', target.host]);
     expect(back.code, back.output.slice(-2000)).toBe(0);
     expect(back.output).toContain(`${target.host} runs 1.0.0`);
     expect(await version(target)).toBe('1.0.0');
     for (const d of devices.filter((x) => x !== target)) expect(await version(d)).toBe('2.0.0');
+
+    // Both runs are in the history the dashboard shows, newest first; the token never in the output.
+    type Entry = { source: string; version: string; outcome: string | null; events: Array<{ kind: string; message: string; devices: string[] }> };
+    const [rollback, deploy] = (await fleetApi('/api/rollouts/history?limit=2')) as Entry[];
+    expect(deploy).toMatchObject({ source: 'ansible', version: '2.0.0', outcome: 'succeeded' });
+    expect(deploy!.events.map((e) => e.kind)).toEqual(['started', 'wave', 'wave', 'wave', 'succeeded']);
+    expect(deploy!.events.flatMap((e) => e.devices).sort()).toEqual(devices.map((d) => d.host).sort());
+    expect(deploy!.events[0]!.message).toMatch(/^Ansible deploy of 2\.0\.0 started by ci on 3 hosts$/);
+    expect(rollback).toMatchObject({ source: 'ansible', version: '1.0.0', outcome: 'succeeded' });
+    expect(rollback!.events.map((e) => e.message)).toEqual(['Ansible rollback to 1.0.0 started by ci on 1 host', 'rolled back to 1.0.0 and healthy']);
+    expect(r.output + back.output).not.toContain(token);
   });
 
   it('deploy.yml drains a host before its switch: a live session postpones it unchanged, outpost_deploy_force switches anyway, a host already on the release is not drained', { timeout: 900_000 }, async () => {
