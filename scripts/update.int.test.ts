@@ -2,15 +2,16 @@
 // real update.sh, install.sh and rollback.sh, releases built and signed by build-release.sh, and
 // the real fleet monitor as update server on the testbed network's gateway.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, createReadStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { rootDir } from '../device/src/shared/index.js';
-import { tempDir, waitFor } from '../device/test/index.js';
-import { stableHash } from '../fleet/src/updates/rollout-selection.js';
+import { CHROMIUM, tempDir, useToken, waitFor } from '../device/test/index.js';
+import { isSelected, stableHash } from '../fleet/src/updates/rollout-selection.js';
 import { probeWhile } from './testbed/health-probe.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from './testbed/testbed.js';
 import { startUpdateFleet, type UpdateFleet } from './testbed/update-fleet.js';
@@ -22,6 +23,10 @@ const V3_BROKEN = '3.0.0';
 const V31_NO_BROWSER = '3.1.0';
 /** Older than everything the devices run, and never installed on any of them. */
 const V_NEVER_RUN = '1.5.0';
+/** Reaches the monitor only through the dashboard's upload. */
+const V_UPLOADED = '2.4.0';
+/** The inventory group the dashboard's rollout targets; tb1 is the one device outside it. */
+const LAB = 'lab';
 
 describe('pull updates on a testbed of systemd devices', () => {
   const dir = tempDir('outpost-update-test-');
@@ -72,7 +77,12 @@ describe('pull updates on a testbed of systemd devices', () => {
   beforeAll(async () => {
     rel = buildTestReleases(inject('testReleasesDir'), []); // built once by the global setup
     tb = await startTestbed({ name: 'outpost-tb-update', count: 4, net: 78, sshBase: 2300, httpBase: 18200 });
-    updates = await startUpdateFleet(tb, dir.path, { OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1', OUTPOST_FLEET_ROLLOUT_FAILURE_PCT: '20' });
+    updates = await startUpdateFleet(
+      tb,
+      dir.path,
+      { OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1', OUTPOST_FLEET_ROLLOUT_FAILURE_PCT: '20', OUTPOST_FLEET_RELEASE_PUBKEY: rel.pubkey },
+      { groupsOf: (d) => (d.host === 'tb1' ? ['shop'] : [LAB]) },
+    );
     fleet = updates.fleet;
     await updates.installAll(rel, V1, '0 0 31 2 *');
   }, 900_000);
@@ -487,5 +497,88 @@ describe('pull updates on a testbed of systemd devices', () => {
     expect(updated.stderr).toMatch(/step drain: drained/);
     expect(await version(d)).toBe(target);
     expect(await api('GET', '/api/drain')).toEqual({ drain: null });
+  });
+
+  it('the fleet owner uploads a release from the dashboard and rolls it out to half of a group, and the real update.sh runs follow it, halted and resumed', { timeout: 600_000 }, async () => {
+    const shots = join(rootDir, 'test-results');
+    mkdirSync(shots, { recursive: true });
+    const files = (tarball: string, v = V_UPLOADED) => [tarball, ...['.sha256', '.sha256.sig'].map((x) => `${rel.tarball(v)}${x}`)];
+    // Which lab devices 50% selects is a hash of channel, version and id: fixed for these names.
+    const lab = tb.devices.filter((d) => d.host !== 'tb1');
+    const [first, second] = lab.filter((d) => isSelected('stable', V_UPLOADED, d.host, 50));
+    const left = lab.filter((d) => !isSelected('stable', V_UPLOADED, d.host, 50));
+    expect([first, second].every(Boolean) && left.length > 0, 'the split puts lab devices on both sides').toBe(true);
+    const outside = tb.devices.find((d) => d.host === 'tb1')!;
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+      await useToken(page, updates.tokens.fleet);
+
+      // Upload: a tampered tarball is refused with the reason and nothing kept; the real one verifies.
+      await page.goto(`${updates.url}/releases`);
+      const tampered = join(dir.path, 'tampered', rel.tarball(V_UPLOADED).split('/').pop()!);
+      mkdirSync(join(dir.path, 'tampered'), { recursive: true });
+      copyFileSync(rel.tarball(V_UPLOADED), tampered);
+      appendFileSync(tampered, 'not what was signed');
+      await page.getByTestId('release-upload-files').setInputFiles(files(tampered));
+      await page.getByTestId('release-upload-submit').click();
+      await page.getByText(/does not match its signed sha256/).waitFor({ timeout: 120_000 });
+      expect(await page.getByTestId(`release-row-${V_UPLOADED}`).count()).toBe(0);
+      await page.getByTestId('release-upload-files').setInputFiles(files(rel.tarball(V_UPLOADED)));
+      await page.getByTestId('release-upload-submit').click();
+      await page.getByTestId('release-upload-done').getByText(`Release ${V_UPLOADED} verified and added.`).waitFor({ timeout: 120_000 });
+      await page.screenshot({ path: join(shots, 'fleet-e2e-releases.png'), fullPage: true });
+
+      // 50% of the lab group, from the Rollouts page.
+      await page.goto(`${updates.url}/rollouts`);
+      const summary = page.getByTestId('rollout-summary-stable');
+      const count = (what: string) => page.getByTestId(`count-stable-${what}`).textContent();
+      await page.getByTestId('start-stable').click();
+      await page.getByTestId('start-version').selectOption(V_UPLOADED);
+      await page.getByTestId('start-percent').fill('50');
+      await page.getByTestId('start-group').fill(LAB);
+      await page.getByTestId('start-submit').click();
+      await expect.poll(() => summary.textContent(), { timeout: 10_000 }).toMatch(new RegExp(`${V_UPLOADED.replace(/\./g, '\\.')} offered to 50% of group ${LAB}`));
+      expect(await count('selected')).toBe('2 selected');
+      expect(await count('pending')).toBe('2 not yet reported');
+
+      // The first selected device runs update.sh (as its cron would): it updates, and the count moves.
+      expect((await update(first!)).code).toBe(0);
+      expect(await version(first!)).toBe(V_UPLOADED);
+      await expect.poll(() => count('updated'), { timeout: 30_000 }).toBe('1 updated');
+      expect(await count('pending')).toBe('1 not yet reported');
+
+      // Halted from the page: the second selected device is not offered the release meanwhile.
+      await page.getByTestId('halt-stable').click();
+      await expect.poll(() => page.getByTestId('rollout-state-stable').textContent(), { timeout: 10_000 }).toBe('halted');
+      await update(second!);
+      expect(await version(second!)).not.toBe(V_UPLOADED);
+      await page.screenshot({ path: join(shots, 'fleet-e2e-rollout-halted.png'), fullPage: true });
+
+      // Resumed: its next run takes it; the device outside the group and the one left out do not move to it.
+      await page.getByTestId('resume-stable').click();
+      await expect.poll(() => page.getByTestId('rollout-state-stable').textContent(), { timeout: 10_000 }).toBe('active');
+      const secondFrom = await version(second!);
+      expect((await update(second!)).code).toBe(0);
+      expect(await version(second!)).toBe(V_UPLOADED);
+      for (const d of [outside, ...left]) expect((await update(d)).code, d.host).toBe(0);
+      expect(await version(outside)).not.toBe(V_UPLOADED);
+      for (const d of left) expect(await version(d)).not.toBe(V_UPLOADED);
+      await expect.poll(() => count('updated'), { timeout: 30_000 }).toBe('2 updated');
+      expect(await count('pending')).toBe('0 not yet reported');
+      await page.screenshot({ path: join(shots, 'fleet-e2e-rollout-done.png'), fullPage: true });
+
+      // The history has each change; the device page has the real report in its timeline.
+      const history = (await page.getByTestId('history-list').textContent()) ?? '';
+      for (const line of [`stable: ${V_UPLOADED} to group ${LAB}`, 'started by admin', 'halted by admin', 'resumed by admin']) expect(history).toContain(line);
+      await page.getByTestId('count-stable-updated').click();
+      await page.getByTestId('rollout-devices-stable-updated').getByText(second!.host).click();
+      await page.getByTestId('device-detail').waitFor();
+      await expect.poll(() => page.getByTestId('update-timeline').textContent(), { timeout: 10_000 }).toMatch(new RegExp(`updated\\s*${secondFrom} → ${V_UPLOADED} on stable`.replace(/\./g, '\\.')));
+      await page.screenshot({ path: join(shots, 'fleet-e2e-device-timeline.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   });
 });

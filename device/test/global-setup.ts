@@ -21,6 +21,8 @@ export const TEST_RELEASES = [
   { version: '2.2.0' },
   { version: '2.3.0' },
   { version: '1.5.0' },
+  // Uploaded through the dashboard's Releases page, never published by hand.
+  { version: '2.4.0' },
 ];
 
 declare module 'vitest' {

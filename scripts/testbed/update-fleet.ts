@@ -27,14 +27,19 @@ export interface UpdateFleet {
   installAll(rel: TestReleases, version: string, cron: string, opts?: { devices?: TestbedDevice[]; channel?: string; installScript?: string }): Promise<void>;
 }
 
-export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<string, string> = {}): Promise<UpdateFleet> {
+/** `groupsOf`: the inventory groups of each device (none by default). */
+export async function startUpdateFleet(tb: Testbed, dir: string, env: Record<string, string> = {}, opts: { groupsOf?: (d: TestbedDevice) => string[] } = {}): Promise<UpdateFleet> {
   const update = testToken();
   const credentials = createDeviceCredentials(update);
   const tokens = { fleet: testToken(), update, device: testToken(), updateFor: (id: string) => credentials.tokenFor(id) };
   const releasesDir = join(dir, 'fleet', 'releases');
   mkdirSync(releasesDir, { recursive: true });
   const inventory = join(dir, 'fleet.yaml');
-  writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080}`).join('\n')}\n`);
+  const groups = (d: TestbedDevice) => {
+    const g = opts.groupsOf?.(d) ?? [];
+    return g.length > 0 ? `, groups: [${g.join(', ')}]` : '';
+  };
+  writeFileSync(inventory, `devices:\n${tb.devices.map((d) => `  - {id: ${d.host}, address: ${d.ip}, port: 8080${groups(d)}}`).join('\n')}\n`);
   const fleet = await buildFleetApp(
     loadFleetConfig({
       OUTPOST_LOG_LEVEL: 'warn',
