@@ -172,11 +172,12 @@ describe('targeted rollouts and the deploy history', () => {
 
   it('names who made each change by the token they used: a halt, a resume, an Ansible run, a silence', async () => {
     const as = (token: string) => ({ authorization: `Bearer ${token}` });
-    const halted = await call({ method: 'POST', url: '/api/rollouts/stable/halt', headers: as(ALICE), payload: { reason: 'lunch' } });
-    expect(halted.status).toBe(200);
+    // The previous test left the rollout halted.
+    expect((await call({ method: 'POST', url: '/api/rollouts/stable/resume', headers: as(ALICE) })).status).toBe(200);
+    expect((await call({ method: 'POST', url: '/api/rollouts/stable/halt', headers: as(CI), payload: { reason: 'lunch' } })).status).toBe(200);
     expect((await call({ method: 'POST', url: '/api/rollouts/stable/resume', headers: as(FLEET_TOKEN) })).status).toBe(200);
     const current = (await call({ method: 'GET', url: '/api/rollouts/history?channel=stable&limit=1' })).body[0];
-    expect(current.events.slice(-2).map((e: { message: string }) => e.message)).toEqual(['halted by alice: lunch', 'resumed by admin']);
+    expect(current.events.slice(-3).map((e: { message: string }) => e.message)).toEqual(['resumed by alice', 'halted by ci: lunch', 'resumed by admin']);
     const run = await call({ method: 'POST', url: '/api/deploys', headers: as(CI), payload: { version: '1.2.0', kind: 'rollback', hosts: ['shop-0'] } });
     expect(run.body).toMatchObject({ started_by: 'ci', events: [{ message: 'Ansible rollback to 1.2.0 started by ci on 1 host' }] });
     const silence = await call({ method: 'POST', url: '/api/silences', headers: as(ALICE), payload: { matchers: [{ name: 'group', value: 'lab' }], duration_s: 600, comment: 'moving racks' } });
