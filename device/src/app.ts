@@ -16,6 +16,7 @@ import { installRouteCatalog, installUpgradeGuard } from './shared/http/route-ac
 import { installSecurityHeaders } from './shared/http/security-headers.js';
 import { registerStaticUi } from './shared/http/static-ui.js';
 import { validatorCompiler } from './shared/http/validation.js';
+import { acceptEmptyJsonBodies } from './shared/http/lenient-json.js';
 import metricsPlugin from './metrics/metrics-plugin.js';
 import metricsRoutes from './metrics/metrics-routes.js';
 import { webDir } from './shared/paths.js';
@@ -78,6 +79,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  acceptEmptyJsonBodies(app);
   app.setErrorHandler(errorHandler);
   installRouteCatalog(app);
 

@@ -3,7 +3,7 @@ import multipart from '@fastify/multipart';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { errorHandler, HealthResponse, registerApiDocs, installBearerAuth, installCrossSiteGuard, installLoopbackHostGuard, installRouteCatalog, installSecurityHeaders, installUpgradeGuard, loggerOptions, QuietLogController, registerStaticUi, validatorCompiler, webDir } from '../../device/src/shared/index.js';
+import { acceptEmptyJsonBodies, errorHandler, HealthResponse, registerApiDocs, installBearerAuth, installCrossSiteGuard, installLoopbackHostGuard, installRouteCatalog, installSecurityHeaders, installUpgradeGuard, loggerOptions, QuietLogController, registerStaticUi, validatorCompiler, webDir } from '../../device/src/shared/index.js';
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
@@ -57,6 +57,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
+  acceptEmptyJsonBodies(app);
   app.setErrorHandler(errorHandler);
   installRouteCatalog(app);
 

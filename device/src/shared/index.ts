@@ -29,5 +29,6 @@ export { runService } from './http/run-service.js';
 export { installSecurityHeaders, uiContentSecurityPolicy } from './http/security-headers.js';
 export { registerStaticUi } from './http/static-ui.js';
 export { describeValidation, validatorCompiler } from './http/validation.js';
+export { acceptEmptyJsonBodies } from './http/lenient-json.js';
 // Websocket relaying (the monitor relays a device's session sockets; the device relays VNC).
 export { bridgeWebSocketToTcp, relayWebSocket, type RelayHooks } from './ws-relay.js';
