@@ -54,7 +54,7 @@ describe('alerts page: silences and acknowledgements', () => {
     dir.remove();
   });
 
-  it('creates a silence, shows the alert silenced, acknowledges another, and ends the silence early', async () => {
+  it('creates a silence, shows the alert silenced, acknowledges another, silences one from its row, and ends the silence early', async () => {
     const [lab, shop] = sims.devices;
     const labAlert = app.alerts.open().find((a) => a.key === `offline:${lab!.id}`)!;
     const shopAlert = app.alerts.open().find((a) => a.key === `offline:${shop!.id}`)!;
@@ -87,6 +87,17 @@ describe('alerts page: silences and acknowledgements', () => {
     expect(await page.getByTestId(`alert-ack-${shopAlert.id}`).textContent()).toBe('Un-acknowledge');
     expect(app.alerts.open().find((a) => a.key === shopAlert.key)?.acked_by).toBe('admin');
     await page.screenshot({ path: join(shots, 'fleet-alerts-silenced-acked.png') });
+
+    // "Silence…" on the shop alert opens the form with that alert's device and rule filled in.
+    await page.getByTestId(`alert-silence-${shopAlert.id}`).click();
+    expect(await page.getByTestId('silence-matchers').inputValue()).toBe(`device=${shop!.id}, rule=${shopAlert.rule}`);
+    await page.getByTestId('silence-comment').fill('shop kiosk unplugged');
+    await page.getByTestId('silence-submit').click();
+    await expect.poll(() => app.alerts.silences().length, { timeout: 10_000 }).toBe(2);
+    expect(app.alerts.silences().find((x) => x.comment === 'shop kiosk unplugged')?.matchers).toEqual([
+      { name: 'device', value: shop!.id },
+      { name: 'rule', value: shopAlert.rule },
+    ]);
 
     // End the silence early: it is listed as expired and the alert loses its mark.
     await page.getByTestId('alerts-tab-silences').click();

@@ -38,7 +38,10 @@ function AckButton({ alert: a }: { alert: FleetAlert }) {
   );
 }
 
-function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
+/** The matchers of a silence for just this alert: its rule, on its device (or fleet-wide). */
+export const silenceMatchersFor = (a: Pick<FleetAlert, 'device_id' | 'rule'>): string => (a.device_id ? `device=${a.device_id}, rule=${a.rule}` : `rule=${a.rule}`);
+
+function AlertRow({ alert: a, now, onSilence }: { alert: FleetAlert; now: number; onSilence: (matchers: string) => void }) {
   return (
     <tr data-testid={`alert-row-${a.id}`}>
       <td>
@@ -58,8 +61,13 @@ function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
       <td className="num" title={a.last_notified_at ? `last sent ${ago(a.last_notified_at, now)}` : 'not sent yet'}>
         {a.notify_count}
       </td>
-      <td>
+      <td className="nowrap">
         <AckButton alert={a} />
+        {a.state === 'open' ? (
+          <button type="button" className="btn small" onClick={() => onSilence(silenceMatchersFor(a))} data-testid={`alert-silence-${a.id}`}>
+            Silence…
+          </button>
+        ) : null}
       </td>
     </tr>
   );
@@ -67,6 +75,12 @@ function AlertRow({ alert: a, now }: { alert: FleetAlert; now: number }) {
 
 export function AlertsPage() {
   const [tab, setTab] = useState<Tab>('open');
+  // "Silence…" on an alert opens the Silences tab with the form filled in for it.
+  const [prefill, setPrefill] = useState<{ matchers: string; n: number } | null>(null);
+  const silence = (matchers: string) => {
+    setPrefill({ matchers, n: (prefill?.n ?? 0) + 1 });
+    setTab('silences');
+  };
   return (
     <>
       <div className="page-title">
@@ -79,12 +93,12 @@ export function AlertsPage() {
           ))}
         </div>
       </div>
-      {tab === 'silences' ? <SilencesSection /> : <AlertList tab={tab} />}
+      {tab === 'silences' ? <SilencesSection key={prefill?.n ?? 0} matchers={prefill?.matchers ?? ''} /> : <AlertList tab={tab} onSilence={silence} />}
     </>
   );
 }
 
-function AlertList({ tab }: { tab: AlertState }) {
+function AlertList({ tab, onSilence }: { tab: AlertState; onSilence: (matchers: string) => void }) {
   const alerts = useAlerts(tab);
   const now = useNow(5000);
   // While another tab's list loads, the previous one is shown (placeholder data); hide it if it is the wrong state.
@@ -110,7 +124,7 @@ function AlertList({ tab }: { tab: AlertState }) {
           </thead>
           <tbody>
             {rows.map((a) => (
-              <AlertRow key={a.id} alert={a} now={now} />
+              <AlertRow key={a.id} alert={a} now={now} onSilence={onSilence} />
             ))}
           </tbody>
         </table>

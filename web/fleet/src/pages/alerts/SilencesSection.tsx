@@ -8,9 +8,9 @@ import { buildSilenceBody, DURATIONS, EMPTY_SILENCE_FORM, matcherText, sortSilen
 const STATE_TONE = { active: 'warn', planned: 'info', expired: 'muted' } as const;
 const STATE_LABEL = { active: 'active', planned: 'planned maintenance', expired: 'expired' } as const;
 
-function NewSilenceForm() {
+function NewSilenceForm({ matchers }: { matchers: string }) {
   const create = useCreateSilence();
-  const [form, setForm] = useState<SilenceForm>(EMPTY_SILENCE_FORM);
+  const [form, setForm] = useState<SilenceForm>({ ...EMPTY_SILENCE_FORM, matchers });
   const [invalid, setInvalid] = useState<string | null>(null);
   const submit = (ev: FormEvent) => {
     ev.preventDefault();
@@ -81,13 +81,14 @@ function SilenceRow({ silence: s, now }: { silence: Silence; now: number }) {
   );
 }
 
-export function SilencesSection() {
+/** `matchers`: what the new-silence form starts with (an alert's "Silence…"). */
+export function SilencesSection({ matchers = '' }: { matchers?: string }) {
   const silences = useSilences();
   const now = useNow(5000);
   const rows = sortSilences(silences.data ?? []);
   return (
     <>
-      <NewSilenceForm />
+      <NewSilenceForm matchers={matchers} />
       <ErrorNote error={silences.error} />
       <Card title={`${rows.length} silence${rows.length === 1 ? '' : 's'} (active, planned, expired in the last day)`} wide>
         <table className="list" data-testid="silences-table">
