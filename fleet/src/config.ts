@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseReleasePublicKey } from './updates/release-verify.js';
-import { ConfigError, type Env, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, LOG_LEVELS, type LogLevel, readVersion } from '../../device/src/shared/index.js';
+import { ConfigError, type Env, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, LOG_LEVELS, TOKEN_RULE, type LogLevel, readVersion } from '../../device/src/shared/index.js';
 
 export interface FleetConfig {
   host: string;
@@ -139,10 +139,11 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
 }
 
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;
+const TOKEN_PATTERN = new RegExp(TOKEN_RULE.pattern);
 
 /**
  * OUTPOST_FLEET_TOKENS_FILE: one `<name> <token>` per line (blank lines and # comments skipped), a
- * token of at least 16 printable characters like OUTPOST_FLEET_TOKEN's. Names and tokens are
+ * token by OUTPOST_FLEET_TOKEN's rule (TOKEN_RULE). Names and tokens are
  * unique, "admin" is OUTPOST_FLEET_TOKEN's, and none may be the API or update token. Errors name the
  * line, never the token on it.
  */
@@ -163,7 +164,7 @@ function readNamedTokens(path: string, taken: Array<string | undefined>): Array<
     const where = `${path}:${i + 1}`;
     const [name = '', token = '', ...rest] = line.split(/\s+/);
     if (!TOKEN_NAME.test(name) || rest.length > 0) throw new ConfigError(variable, 'lines of "<name> <token>", a name of letters, digits and _.@- (up to 64)', where);
-    if (!/^[\x21-\x7e]{16,}$/.test(token)) throw new ConfigError(variable, `a token of at least 16 printable characters without spaces for ${name}`, where);
+    if (token.length < TOKEN_RULE.minLength || !TOKEN_PATTERN.test(token)) throw new ConfigError(variable, `${TOKEN_RULE.expected} for ${name}`, where);
     if (names.has(name)) throw new ConfigError(variable, `one token per name (${name} is ${name === 'admin' ? "OUTPOST_FLEET_TOKEN's" : 'given twice'})`, where);
     if (tokens.has(token)) throw new ConfigError(variable, `a token of ${name} of its own (it is already another token of this monitor)`, where);
     names.add(name);

@@ -107,13 +107,11 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
 }
 
-/** A bearer token: 16+ printable characters, no spaces. */
+/** A bearer token: 16+ printable characters, no spaces (env variables and token files alike). */
+export const TOKEN_RULE = { minLength: 16, pattern: '^[\\x21-\\x7e]+$', expected: 'a token of at least 16 printable characters without spaces' } as const;
+
 export function envToken(env: Env, name: string): string | undefined {
-  return envOptionalString(env, name, {
-    minLength: 16,
-    pattern: '^[\\x21-\\x7e]+$',
-    expected: 'a token of at least 16 printable characters without spaces',
-  });
+  return envOptionalString(env, name, TOKEN_RULE);
 }
 
 /** The listen address and its token: off loopback, a token is required (DESIGN.md, "Security"). */

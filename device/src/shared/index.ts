@@ -8,7 +8,7 @@ export * from './contract.js';
 export * from './session-schemas.js';
 export * from './payload-schemas.js';
 // Configuration: env parsing, the version and where files live.
-export { ConfigError, envBool, envEnum, envInt, envLabels, envListenHost, envListenWithToken, envNumber, envOptionalString, envString, envToken, isLoopbackHost, type Env } from './env.js';
+export { ConfigError, envBool, envEnum, envInt, envLabels, envListenHost, envListenWithToken, envNumber, envOptionalString, envString, envToken, isLoopbackHost, TOKEN_RULE, type Env } from './env.js';
 export { readVersion, rootDir, webDir } from './paths.js';
 // Process metrics (prom-client's defaults, less the ones promtool rejects).
 export { collectProcessMetrics } from './process-metrics.js';
@@ -20,7 +20,7 @@ export { LOG_LEVELS, type Log, type LogLevel } from './log.js';
 // The HTTP kit: auth decided on the matched route, cross-site and Host guards, security headers,
 // errors, request logging, validation, the UI's files, and running a service until a signal.
 export { DOCS_PREFIX, registerApiDocs, textResponse } from './http/api-docs.js';
-export { installBearerAuth, presentedToken, stripAccessToken, tokenMatcher, tokenNameOf } from './http/auth.js';
+export { installBearerAuth, presentedToken, stripAccessToken, tokenNameOf } from './http/auth.js';
 export { installCrossSiteGuard, installLoopbackHostGuard } from './http/cross-site.js';
 export { errorHandler, sendNotFound } from './http/http-errors.js';
 export { QuietLogController, loggerOptions } from './http/logging.js';

@@ -13,15 +13,6 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/**
- * Constant-time comparison: both sides are SHA-256 digests, so lengths never differ and the time
- * taken says nothing about how much of the token matched.
- */
-export function tokenMatcher(expected: string): (presented: string | undefined) => boolean {
-  const want = digest(expected);
-  return (presented) => presented !== undefined && timingSafeEqual(want, digest(presented));
-}
-
 export function presentedToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
@@ -54,11 +45,6 @@ export interface AuthOptions {
   alsoAllow?: (req: FastifyRequest) => boolean;
 }
 
-/**
- * Adds an onRequest hook to the root instance, so it covers every route, 404s included (a 404 has
- * no route that says it is public). Install after the websocket plugin: its own onRequest hook
- * must mark upgrade requests first, so that a refused upgrade (401) has its socket closed.
- */
 const tokenNames = new WeakMap<FastifyRequest, string>();
 
 /** The name of the token a request passed auth with (AuthOptions.tokenName or named); undefined without one. */
@@ -66,6 +52,13 @@ export function tokenNameOf(req: FastifyRequest): string | undefined {
   return tokenNames.get(req);
 }
 
+/**
+ * Adds an onRequest hook to the root instance, so it covers every route, 404s included (a 404 has
+ * no route that says it is public). Install after the websocket plugin: its own onRequest hook
+ * must mark upgrade requests first, so that a refused upgrade (401) has its socket closed.
+ * Tokens are compared in constant time: both sides are SHA-256 digests, so lengths never differ and
+ * the time taken says nothing about how much of a token matched.
+ */
 export function installBearerAuth(app: FastifyInstance, opts: AuthOptions): void {
   if (opts.token === undefined) return;
   const known = [
