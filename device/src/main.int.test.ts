@@ -47,7 +47,9 @@ describe('device appliance process', () => {
     try {
       await waitFor(async () => (await fetch(`http://127.0.0.1:${socketPort}/api/health`).catch(() => null))?.ok === true, { timeoutMs: 20_000, what: 'the appliance on the passed socket' });
       await expect(fetch(`http://127.0.0.1:${ownPort}/api/health`)).rejects.toThrow();
-      expect(run.output()).toMatch(/"socket_activated":true/);
+      // The socket answers as soon as listen() returns, a moment before the lines about it are
+      // written and reach our pipe: wait for them rather than read the output once.
+      await waitFor(async () => /"socket_activated":true/.test(run.output()), { timeoutMs: 20_000, what: 'the "ready to serve" line with socket_activated' });
       expect(run.output()).toContain('the socket systemd passed is not on the configured port');
       run.child.kill('SIGTERM');
       expect(await run.exited).toBe(0);
