@@ -104,7 +104,11 @@ function ensureNodeModules() {
   // npm rewrites package-lock.json whenever dependencies change; edits to scripts do not need a reinstall.
   if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
   log('installing npm packages');
-  run('npm', existsSync(lock) ? ['ci', '--no-fund', '--no-audit'] : ['install', '--no-fund', '--no-audit']);
+  // puppeteer-core downloads nothing; the variable keeps it so should a dependency pull in puppeteer
+  // (browsers cannot be downloaded here, and the tests use Debian's chromium).
+  run('npm', existsSync(lock) ? ['ci', '--no-fund', '--no-audit'] : ['install', '--no-fund', '--no-audit'], {
+    env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' },
+  });
 }
 
 function newestSource(dir) {

@@ -25,6 +25,7 @@ import payloadRoutes from './payload/payload-routes.js';
 import compatRoutes from './sessions/compat-routes.js';
 import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
+import cdpRoutes from './sessions/cdp-routes.js';
 import drainRoutes from './sessions/drain-routes.js';
 import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
@@ -116,6 +117,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(metricsRoutes);
   await app.register(payloadRoutes);
   await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
+  await app.register(cdpRoutes, { publicUrl: config.publicUrl });
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
   await app.register(readyRoutes, { version: config.version });

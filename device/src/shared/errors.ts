@@ -111,6 +111,13 @@ export class LaunchFailedError extends AppError {
   }
 }
 
+/** The session's browser did not answer on its DevTools port. */
+export class BrowserUnreachableError extends AppError {
+  constructor(id: string, why: string) {
+    super('browser_unreachable', `the browser of session ${id} did not answer its DevTools endpoint: ${why}`, 502);
+  }
+}
+
 /** The appliance is closing: nothing new starts, and creates still waiting give up. */
 export class ShuttingDownError extends AppError {
   constructor() {

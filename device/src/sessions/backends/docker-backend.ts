@@ -144,6 +144,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     const launched: LaunchedBrowser = {
       wsEndpoint: `ws://127.0.0.1:${ports[0]}/playwright`,
       vnc: password && ports[1] ? { host: '127.0.0.1', port: ports[1], password } : null,
+      // The session image does not expose DevTools yet: CDP is the process backend's for now.
+      cdp: null,
       record,
       exited,
       close() {

@@ -25,6 +25,8 @@ export interface LaunchedBrowser {
   wsEndpoint: string;
   /** The session's VNC server on loopback, when it has one. */
   vnc: { host: string; port: number; password: string } | null;
+  /** The browser's DevTools (CDP) HTTP and websocket server on loopback; null where the backend has none. */
+  cdp: { host: string; port: number } | null;
   record: BackendRecord;
   /** Settles when the browser (or its display) goes away on its own, with a reason. */
   exited: Promise<string>;
