@@ -5,6 +5,7 @@ import { CHROMIUM, liveViewCenterPixel, startAppliance, startTestPages, tempDir,
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
@@ -80,6 +81,34 @@ describe('sessions through the fleet monitor', () => {
     const deleted = await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
     expect(deleted.status).toBe(200);
     expect((await device.api('GET', `/api/sessions/${res.body.id}`, undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).status).toBe(404);
+  });
+
+  it('serves CDP clients through the monitor: Puppeteer on cdp_endpoint, connectOverCDP on its http:// form', async () => {
+    const res = await api('POST', '/api/sessions', { device: 'kiosk-1' });
+    expect(res.status).toBe(201);
+    const cdp = res.body.cdp_endpoint as string;
+    expect(cdp).toBe(`${fleetBase.replace('http', 'ws')}/sessions/kiosk-1/${res.body.id}/cdp`);
+    const viaPuppeteer = await puppeteer.connect({ browserWSEndpoint: cdp, headers: auth });
+    try {
+      const page = await viaPuppeteer.newPage();
+      await page.goto(`${pages.url}/title?t=Puppeteer%20via%20the%20monitor`);
+      expect(await page.title()).toBe('Puppeteer via the monitor');
+    } finally {
+      await viaPuppeteer.disconnect();
+    }
+    const version = await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/version`);
+    expect(version.body.webSocketDebuggerUrl).toBe(cdp);
+    const viaPlaywright = await chromium.connectOverCDP(cdp.replace(/^ws/, 'http'), { headers: auth });
+    try {
+      const page = await (viaPlaywright.contexts()[0] ?? (await viaPlaywright.newContext())).newPage();
+      await page.goto(`${pages.url}/title?t=over%20CDP`);
+      const list = (await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/list`)).body as Array<{ url: string; webSocketDebuggerUrl?: string }>;
+      expect(list.find((x) => x.url.includes('over%20CDP'))?.webSocketDebuggerUrl).toMatch(new RegExp(`^${cdp}/devtools/page/[A-Za-z0-9-]+$`));
+    } finally {
+      await viaPlaywright.close();
+    }
+    expect((await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/version`.replace('kiosk-1', 'nope'))).status).toBe(404);
+    await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
   });
 
   it('shows a VNC session live through the monitor', async () => {
