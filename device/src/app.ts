@@ -26,6 +26,7 @@ import compatRoutes from './sessions/compat-routes.js';
 import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
 import cdpRoutes from './sessions/cdp-routes.js';
+import connectRoutes from './sessions/connect-routes.js';
 import drainRoutes from './sessions/drain-routes.js';
 import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
@@ -56,6 +57,8 @@ export function isApiPath(path: string): boolean {
     path === '/docs' ||
     path.startsWith('/docs/') ||
     path.startsWith('/sessions/') ||
+    path === '/playwright' ||
+    path === '/cdp' ||
     COMPAT_PATHS.has(path)
   );
 }
@@ -118,6 +121,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(payloadRoutes);
   await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
   await app.register(cdpRoutes, { publicUrl: config.publicUrl });
+  await app.register(connectRoutes);
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
   await app.register(readyRoutes, { version: config.version });

@@ -59,7 +59,7 @@ describe('device routes in every spelling', () => {
       'HEAD /api/ready',
       'HEAD /api/ready/probe',
     ]);
-    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:id/cdp', '/sessions/:id/cdp/devtools/:kind/:target', '/sessions/:id/playwright', '/sessions/:id/vnc']);
+    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/cdp', '/playwright', '/sessions/:id/cdp', '/sessions/:id/cdp/devtools/:kind/:target', '/sessions/:id/playwright', '/sessions/:id/vnc']);
     // The API docs (api-docs.ts) are in the table too, closed like the rest.
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));
   });

@@ -7,7 +7,7 @@ import type { LaunchedBrowser, PersistedSession, SessionKind } from './backends/
 import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
-export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained';
+export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained' | 'disconnected';
 
 export interface Session {
   id: string;
