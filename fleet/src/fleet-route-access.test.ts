@@ -60,6 +60,8 @@ describe('fleet routes in every spelling', () => {
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /*', 'GET /api/health', 'HEAD /*', 'HEAD /api/health']);
     expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual([
+      '/cdp',
+      '/playwright',
       '/sessions/:device/:id/cdp',
       '/sessions/:device/:id/cdp/devtools/:kind/:target',
       '/sessions/:device/:id/playwright',

@@ -203,6 +203,14 @@ export const FleetCreateSessionBody = Type.Object(
 );
 export type FleetCreateSessionBody = Static<typeof FleetCreateSessionBody>;
 
+/** ws://<monitor>/playwright and /cdp (connect-routes.ts): the create body's scalar fields, and the token. */
+const { labels: _labels, ...connectFields } = FleetCreateSessionBody.properties;
+export const FleetConnectQuery = Type.Object(
+  { ...connectFields, token: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type FleetConnectQuery = Static<typeof FleetConnectQuery>;
+
 // The releases the monitor holds (fleet/src/updates/release-routes.ts).
 const RolloutStateSchema = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);
 export const ReleaseUse = Type.Object({

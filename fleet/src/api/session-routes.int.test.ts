@@ -111,6 +111,40 @@ describe('sessions through the fleet monitor', () => {
     await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
   });
 
+  it('connect-and-go through the monitor: ws://<monitor>/playwright and /cdp place a session on a device, and disconnecting ends it', async () => {
+    const ws = fleetBase.replace(/^http/, 'ws');
+    const deviceSessions = async () => (await device.api('GET', '/api/sessions', undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).body.sessions as Array<{ id: string; client_id: string | null }>;
+    const before = (await deviceSessions()).length;
+    const viaPlaywright = await chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&client_id=uptime-check`);
+    try {
+      expect((await deviceSessions()).filter((s) => s.client_id === 'uptime-check')).toHaveLength(1);
+      const page = await viaPlaywright.newPage();
+      await page.goto(`${pages.url}/title?t=placed%20by%20the%20monitor`);
+      expect(await page.title()).toBe('placed by the monitor');
+    } finally {
+      await viaPlaywright.close();
+    }
+    await expect.poll(async () => (await deviceSessions()).length, { timeout: 10_000 }).toBe(before);
+
+    const viaPuppeteer = await puppeteer.connect({ browserWSEndpoint: `${ws}/cdp?device=kiosk-1`, headers: auth });
+    try {
+      const page = await viaPuppeteer.newPage();
+      await page.goto(`${pages.url}/title?t=CDP%20placed`);
+      expect(await page.title()).toBe('CDP placed');
+    } finally {
+      await viaPuppeteer.disconnect();
+    }
+    await expect.poll(async () => (await deviceSessions()).length, { timeout: 10_000 }).toBe(before);
+
+    // Refusals are HTTP answers before the upgrade: no token, an unknown or offline device, and
+    // the device's own refusal of an option passed through with its status.
+    await expect(chromium.connect(`${ws}/playwright`)).rejects.toThrow(/401/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&device=nope`)).rejects.toThrow(/404/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&device=kiosk-gone`)).rejects.toThrow(/409/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&ttl_s=10000000`)).rejects.toThrow(/400/);
+    expect(await deviceSessions()).toHaveLength(before);
+  });
+
   it('shows a VNC session live through the monitor', async () => {
     const res = await api('POST', '/api/sessions', { device: 'kiosk-1', vnc: true, width: 800, height: 600, start_url: `${pages.url}/color?c=00ffff` });
     expect(res.status).toBe(201);

@@ -32,24 +32,32 @@ type DeviceSession = SessionView;
 /** Devices asked at once when listing sessions across the fleet. */
 const LIST_CONCURRENCY = 16;
 
-const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
+export const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
 
 /** Least loaded: lowest share of capacity in use, then the most warm sessions ready. */
 export function pickDevice(devices: Device[]): Device | null {
-  let best: Device | null = null;
-  let bestScore = Infinity;
+  return rankDevices(devices, 1)[0] ?? null;
+}
+
+/** The `n` devices that would take a new session, least loaded first (pickDevice's order). */
+export function rankDevices(devices: Device[], n: number): Device[] {
+  const ranked: Array<{ d: Device; score: number }> = [];
   for (const d of devices) {
     const s = d.health.lastStatus?.sessions;
     // A draining device takes no new session (it would answer 503 draining).
     if (!up(d) || !s || s.capacity <= 0 || s.active >= s.capacity || d.health.lastStatus?.appliance.drain) continue;
     const ready = s.pool.headless.ready + s.pool.vnc.ready;
     const score = s.active / s.capacity - ready * 1e-3;
-    if (score < bestScore) {
-      bestScore = score;
-      best = d;
+    // Keep only the best n (n is small): insert in order, drop the tail.
+    const at = ranked.findIndex((r) => r.score > score);
+    if (at === -1) {
+      if (ranked.length < n) ranked.push({ d, score });
+    } else {
+      ranked.splice(at, 0, { d, score });
+      if (ranked.length > n) ranked.pop();
     }
   }
-  return best;
+  return ranked.map((r) => r.d);
 }
 
 function publicBase(req: FastifyRequest): { http: string; ws: string } {
