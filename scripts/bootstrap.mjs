@@ -36,6 +36,8 @@ const TEST = [
   'xz-utils',
   // xdpyinfo, xwininfo: the tests try a session's X display with and without its cookie.
   'x11-utils',
+  // The admission test loads the host with it (sessions/pressure.int.test.ts).
+  'stress-ng',
 ];
 const PACKAGES = { start: RUNTIME, device: RUNTIME, fleet: ['ca-certificates'], test: TEST, build: [] };
 

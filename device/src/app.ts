@@ -109,7 +109,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(statusPlugin, {
     config,
     startedAt: new Date(),
-    sessions: (instance) => instance.sessionManager.summary(),
+    sessions: (instance) => ({ ...instance.sessionManager.summary(), counters: instance.sessionCounters.view() }),
     drain: (instance) => instance.drain.view(),
   });
   await app.register(metricsPlugin);

@@ -58,6 +58,9 @@ export interface DeviceConfig {
     displayBase: number;
     /** node-cron expression of the TTL/idle sweep (OUTPOST_CLEANUP_SCHEDULE or every OUTPOST_REAP_INTERVAL_S). */
     cleanupSchedule: string;
+    /** Admission by host pressure (OUTPOST_ADMIT_MAX_CPU_PCT / _MEMORY_PCT): null is off. */
+    admitMaxCpuPct: number | null;
+    admitMaxMemoryPct: number | null;
   };
   docker: {
     image: string;
@@ -137,6 +140,8 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       defaultHeight: envInt(env, 'OUTPOST_SESSION_HEIGHT', 800, 200, 4320),
       displayBase: envInt(env, 'OUTPOST_DISPLAY_BASE', 100, 1, 60000),
       cleanupSchedule,
+      admitMaxCpuPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_CPU_PCT'),
+      admitMaxMemoryPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_MEMORY_PCT'),
     },
     docker: {
       image: envString(env, 'OUTPOST_DOCKER_IMAGE', `outpost-session:${version}`, {
@@ -179,4 +184,10 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       stateFile: resolve(envString(env, 'OUTPOST_UPDATE_STATE_FILE', resolve(dataDir, 'update-state.json'))),
     },
   };
+}
+
+/** A percentage from 1 to 100, or null when the variable is unset or empty (the feature is off). */
+function envOptionalPct(env: Env, name: string): number | null {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? null : envInt(env, name, 100, 1, 100);
 }

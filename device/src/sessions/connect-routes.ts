@@ -57,7 +57,7 @@ const connectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         // After validation (preHandler), so the options are checked before a session is made.
         preHandler: async (req: FastifyRequest) => {
           const { token: _t, access_token: _a, ...fields } = req.query as CreateSessionBody & { token?: string; access_token?: string };
-          const { session } = await manager.create(fields);
+          const { session } = await manager.create(fields, { protocol });
           holdUntilClosed(session, req.raw.socket);
           try {
             const target = protocol === 'playwright' ? session.browser!.wsEndpoint : await browserSocketUrl(session);

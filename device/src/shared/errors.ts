@@ -91,6 +91,13 @@ export class CapacityExceededError extends AppError {
   }
 }
 
+/** The host is over an admission limit (OUTPOST_ADMIT_MAX_CPU_PCT / _MEMORY_PCT). */
+export class HostOverloadedError extends AppError {
+  constructor(message: string, retryAfterS: number) {
+    super('host_overloaded', message, 429, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) });
+  }
+}
+
 /** Waited in the queue for a free slot, but none came in time. */
 export class QueueTimeoutError extends AppError {
   constructor(waitedS: number) {
