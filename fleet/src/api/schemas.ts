@@ -28,7 +28,14 @@ export const DeviceView = Type.Object({
   version: Nullable(Type.String()),
   last_seen: Nullable(Type.String()),
   latency_ms: Nullable(Type.Number()),
-  sessions: Nullable(Type.Object({ active: Type.Integer(), capacity: Type.Integer() })),
+  sessions: Nullable(
+    Type.Object({
+      active: Type.Integer(),
+      capacity: Type.Integer(),
+      /** Creates the device turned away since it started (every protocol and reason); absent from devices that do not count. */
+      rejected: Type.Optional(Type.Integer()),
+    }),
+  ),
   alerts: Type.Integer(),
   flapping: Type.Boolean(),
   /** The device's drain (it takes no new sessions): null when it takes sessions. */
