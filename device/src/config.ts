@@ -41,6 +41,8 @@ export interface DeviceConfig {
   version: string;
   device: { id: string; name: string; labels: Record<string, string> };
   chromiumPath: string;
+  /** chromedriver for the WebDriver routes (Debian's chromium-driver). */
+  chromedriverPath: string;
   backend: Backend;
   sessions: {
     maxSessions: number;
@@ -123,6 +125,10 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
     chromiumPath: envString(env, 'OUTPOST_CHROMIUM_PATH', '/usr/lib/chromium/chromium', {
       pattern: '^/',
       expected: 'an absolute path to the chromium binary',
+    }),
+    chromedriverPath: envString(env, 'OUTPOST_CHROMEDRIVER_PATH', '/usr/bin/chromedriver', {
+      pattern: '^/',
+      expected: 'an absolute path to chromedriver',
     }),
     backend: envEnum(env, 'OUTPOST_BACKEND', BACKENDS, 'process'),
     sessions: {

@@ -30,3 +30,18 @@ export async function browserSocketUrl(s: Session): Promise<string> {
   const version = await devtoolsJson<{ webSocketDebuggerUrl: string }>(s, '/json/version');
   return `ws://${devtoolsOrigin(s)}${new URL(version.webSocketDebuggerUrl).pathname}`;
 }
+
+/**
+ * Makes sure the browser has a page target (chromedriver attaches to a browser only through one; a
+ * headless browser Playwright started has none until a client opens one): a blank tab when none.
+ */
+export async function ensurePageTarget(s: Session): Promise<void> {
+  const targets = await devtoolsJson<Array<{ type: string }>>(s, '/json/list');
+  if (targets.some((t) => t.type === 'page')) return;
+  try {
+    const res = await fetch(`http://${devtoolsOrigin(s)}/json/new?about:blank`, { method: 'PUT', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`status ${res.status}`);
+  } catch (err) {
+    throw new BrowserUnreachableError(s.id, (err as Error).message);
+  }
+}

@@ -8,12 +8,14 @@ import { createDrain, type Drain } from './drain.js';
 import { createPressure } from './pressure.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
-import { createSessionManager, type SessionManager } from './session-manager.js';
+import { createSessionManager, type EndReason, type Session, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessionManager: SessionManager;
     sessionCounters: SessionCounters;
+    /** Called for every session that ends (after its browser is gone); returns the way to stop listening. */
+    onSessionEnded(listener: (s: Session, reason: EndReason) => void): () => void;
     drain: Drain;
     readiness: Readiness;
   }
@@ -30,6 +32,11 @@ export default fp<SessionPluginOptions>(
     const log = app.log.child({ module: 'sessions' });
     const counters = createSessionCounters(app.metrics.registry);
     app.decorate('sessionCounters', counters);
+    const endedListeners = new Set<(s: Session, reason: EndReason) => void>();
+    app.decorate('onSessionEnded', (listener: (s: Session, reason: EndReason) => void) => {
+      endedListeners.add(listener);
+      return () => void endedListeners.delete(listener);
+    });
 
     const key = ownerKey(config.dataDir);
     const chosen =
@@ -76,7 +83,13 @@ export default fp<SessionPluginOptions>(
       admit: () => drain.admit(),
       poolPaused: () => drain.active,
       ...(pressure.enabled ? { pressure: pressure.over, pressureRetryAfterS: pressure.retryAfterS } : {}),
-      events: counters.events,
+      events: {
+        ...counters.events,
+        ended(s, reason) {
+          counters.events.ended?.(s, reason);
+          for (const listener of endedListeners) listener(s, reason);
+        },
+      },
     });
     app.decorate('sessionManager', manager);
     app.decorate('drain', drain);

@@ -20,6 +20,13 @@ const TOKEN_QUERY_KEYS = ['access_token', 'token'] as const;
 export function presentedToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
+    const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+    if (basic && req.routeOptions.config?.basicAuth === true) {
+      // user:password, the token being the password (any user name).
+      const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const colon = pair.indexOf(':');
+      return colon === -1 ? undefined : pair.slice(colon + 1) || undefined;
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match?.[1];
   }
