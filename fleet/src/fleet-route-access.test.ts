@@ -66,6 +66,7 @@ describe('fleet routes in every spelling', () => {
       '/sessions/:device/:id/cdp/devtools/:kind/:target',
       '/sessions/:device/:id/playwright',
       '/sessions/:device/:id/vnc',
+      '/wd/hub/session/:sid/se/bidi',
     ]);
     // The API docs (api-docs.ts) are in the table too, closed like the rest.
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
+import { Builder, By } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
@@ -143,6 +144,32 @@ describe('sessions through the fleet monitor', () => {
     await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&device=kiosk-gone`)).rejects.toThrow(/409/);
     await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&ttl_s=10000000`)).rejects.toThrow(/400/);
     expect(await deviceSessions()).toHaveLength(before);
+  });
+
+  it('WebDriver through the monitor: selenium-webdriver at <monitor>/wd/hub, placed on a device, commands relayed, quit ends it there', async () => {
+    const deviceSessions = async () => (await device.api('GET', '/api/sessions', undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).body.sessions as Array<{ id: string }>;
+    const before = (await deviceSessions()).length;
+    const port = new URL(fleetBase).port;
+    const driver = await new Builder()
+      .usingServer(`http://:${FLEET_TOKEN}@127.0.0.1:${port}/wd/hub`)
+      .withCapabilities({ browserName: 'chrome', 'outpost:options': { device: 'kiosk-1', client_id: 'selenium-via-fleet' } })
+      .build();
+    try {
+      const caps = await driver.getCapabilities();
+      expect(caps.get('outpost:device')).toBe('kiosk-1');
+      expect(caps.get('se:cdp')).toBe(`${fleetBase.replace('http', 'ws')}/sessions/kiosk-1/${caps.get('outpost:session')}/cdp`);
+      expect((await deviceSessions()).map((s) => s.id)).toContain(caps.get('outpost:session'));
+      await driver.get(`${pages.url}/title?t=Selenium%20via%20the%20monitor`);
+      expect(await driver.getTitle()).toBe('Selenium via the monitor');
+      expect(await driver.findElement(By.css('h1')).getText()).toBe('hello');
+    } finally {
+      await driver.quit();
+    }
+    expect(await deviceSessions()).toHaveLength(before);
+    const unknown = await fetch(`${fleetBase}/wd/hub/session/nope/url`, { headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { value: { error: string } }).value.error).toBe('invalid session id');
+    expect((await fetch(`${fleetBase}/wd/hub/session`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
   });
 
   it('shows a VNC session live through the monitor', async () => {
