@@ -15,7 +15,7 @@ const profile = process.argv[2] ?? 'start';
 
 // What each command needs from Debian. The appliance runs without Docker (payload and the docker
 // backend then report docker_unavailable), so only the tests insist on it.
-const RUNTIME = ['chromium', 'xvfb', 'x11vnc', 'fonts-dejavu-core', 'ca-certificates', 'procps'];
+const RUNTIME = ['chromium', 'chromium-driver', 'xvfb', 'x11vnc', 'fonts-dejavu-core', 'ca-certificates', 'procps'];
 const TEST = [
   ...RUNTIME,
   'docker.io',
@@ -36,6 +36,8 @@ const TEST = [
   'xz-utils',
   // xdpyinfo, xwininfo: the tests try a session's X display with and without its cookie.
   'x11-utils',
+  // The admission test loads the host with it (sessions/pressure.int.test.ts).
+  'stress-ng',
 ];
 const PACKAGES = { start: RUNTIME, device: RUNTIME, fleet: ['ca-certificates'], test: TEST, build: [] };
 
@@ -104,7 +106,11 @@ function ensureNodeModules() {
   // npm rewrites package-lock.json whenever dependencies change; edits to scripts do not need a reinstall.
   if (existsSync(installed) && mtime(installed) >= mtime(lock)) return;
   log('installing npm packages');
-  run('npm', existsSync(lock) ? ['ci', '--no-fund', '--no-audit'] : ['install', '--no-fund', '--no-audit']);
+  // puppeteer-core downloads nothing; the variable keeps it so should a dependency pull in puppeteer
+  // (browsers cannot be downloaded here, and the tests use Debian's chromium).
+  run('npm', existsSync(lock) ? ['ci', '--no-fund', '--no-audit'] : ['install', '--no-fund', '--no-audit'], {
+    env: { ...process.env, PUPPETEER_SKIP_DOWNLOAD: '1' },
+  });
 }
 
 function newestSource(dir) {

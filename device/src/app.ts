@@ -25,6 +25,10 @@ import payloadRoutes from './payload/payload-routes.js';
 import compatRoutes from './sessions/compat-routes.js';
 import type { SessionBackend } from './sessions/backends/session-backend.js';
 import sessionPlugin from './sessions/session-plugin.js';
+import cdpRoutes from './sessions/cdp-routes.js';
+import connectRoutes from './sessions/connect-routes.js';
+import webdriverPlugin from './webdriver/webdriver-plugin.js';
+import webdriverRoutes from './webdriver/webdriver-routes.js';
 import drainRoutes from './sessions/drain-routes.js';
 import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
@@ -55,6 +59,12 @@ export function isApiPath(path: string): boolean {
     path === '/docs' ||
     path.startsWith('/docs/') ||
     path.startsWith('/sessions/') ||
+    path === '/playwright' ||
+    path === '/cdp' ||
+    path === '/wd/hub' ||
+    path.startsWith('/wd/hub/') ||
+    path === '/session' ||
+    path.startsWith('/session/') ||
     COMPAT_PATHS.has(path)
   );
 }
@@ -105,17 +115,24 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(statusPlugin, {
     config,
     startedAt: new Date(),
-    sessions: (instance) => instance.sessionManager.summary(),
+    sessions: (instance) => ({ ...instance.sessionManager.summary(), counters: instance.sessionCounters.view() }),
     drain: (instance) => instance.drain.view(),
   });
   await app.register(metricsPlugin);
   await app.register(sessionPlugin, { config, backend: opts.sessionBackend });
+  await app.register(webdriverPlugin, { config });
 
   // Routes
   await app.register(statusRoutes, { version: config.version });
   await app.register(metricsRoutes);
   await app.register(payloadRoutes);
   await app.register(sessionRoutes, { backend: config.backend, publicUrl: config.publicUrl });
+  await app.register(cdpRoutes, { publicUrl: config.publicUrl });
+  await app.register(connectRoutes);
+  // WebDriver at /wd/hub, and at the root for clients that use the W3C paths (/status there is the
+  // orchestrator's: the root has none of its own).
+  await app.register(webdriverRoutes, { prefix: '/wd/hub', status: true, version: config.version, publicUrl: config.publicUrl });
+  await app.register(webdriverRoutes, { prefix: '', status: false, version: config.version, publicUrl: config.publicUrl });
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
   await app.register(readyRoutes, { version: config.version });

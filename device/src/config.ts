@@ -41,6 +41,8 @@ export interface DeviceConfig {
   version: string;
   device: { id: string; name: string; labels: Record<string, string> };
   chromiumPath: string;
+  /** chromedriver for the WebDriver routes (Debian's chromium-driver). */
+  chromedriverPath: string;
   backend: Backend;
   sessions: {
     maxSessions: number;
@@ -58,6 +60,9 @@ export interface DeviceConfig {
     displayBase: number;
     /** node-cron expression of the TTL/idle sweep (OUTPOST_CLEANUP_SCHEDULE or every OUTPOST_REAP_INTERVAL_S). */
     cleanupSchedule: string;
+    /** Admission by host pressure (OUTPOST_ADMIT_MAX_CPU_PCT / _MEMORY_PCT): null is off. */
+    admitMaxCpuPct: number | null;
+    admitMaxMemoryPct: number | null;
   };
   docker: {
     image: string;
@@ -121,6 +126,10 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       pattern: '^/',
       expected: 'an absolute path to the chromium binary',
     }),
+    chromedriverPath: envString(env, 'OUTPOST_CHROMEDRIVER_PATH', '/usr/bin/chromedriver', {
+      pattern: '^/',
+      expected: 'an absolute path to chromedriver',
+    }),
     backend: envEnum(env, 'OUTPOST_BACKEND', BACKENDS, 'process'),
     sessions: {
       maxSessions: envInt(env, 'OUTPOST_MAX_SESSIONS', defaultMaxSessions(), 1, 1000),
@@ -137,6 +146,8 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       defaultHeight: envInt(env, 'OUTPOST_SESSION_HEIGHT', 800, 200, 4320),
       displayBase: envInt(env, 'OUTPOST_DISPLAY_BASE', 100, 1, 60000),
       cleanupSchedule,
+      admitMaxCpuPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_CPU_PCT'),
+      admitMaxMemoryPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_MEMORY_PCT'),
     },
     docker: {
       image: envString(env, 'OUTPOST_DOCKER_IMAGE', `outpost-session:${version}`, {
@@ -179,4 +190,10 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       stateFile: resolve(envString(env, 'OUTPOST_UPDATE_STATE_FILE', resolve(dataDir, 'update-state.json'))),
     },
   };
+}
+
+/** A percentage from 1 to 100, or null when the variable is unset or empty (the feature is off). */
+function envOptionalPct(env: Env, name: string): number | null {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? null : envInt(env, name, 100, 1, 100);
 }

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSessionBackend, type FakeBackend } from '../test/fake-backend.js';
 import { deviceConfig, tempDir, testToken, testWebRoot } from '../test/helpers.js';
-import { SPELLINGS_PER_PATH, printTableSummary, tableProblems, type Credential, type TableCase } from '../test/route-table.js';
+import { SPELLINGS_PER_PATH, printTableSummary, rawRequest, tableProblems, type Credential, type TableCase } from '../test/route-table.js';
 import { buildApp } from './app.js';
 import type { CatalogRoute } from './shared/http/route-access.js';
 
@@ -14,6 +14,9 @@ const TOKEN = testToken();
 const NONE: Credential = { name: 'no token', headers: {} };
 const WRONG: Credential = { name: 'wrong token', headers: { authorization: `Bearer ${testToken()}` } };
 const RIGHT: Credential = { name: 'right token', headers: { authorization: `Bearer ${TOKEN}` } };
+// HTTP Basic with the token as the password: the WebDriver routes' way in (route config basicAuth).
+const BASIC: Credential = { name: 'token as a Basic password', headers: { authorization: `Basic ${Buffer.from(`selenium:${TOKEN}`).toString('base64')}` } };
+const BASIC_WRONG: Credential = { name: 'wrong Basic password', headers: { authorization: `Basic ${Buffer.from(`selenium:${testToken()}`).toString('base64')}` } };
 
 describe('device routes in every spelling', () => {
   const dir = tempDir();
@@ -59,7 +62,16 @@ describe('device routes in every spelling', () => {
       'HEAD /api/ready',
       'HEAD /api/ready/probe',
     ]);
-    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:id/playwright', '/sessions/:id/vnc']);
+    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual([
+      '/cdp',
+      '/playwright',
+      '/session/:sid/se/bidi',
+      '/sessions/:id/cdp',
+      '/sessions/:id/cdp/devtools/:kind/:target',
+      '/sessions/:id/playwright',
+      '/sessions/:id/vnc',
+      '/wd/hub/session/:sid/se/bidi',
+    ]);
     // The API docs (api-docs.ts) are in the table too, closed like the rest.
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));
   });
@@ -78,8 +90,24 @@ describe('device routes in every spelling', () => {
     expect(await tableProblems(table(), [RIGHT], () => true)).toEqual([]);
   });
 
-  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 3 credentials`, () => {
-    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 3);
+  it('takes the token as a Basic password on the WebDriver routes only, and never a wrong one', async () => {
+    expect(routes.filter((r) => r.basicAuth).length).toBeGreaterThan(0);
+    for (const r of routes.filter((x) => x.basicAuth)) expect(r.url, `${r.method} ${r.url}`).toMatch(/^(\/wd\/hub)?\/(session|status)/);
+    // Other spellings of a WebDriver path match no route, or another one, so they are refused too:
+    // Basic opens nothing but the routes that say so (checked in every spelling), and those in
+    // their own spelling.
+    expect(await tableProblems(table(), [BASIC], () => false, (c) => c.route.basicAuth)).toEqual([]);
+    expect(await tableProblems(table(), [BASIC_WRONG], () => false)).toEqual([]);
+    const port = (app.server.address() as { port: number }).port;
+    for (const r of routes.filter((x) => x.basicAuth && !x.websocket)) {
+      const path = r.url.replace(':sid', 'x').replace('*', 'url');
+      const res = await rawRequest(port, { method: r.method, path, headers: BASIC.headers, body: r.method === 'POST' ? '{}' : undefined });
+      expect(res.status, `${r.method} ${path}`).not.toBe(401);
+    }
+  });
+
+  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 5 credentials`, () => {
+    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 5);
     printTableSummary('device', routes, cases, (c) => c.credential === RIGHT);
   });
 });

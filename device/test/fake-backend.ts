@@ -42,6 +42,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
       closed: false,
       wsEndpoint: 'ws://127.0.0.1:9/fake-browser',
       vnc: spec.vnc ? { host: '127.0.0.1', port: 9, password: `pw${spec.id.slice(0, 6)}` } : null,
+      cdp: null,
       record: { fake: true },
       exited,
       close: async () => {

@@ -29,9 +29,9 @@ export function isApiRoute(r: CatalogRoute): boolean {
   return !ui && !docs;
 }
 
-/** `/api/sessions/:id` as OpenAPI writes it: `/api/sessions/{id}`. */
+/** `/api/sessions/:id` as OpenAPI writes it: `/api/sessions/{id}` (and a trailing wildcard `{*}`). */
 export function openApiPath(url: string): string {
-  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+  return url.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{*}');
 }
 
 /**

@@ -36,6 +36,8 @@ const deviceSession = {
   connections: 0,
   from_pool: true,
   cdp_endpoint: 'ws://127.0.0.1/sessions/s1/cdp',
+  // A field of a newer appliance this monitor knows nothing about.
+  bidi_endpoint: 'ws://127.0.0.1/sessions/s1/bidi',
 };
 
 describe('fleet API docs', () => {
@@ -105,7 +107,13 @@ describe('fleet API docs', () => {
   it("relays a device's session with the fields this monitor does not know", async () => {
     const res = await app.inject({ url: '/api/sessions/kiosk-1/s1', headers: auth });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ id: 's1', device: 'kiosk-1', cdp_endpoint: deviceSession.cdp_endpoint, ws_endpoint: expect.stringContaining('/sessions/kiosk-1/s1/playwright') });
+    expect(res.json()).toMatchObject({
+      id: 's1',
+      device: 'kiosk-1',
+      bidi_endpoint: deviceSession.bidi_endpoint,
+      ws_endpoint: expect.stringContaining('/sessions/kiosk-1/s1/playwright'),
+      cdp_endpoint: expect.stringContaining('/sessions/kiosk-1/s1/cdp'),
+    });
   });
 
   it('still sends /metrics as text', async () => {

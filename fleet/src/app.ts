@@ -7,6 +7,8 @@ import { acceptEmptyJsonBodies, errorHandler, HealthResponse, registerApiDocs, i
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
+import connectRoutes from './api/connect-routes.js';
+import webdriverRoutes from './api/webdriver-routes.js';
 import sessionRoutes from './api/session-routes.js';
 import type { FleetConfig } from './config.js';
 import alertsPlugin from './plugins/alerts.js';
@@ -35,6 +37,10 @@ export function isFleetApiPath(path: string): boolean {
     path === '/docs' ||
     path.startsWith('/docs/') ||
     path.startsWith('/sessions/') ||
+    path === '/playwright' ||
+    path === '/cdp' ||
+    path === '/wd/hub' ||
+    path.startsWith('/wd/hub/') ||
     path.startsWith('/releases/')
   );
 }
@@ -106,6 +112,8 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   await app.register(deviceRoutes);
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
+  await app.register(connectRoutes);
+  await app.register(webdriverRoutes, { prefix: '/wd/hub' });
   await app.register(metricsRoutes);
   await app.register(updateRoutes);
   await app.register(releaseRoutes);

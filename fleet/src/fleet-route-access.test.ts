@@ -59,7 +59,15 @@ describe('fleet routes in every spelling', () => {
   it('knows the routes from the app itself, and only the health probe and the UI files are public (the API docs are not)', () => {
     expect(routes.length).toBeGreaterThan(20);
     expect(routes.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /*', 'GET /api/health', 'HEAD /*', 'HEAD /api/health']);
-    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual(['/sessions/:device/:id/playwright', '/sessions/:device/:id/vnc']);
+    expect(routes.filter((r) => r.websocket).map((r) => r.url).sort()).toEqual([
+      '/cdp',
+      '/playwright',
+      '/sessions/:device/:id/cdp',
+      '/sessions/:device/:id/cdp/devtools/:kind/:target',
+      '/sessions/:device/:id/playwright',
+      '/sessions/:device/:id/vnc',
+      '/wd/hub/session/:sid/se/bidi',
+    ]);
     // The API docs (api-docs.ts) are in the table too, closed like the rest.
     expect(routes.map((r) => `${r.method} ${r.url}`)).toEqual(expect.arrayContaining(['GET /docs', 'GET /docs/json', 'GET /docs/yaml', 'GET /docs/static/*']));
   });

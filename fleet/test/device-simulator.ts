@@ -14,6 +14,8 @@ export interface SimDevice {
   port: number;
   behaviour: Behaviour;
   version: string;
+  /** Sessions the device says it turned away for host pressure (sessions.counters); 0: no counters sent. */
+  rejected: number;
   requests: number;
 }
 
@@ -54,7 +56,19 @@ export function fakeStatus(d: SimDevice, now = new Date()): FleetStatus {
       disks: [{ mount: '/', size: 64 * 1024 ** 3, used: (degraded ? 62 : 20) * 1024 ** 3 }],
       temperature_c: 48,
     },
-    sessions: { active: 0, capacity: 8, pool: { headless: { ready: 1, target: 1 }, vnc: { ready: 1, target: 1 } } },
+    sessions: {
+      active: 0,
+      capacity: 8,
+      pool: { headless: { ready: 1, target: 1 }, vnc: { ready: 1, target: 1 } },
+      ...(d.rejected > 0
+        ? {
+            counters: {
+              api: { created: 3, claimed_from_pool: 2, queued: 0, rejected: { host_overloaded: d.rejected }, queue_timeouts: 0, ended: { deleted: 3 } },
+              playwright: { created: 5, claimed_from_pool: 4, queued: 1, rejected: { capacity_exceeded: 1 }, queue_timeouts: 0, ended: { disconnected: 5 } },
+            },
+          }
+        : {}),
+    },
     payload: { name: 'autopilot', state: degraded ? 'exited' : 'running', image: 'autopilot:2.4.1', version: '2.4.1', started_at: null, restarts: 0 },
     alerts: degraded ? [{ id: 'disk:/', severity: 'critical', message: 'disk / is 97% full (2.0 GiB free)', since: now.toISOString() }] : [],
     timestamp: now.toISOString(),
@@ -104,6 +118,7 @@ export async function startSimulators(opts: {
   base?: number;
   behaviour?: (i: number) => Behaviour;
   version?: (i: number) => string;
+  rejected?: (i: number) => number;
   slowMs?: number;
   address?: (i: number) => string;
 }): Promise<Simulators> {
@@ -118,6 +133,7 @@ export async function startSimulators(opts: {
       port,
       behaviour: opts.behaviour?.(i) ?? 'healthy',
       version: opts.version?.(i) ?? '1.0.0',
+      rejected: opts.rejected?.(i) ?? 0,
       requests: 0,
     };
     devices.push(d);

@@ -24,7 +24,8 @@ describe('fleet dashboard', () => {
   let base: string;
 
   beforeAll(async () => {
-    sims = await startSimulators({ count: N, port: 18082, base: 20, behaviour, version: (i) => (i < 50 ? '1.2.0' : '1.1.0') });
+    // sim-00042 turned sessions away (the detail page's counters and the row's badge).
+    sims = await startSimulators({ count: N, port: 18082, base: 20, behaviour, version: (i) => (i < 50 ? '1.2.0' : '1.1.0'), rejected: (i) => (i === 42 ? 4 : 0) });
     const inventory = join(dir.path, 'hosts.ini');
     const lines = ['[lisbon]'];
     sims.devices.forEach((d, i) => {
@@ -92,8 +93,15 @@ describe('fleet dashboard', () => {
     const target = sims.devices[42]!;
     await page.getByTestId('filter-search').fill(target.id);
     await expect.poll(async () => (await rows.allTextContents()).length, { timeout: 10_000 }).toBe(1);
+    // Its rejections: 4 for host pressure over the API and 1 for capacity over Playwright.
+    expect(await page.getByTestId(`device-rejected-${target.id}`).textContent()).toBe('5 rejected');
     await page.getByTestId(`device-row-${target.id}`).click();
     await page.getByTestId('device-detail').waitFor();
+    const counters = page.getByTestId('detail-session-counters');
+    expect(await counters.locator('tbody tr').allInnerTexts()).toEqual([
+      expect.stringMatching(/^api\s+3\s+2\s+0\s+4 host_overloaded\s+0\s+3 deleted$/),
+      expect.stringMatching(/^playwright\s+5\s+4\s+1\s+1 capacity_exceeded\s+0\s+5 disconnected$/),
+    ]);
     expect(await page.getByTestId('device-open').getAttribute('href')).toBe(`http://${target.address}:${target.port}/`);
     await page.getByTestId('history-chart').waitFor();
     await page.screenshot({ path: join(shots, 'fleet-device-detail.png'), fullPage: true });

@@ -22,6 +22,7 @@ describe('device /metrics', () => {
     expect(families.get('process_cpu_seconds_total')).toBe('counter');
     for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) expect(families.has(name), name).toBe(false);
     expect(text).toMatch(/^outpost_sessions_created_total\{.*\} 2$/m);
-    expect(text).toMatch(/^outpost_sessions_ended_total\{reason="deleted"\} 1$/m);
+    expect(text).toMatch(/^outpost_sessions_ended_total\{reason="deleted",protocol="api"\} 1$/m);
+    expect(text).toMatch(/^outpost_sessions_rejected_total\{protocol="playwright",reason="capacity_exceeded"\} 1$/m);
   });
 });

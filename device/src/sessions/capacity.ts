@@ -1,10 +1,10 @@
 // Session slots and the capacity policy (DESIGN.md, "Sessions"): at most limit() sessions, and when
 // full, `reject` (429), `queue` (bounded, with a timeout) or `recycle` (end the least recently used
-// client session). Warm-pool sessions are a cache and give way first under every policy. Knows no
+// client session). With admission by pressure (pressure.ts), a host over its limits is "full" too. Warm-pool sessions are a cache and give way first under every policy. Knows no
 // browser: the manager says how many sessions hold a slot and how to end one
 // (held by capacity.test.ts and session-manager.test.ts 'capacity policies').
 import type { CapacityPolicy } from '../config.js';
-import { CapacityExceededError, NoCapacityError, QueueTimeoutError, ShuttingDownError } from '../shared/errors.js';
+import { CapacityExceededError, HostOverloadedError, NoCapacityError, QueueTimeoutError, ShuttingDownError } from '../shared/errors.js';
 
 export interface CapacityOptions {
   /** Slots in all: the configured maximum, or fewer when the backend runs short (docker: host ports). */
@@ -17,12 +17,25 @@ export interface CapacityOptions {
   evictSpare(): Promise<boolean>;
   /** Ends the least recently used ready client session; false when there is none. */
   recycleLeastRecentlyUsed(): Promise<boolean>;
+  /** Why the host takes no new session now (pressure.ts), or null; none means no such limit. */
+  pressure?: () => string | null;
+  /** Retry-After of a refusal for pressure, seconds. */
+  pressureRetryAfterS?: number;
 }
 
 interface Waiter {
+  /** A free slot (woken by release) or the host back under its limits (woken by relieved). */
+  waitsFor: 'slot' | 'relief';
   resolve: () => void;
   reject: (err: Error) => void;
   timer: NodeJS.Timeout;
+}
+
+/** When a create gives up waiting: OUTPOST_QUEUE_TIMEOUT_S after it first had to wait, in all. */
+export interface Wait {
+  deadline: number | null;
+  /** Called once, when the create first has to wait. */
+  onQueued?: () => void;
 }
 
 export function createCapacity(opts: CapacityOptions) {
@@ -35,22 +48,31 @@ export function createCapacity(opts: CapacityOptions) {
 
   const hasFreeSlot = () => opts.used() + reserved < opts.limit();
 
-  function waitForSlot(): Promise<void> {
+  function wait(waitsFor: Waiter['waitsFor'], w: Wait): Promise<void> {
+    if (w.deadline === null) {
+      w.deadline = Date.now() + opts.queueTimeoutS * 1000;
+      w.onQueued?.();
+    }
+    const ms = Math.max(0, w.deadline - Date.now());
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
+        waitsFor,
         resolve,
         reject,
         timer: setTimeout(() => {
           const i = waiters.indexOf(waiter);
           if (i !== -1) waiters.splice(i, 1);
           reject(new QueueTimeoutError(opts.queueTimeoutS));
-        }, opts.queueTimeoutS * 1000),
+        }, ms),
       };
       waiters.push(waiter);
     });
   }
 
-  async function makeRoom<T>(policy: CapacityPolicy, register: () => T): Promise<T> {
+  const queueFull = () =>
+    new CapacityExceededError(`all ${opts.limit()} session slots are in use and the queue is full (${opts.queueLength} waiting)`, 5);
+
+  async function makeRoom<T>(policy: CapacityPolicy, register: () => T, w: Wait): Promise<T> {
     for (;;) {
       if (closed) throw new ShuttingDownError();
       if (hasFreeSlot()) return register();
@@ -62,10 +84,8 @@ export function createCapacity(opts: CapacityOptions) {
         if (await opts.recycleLeastRecentlyUsed()) continue;
         throw new NoCapacityError(`all ${opts.limit()} session slots are busy starting; nothing can be recycled`);
       }
-      if (waiters.length >= opts.queueLength) {
-        throw new CapacityExceededError(`all ${opts.limit()} session slots are in use and the queue is full (${opts.queueLength} waiting)`, 5);
-      }
-      await waitForSlot();
+      if (waiters.length >= opts.queueLength) throw queueFull();
+      await wait('slot', w);
       reserved -= 1;
     }
   }
@@ -73,25 +93,48 @@ export function createCapacity(opts: CapacityOptions) {
   return {
     hasFreeSlot,
     /**
+     * Returns once the host is under its admission limits. Meanwhile `queue` waits (in the queue,
+     * counted against its length and timeout) and the other policies refuse with 429
+     * host_overloaded: ending another client's session would not make the host less busy.
+     */
+    async admit(policy: CapacityPolicy, w: Wait): Promise<void> {
+      for (;;) {
+        if (closed) throw new ShuttingDownError();
+        const why = opts.pressure?.() ?? null;
+        if (why === null) return;
+        if (policy !== 'queue') throw new HostOverloadedError(`${why}; retry later`, opts.pressureRetryAfterS ?? 5);
+        if (waiters.length >= opts.queueLength) throw queueFull();
+        await wait('relief', w);
+      }
+    },
+    /** The host is back under its limits: every create waiting for that looks again. */
+    relieved(): void {
+      for (const waiter of waiters.filter((x) => x.waitsFor === 'relief')) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+    },
+    /**
      * Makes room for one more session under the policy and calls `register`, synchronously in the
      * tick the slot is seen free, so nothing else can take it.
      */
-    async acquire<T>(policy: CapacityPolicy, register: () => T): Promise<T> {
+    async acquire<T>(policy: CapacityPolicy, register: () => T, w: Wait = { deadline: null }): Promise<T> {
       acquiring += 1;
       try {
-        return await makeRoom(policy, register);
+        return await makeRoom(policy, register, w);
       } finally {
         acquiring -= 1;
       }
     },
     /** A slot was given back: the longest waiting create gets it. */
     release(): void {
-      const w = waiters.shift();
-      if (w) {
-        clearTimeout(w.timer);
-        reserved += 1;
-        w.resolve();
-      }
+      const i = waiters.findIndex((x) => x.waitsFor === 'slot');
+      if (i === -1) return;
+      const [w] = waiters.splice(i, 1);
+      clearTimeout(w!.timer);
+      reserved += 1;
+      w!.resolve();
     },
     /**
      * Someone is waiting for, or making, room. The pool does not refill then, or evicting a pool

@@ -65,7 +65,7 @@ const compatRoutes: FastifyPluginAsyncTypebox<{ publicUrl?: string }> = async (a
     const custom = req.query.width !== undefined && req.query.height !== undefined;
     const { session } = await manager.create(
       { vnc: true, client_id: id, ...(custom ? { width: req.query.width, height: req.query.height } : {}) },
-      { policy: 'recycle' },
+      { policy: 'recycle', protocol: 'compat' },
     );
     // The password is in this URL: to the configured public URL or relative, never to the Host
     // the request carried. Held by cross-site.int.test.ts ("redirects /access relatively").

@@ -3,6 +3,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { describe, expect, it } from 'vitest';
 import { startAppliance } from '../../test/appliance.js';
 import { freePort, tempDir, waitFor } from '../../test/helpers.js';
@@ -51,6 +53,43 @@ describe('leaks', () => {
         if (existsSync(lock)) expect(isAlive(Number(readFileSync(lock, 'utf8').trim()))).toBe(true);
       }
       expect(readdirSync(join(t.dataDir, 'sessions'))).toEqual([]);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
+describe('connect-and-go leaks', () => {
+  it('200 connect/disconnect cycles on /playwright and /cdp (warm pool on) leave no client session, process or descriptor behind', { timeout: 900_000 }, async () => {
+    const t = await startAppliance({ OUTPOST_POOL_HEADLESS: '1', OUTPOST_MAX_SESSIONS: '4' });
+    const ws = t.base.replace(/^http/, 'ws');
+    const cycle = async (i: number) => {
+      if (i % 2 === 0) {
+        const browser = await chromium.connect(`${ws}/playwright`);
+        await browser.close();
+      } else {
+        const browser = await puppeteer.connect({ browserWSEndpoint: `${ws}/cdp` });
+        await browser.disconnect();
+      }
+    };
+    // Only the warm pool's session may own processes once every client has gone.
+    const onlyPoolLeft = () => {
+      if (t.app.sessionManager.list().length > 0) return false;
+      const pool = new Set(t.app.sessionManager.all().filter((s) => s.pool).map((s) => s.id));
+      return t.owned().every((p) => p.session !== null && pool.has(p.session));
+    };
+    try {
+      for (let i = 0; i < 4; i += 1) await cycle(i);
+      await waitFor(onlyPoolLeft, { timeoutMs: 20_000, what: 'warm-up sessions to end' });
+      const fdsBefore = openFds();
+      for (let i = 0; i < 200; i += 1) await cycle(i);
+      await waitFor(onlyPoolLeft, { timeoutMs: 30_000, what: 'every connect-and-go session and its processes to end' });
+      const ended = await t.app.metrics.registry.getSingleMetric('outpost_sessions_ended_total')!.get();
+      expect(ended.values.filter((v) => v.labels.reason === 'disconnected').reduce((n, v) => n + v.value, 0)).toBe(204);
+      const fdsAfter = openFds();
+      expect(fdsAfter - fdsBefore, `fds ${fdsBefore} -> ${fdsAfter}`).toBeLessThanOrEqual(10);
+      const live = new Set(t.app.sessionManager.all().map((s) => s.id));
+      expect(readdirSync(join(t.dataDir, 'sessions')).filter((d) => !live.has(d))).toEqual([]);
     } finally {
       await t.close();
     }

@@ -18,6 +18,8 @@ interface Harness {
   backend: FakeBackend;
   ended: Array<{ id: string; reason: EndReason }>;
   created: Array<{ id: string; source: string }>;
+  /** queued:<protocol>, refused:<protocol>:<code>, timeout:<protocol>, in order. */
+  admission: string[];
   poolFailures: number;
   pages: string[];
   dataDir: string;
@@ -36,11 +38,11 @@ afterEach(async () => {
 });
 
 /** A manager over a fake backend; pools are empty unless asked for, and the cron sweep never fires (tests call reapNow). */
-async function harness(env: Record<string, string> = {}, opts: { slots?: number } = {}): Promise<Harness> {
+async function harness(env: Record<string, string> = {}, opts: { slots?: number; pressure?: () => string | null } = {}): Promise<Harness> {
   const dir = tempDir('outpost-manager-');
   dirs.push(dir);
   const backend = fakeSessionBackend(opts);
-  const h: Harness = { manager: undefined as never, backend, ended: [], created: [], poolFailures: 0, pages: [], dataDir: dir.path };
+  const h: Harness = { manager: undefined as never, backend, ended: [], created: [], admission: [], poolFailures: 0, pages: [], dataDir: dir.path };
   const startPage: StartPage = {
     open: async () => undefined,
     async goto(s, url, wait) {
@@ -60,10 +62,14 @@ async function harness(env: Record<string, string> = {}, opts: { slots?: number 
     backend,
     log: pino({ level: 'silent' }),
     startPage,
+    ...(opts.pressure ? { pressure: opts.pressure, pressureRetryAfterS: 5 } : {}),
     events: {
       created: (s, source) => h.created.push({ id: s.id, source }),
       ended: (s, reason) => h.ended.push({ id: s.id, reason }),
       poolLaunchFailed: () => (h.poolFailures += 1),
+      queued: (p) => h.admission.push(`queued:${p}`),
+      refused: (p, code) => h.admission.push(`refused:${p}:${code}`),
+      queueTimedOut: (p) => h.admission.push(`timeout:${p}`),
     },
   });
   managers.push(h.manager);
@@ -196,6 +202,74 @@ describe('capacity policies', () => {
     const a = (await manager.create({})).session;
     await manager.create({}, { policy: 'recycle' });
     expect(ended).toEqual([{ id: a.id, reason: 'recycled' }]);
+  });
+});
+
+describe('admission by host pressure', () => {
+  const overloaded = () => {
+    const state = { why: null as string | null };
+    return { state, pressure: () => state.why };
+  };
+
+  it('reject and recycle: 429 host_overloaded with Retry-After while the host is over, even with a warm session to claim', async () => {
+    for (const policy of ['reject', 'recycle']) {
+      const { state, pressure } = overloaded();
+      const { manager, admission } = await harness({ OUTPOST_CAPACITY_POLICY: policy, OUTPOST_POOL_HEADLESS: '1' }, { pressure });
+      await until(() => manager.poolView().headless.ready === 1, 'the pool to fill');
+      state.why = "the host's CPU is 97% busy, over OUTPOST_ADMIT_MAX_CPU_PCT=80";
+      const err = await errorOf(manager.create({}, { protocol: 'cdp' }));
+      expect(err).toMatchObject({ code: 'host_overloaded', statusCode: 429, headers: { 'retry-after': '5' } });
+      expect(err!.message).toMatch(/OUTPOST_ADMIT_MAX_CPU_PCT=80/);
+      expect(admission).toEqual(['refused:cdp:host_overloaded']);
+      expect(manager.list()).toEqual([]);
+      state.why = null;
+      expect((await manager.create({}, { protocol: 'cdp' })).session.protocol).toBe('cdp');
+    }
+  });
+
+  it('queue: a create waits while the host is over and goes on when it is relieved; the pool does not refill meanwhile', async () => {
+    const { state, pressure } = overloaded();
+    const { manager, backend, admission } = await harness({ OUTPOST_CAPACITY_POLICY: 'queue', OUTPOST_POOL_HEADLESS: '1', OUTPOST_QUEUE_TIMEOUT_S: '30' }, { pressure });
+    await until(() => manager.poolView().headless.ready === 1, 'the pool to fill');
+    state.why = 'over';
+    let done = false;
+    const waiting = manager.create({ client_id: 'patient' }, { protocol: 'playwright' }).then((r) => ((done = true), r));
+    await until(() => manager.capacityView().queued === 1, 'the create to queue');
+    expect(admission).toEqual(['queued:playwright']);
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(done).toBe(false);
+    const launches = backend.launched.length;
+    state.why = null;
+    manager.relieved();
+    const { session } = await waiting;
+    expect(session).toMatchObject({ clientId: 'patient', fromPool: true, protocol: 'playwright' });
+    expect(manager.capacityView().queued).toBe(0);
+    // Claimed, then refilled once the host is under again.
+    await until(() => manager.poolView().headless.ready === 1, 'the pool to refill');
+    expect(backend.launched.length).toBe(launches + 1);
+  });
+
+  it('queue: gives up with 503 queue_timeout when the host stays over for OUTPOST_QUEUE_TIMEOUT_S', async () => {
+    const { state, pressure } = overloaded();
+    const { manager, admission } = await harness({ OUTPOST_CAPACITY_POLICY: 'queue', OUTPOST_QUEUE_TIMEOUT_S: '3' }, { pressure });
+    state.why = 'over';
+    const err = errorOf(manager.create({}));
+    await until(() => manager.capacityView().queued === 1, 'the create to queue');
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(await err).toMatchObject({ code: 'queue_timeout', statusCode: 503 });
+    expect(admission).toEqual(['queued:api', 'timeout:api']);
+    expect(manager.capacityView().queued).toBe(0);
+  });
+
+  it('does not refill the warm pool while the host is over', async () => {
+    const { state, pressure } = overloaded();
+    state.why = 'over';
+    const { manager, backend } = await harness({ OUTPOST_POOL_HEADLESS: '1' }, { pressure });
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(backend.launched).toHaveLength(0);
+    state.why = null;
+    manager.relieved();
+    await until(() => manager.poolView().headless.ready === 1, 'the pool to fill once relieved');
   });
 });
 

@@ -15,8 +15,8 @@ import type { CapacityPolicy, DeviceConfig } from '../config.js';
 import type { SessionsSummary } from '../shared/contract.js';
 import { AppError, BadRequestError, LaunchFailedError, SessionEndedError, SessionNotFoundError, ShuttingDownError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
-import type { SessionBackend, SessionKind } from './backends/session-backend.js';
-import { createCapacity } from './capacity.js';
+import type { SessionBackend, SessionKind, SessionProtocol } from './backends/session-backend.js';
+import { createCapacity, type Wait } from './capacity.js';
 import { createKeyedLock } from './keyed-lock.js';
 import { createSessionRecords, expiresAt, type EndReason, type Session, type SessionInit } from './session-records.js';
 import type { CreateSessionBody, TouchSessionBody } from '../shared/session-schemas.js';
@@ -29,6 +29,12 @@ export interface SessionEvents {
   created?(s: Session, source: 'pool' | 'cold' | 'reused', launchMs: number | null): void;
   ended?(s: Session, reason: EndReason): void;
   poolLaunchFailed?(kind: SessionKind, err: unknown): void;
+  /** A create had to wait (for a slot, or for the host to come under its limits). */
+  queued?(protocol: SessionProtocol): void;
+  /** A create was turned away (429/503: capacity, pressure, drain, shutdown); `code` says why. */
+  refused?(protocol: SessionProtocol, code: string): void;
+  /** A create waited in the queue for OUTPOST_QUEUE_TIMEOUT_S and gave up. */
+  queueTimedOut?(protocol: SessionProtocol): void;
 }
 
 export interface SessionManagerOptions {
@@ -43,6 +49,15 @@ export interface SessionManagerOptions {
   admit?: () => void;
   /** While true the warm pool is not refilled (draining). */
   poolPaused?: () => boolean;
+  /** Why the host takes no new session now (pressure.ts), or null. */
+  pressure?: () => string | null;
+  pressureRetryAfterS?: number;
+}
+
+export interface CreateOptions {
+  policy?: CapacityPolicy;
+  /** How the client asked (for the counters); 'api' by default. */
+  protocol?: SessionProtocol;
 }
 
 export interface CreateResult {
@@ -71,6 +86,8 @@ export function createSessionManager(opts: SessionManagerOptions) {
     used: () => records.size,
     queueLength: limits.queueLength,
     queueTimeoutS: limits.queueTimeoutS,
+    pressure: opts.pressure,
+    pressureRetryAfterS: opts.pressureRetryAfterS,
     async evictSpare() {
       // Ready pool sessions give way before starting ones.
       const spare = records.pool().sort((a, b) => (a.status === 'ready' ? 0 : 1) - (b.status === 'ready' ? 0 : 1))[0];
@@ -98,7 +115,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     now,
     sessions: (kind) => records.pool(kind),
     hasFreeSlot: capacity.hasFreeSlot,
-    paused: () => capacity.contended || (opts.poolPaused?.() ?? false),
+    paused: () => capacity.contended || (opts.poolPaused?.() ?? false) || (opts.pressure?.() ?? null) !== null,
     launch(kind) {
       const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true });
       void save();
@@ -162,13 +179,15 @@ export function createSessionManager(opts: SessionManagerOptions) {
     }
   }
 
-  async function createNew(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy): Promise<CreateResult> {
+  async function createNew(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy, protocol: SessionProtocol): Promise<CreateResult> {
     opts.admit?.();
+    const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
+    await capacity.admit(policy, wait);
     const claimed = pool.claim(init.kind, init.width, init.height);
     if (claimed) {
       claimed.pool = false;
       claimed.fromPool = true;
-      records.applyRequest(claimed, req);
+      records.applyRequest(claimed, req, protocol);
       pool.refill();
       await openStartUrl(claimed, req);
       await save();
@@ -176,7 +195,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
       events.created?.(claimed, 'pool', null);
       return { session: claimed, created: true };
     }
-    const s = await capacity.acquire(policy, () => records.applyRequest(records.add(init), req));
+    const s = await capacity.acquire(policy, () => records.applyRequest(records.add(init), req, protocol), wait);
     const t0 = now();
     void save();
     try {
@@ -196,7 +215,18 @@ export function createSessionManager(opts: SessionManagerOptions) {
     return { session: s, created: true };
   }
 
-  async function create(req: CreateSessionBody, opts: { policy?: CapacityPolicy } = {}): Promise<CreateResult> {
+  async function create(req: CreateSessionBody, opts: CreateOptions = {}): Promise<CreateResult> {
+    const protocol = opts.protocol ?? 'api';
+    try {
+      return await createFor(req, opts.policy ?? limits.capacityPolicy, protocol);
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'queue_timeout') events.queueTimedOut?.(protocol);
+      else if (err instanceof AppError && (err.statusCode === 429 || err.statusCode === 503)) events.refused?.(protocol, err.code);
+      throw err;
+    }
+  }
+
+  async function createFor(req: CreateSessionBody, policy: CapacityPolicy, protocol: SessionProtocol): Promise<CreateResult> {
     if (closed) throw new ShuttingDownError();
     const vnc = req.vnc ?? false;
     if (vnc && req.headless === true) {
@@ -207,8 +237,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
     const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false };
-    const policy = opts.policy ?? limits.capacityPolicy;
-    if (!req.client_id) return createNew(req, init, policy);
+    if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;
     return clientLock.run(clientId, async () => {
       const existing = records.clients().find((s) => s.clientId === clientId && (s.status === 'ready' || s.status === 'starting'));
@@ -225,7 +254,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
         log.info({ sessionId: existing.id, clientId, width, height }, 'replacing the client session (size or kind changed)');
         await end(existing, 'replaced');
       }
-      return createNew(req, init, policy);
+      return createNew(req, init, policy, protocol);
     });
   }
 
@@ -317,6 +346,11 @@ export function createSessionManager(opts: SessionManagerOptions) {
     poolView: () => pool.view(),
     /** Bring the warm pool back to its targets (after a drain ends). */
     refillPool: () => pool.refill(),
+    /** The host came back under its admission limits: waiting creates go on, the pool refills. */
+    relieved(): void {
+      capacity.relieved();
+      pool.refill();
+    },
     capacityView() {
       const clients = records.clients();
       const count = (status: Session['status']) => clients.filter((s) => s.status === status).length;

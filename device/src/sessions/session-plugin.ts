@@ -1,17 +1,21 @@
 import fp from 'fastify-plugin';
-import { Counter, Histogram } from 'prom-client';
 import type { DeviceConfig } from '../config.js';
 import { ownerKey } from './backends/owned-processes.js';
 import { createDockerBackend } from './backends/docker-backend.js';
 import { createProcessBackend } from './backends/process-backend.js';
 import type { SessionBackend } from './backends/session-backend.js';
 import { createDrain, type Drain } from './drain.js';
+import { createPressure } from './pressure.js';
 import { createReadiness, type Readiness } from './readiness.js';
-import { createSessionManager, type SessionManager } from './session-manager.js';
+import { createSessionCounters, type SessionCounters } from './session-counters.js';
+import { createSessionManager, type EndReason, type Session, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessionManager: SessionManager;
+    sessionCounters: SessionCounters;
+    /** Called for every session that ends (after its browser is gone); returns the way to stop listening. */
+    onSessionEnded(listener: (s: Session, reason: EndReason) => void): () => void;
     drain: Drain;
     readiness: Readiness;
   }
@@ -26,31 +30,12 @@ export interface SessionPluginOptions {
 export default fp<SessionPluginOptions>(
   async (app, { config, backend }) => {
     const log = app.log.child({ module: 'sessions' });
-    const registry = app.metrics.registry;
-    const created = new Counter({
-      name: 'outpost_sessions_created_total',
-      help: 'Sessions handed out, by kind and source (pool claim, cold start, reused by client id)',
-      labelNames: ['kind', 'source'],
-      registers: [registry],
-    });
-    const ended = new Counter({
-      name: 'outpost_sessions_ended_total',
-      help: 'Sessions ended, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    });
-    const launchSeconds = new Histogram({
-      name: 'outpost_session_start_seconds',
-      help: 'Cold start time of a session (launch to ready)',
-      labelNames: ['kind'],
-      buckets: [0.25, 0.5, 1, 2, 4, 8, 16, 32],
-      registers: [registry],
-    });
-    const poolFailures = new Counter({
-      name: 'outpost_pool_launch_failures_total',
-      help: 'Warm pool launches that failed',
-      labelNames: ['kind'],
-      registers: [registry],
+    const counters = createSessionCounters(app.metrics.registry);
+    app.decorate('sessionCounters', counters);
+    const endedListeners = new Set<(s: Session, reason: EndReason) => void>();
+    app.decorate('onSessionEnded', (listener: (s: Session, reason: EndReason) => void) => {
+      endedListeners.add(listener);
+      return () => void endedListeners.delete(listener);
     });
 
     const key = ownerKey(config.dataDir);
@@ -85,19 +70,25 @@ export default fp<SessionPluginOptions>(
       },
       log: log.child({ module: 'drain' }),
     });
+    const pressure = createPressure({
+      limits: { maxCpuPct: config.sessions.admitMaxCpuPct, maxMemoryPct: config.sessions.admitMaxMemoryPct },
+      host: () => app.hostMonitor.snapshot(),
+      sampleEveryS: config.hostRefreshS,
+      onRelief: () => manager.relieved(),
+    });
     const manager = createSessionManager({
       config,
       log,
       backend: chosen,
       admit: () => drain.admit(),
       poolPaused: () => drain.active,
+      ...(pressure.enabled ? { pressure: pressure.over, pressureRetryAfterS: pressure.retryAfterS } : {}),
       events: {
-        created(s, source, ms) {
-          created.inc({ kind: s.kind, source });
-          if (ms !== null) launchSeconds.observe({ kind: s.kind }, ms / 1000);
+        ...counters.events,
+        ended(s, reason) {
+          counters.events.ended?.(s, reason);
+          for (const listener of endedListeners) listener(s, reason);
         },
-        ended: (_s, reason) => ended.inc({ reason }),
-        poolLaunchFailed: (kind) => poolFailures.inc({ kind }),
       },
     });
     app.decorate('sessionManager', manager);
@@ -113,11 +104,12 @@ export default fp<SessionPluginOptions>(
     app.addHook('onReady', async () => manager.start());
     app.addHook('preClose', async () => {
       drain.close();
+      pressure.close();
       await app.readiness.close();
       await manager.close();
     });
   },
-  { name: 'sessions', dependencies: ['metrics', 'docker'] },
+  { name: 'sessions', dependencies: ['metrics', 'docker', 'host-monitor'] },
 );
 
 /** Where this host reaches a server bound to `address`: the wildcard means loopback. */

@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Log } from '../shared/log.js';
-import type { LaunchedBrowser, PersistedSession, SessionKind } from './backends/session-backend.js';
+import type { LaunchedBrowser, PersistedSession, SessionKind, SessionProtocol } from './backends/session-backend.js';
 import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
-export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained';
+export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained' | 'disconnected';
 
 export interface Session {
   id: string;
@@ -24,6 +24,7 @@ export interface Session {
   /** An unassigned warm-pool session. */
   pool: boolean;
   fromPool: boolean;
+  protocol: SessionProtocol;
   status: SessionStatus;
   createdAt: number;
   lastSeenAt: number;
@@ -74,6 +75,7 @@ function toPersisted(s: Session, backend: 'process' | 'docker'): PersistedSessio
     idle_s: s.idleS,
     pool: s.pool,
     from_pool: s.fromPool,
+    protocol: s.protocol,
     created_at: new Date(s.createdAt).toISOString(),
     last_seen_at: new Date(s.lastSeenAt).toISOString(),
     ttl_deadline: Number.isFinite(s.ttlDeadline) ? new Date(s.ttlDeadline).toISOString() : null,
@@ -113,6 +115,7 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           ttlS: limits.ttlS,
           idleS: limits.idleS,
           fromPool: false,
+          protocol: 'api',
           status: 'starting',
           createdAt: t,
           lastSeenAt: t,
@@ -141,6 +144,7 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           idleS: p.idle_s || limits.idleS,
           pool: p.pool,
           fromPool: p.from_pool,
+          protocol: p.protocol ?? 'api',
           status: 'ready',
           createdAt,
           lastSeenAt: Date.parse(p.last_seen_at),
@@ -150,8 +154,9 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
       );
     },
     /** A client's request on a session (a new one, or a claimed pool session): its lifetimes start now. */
-    applyRequest(s: Session, req: CreateSessionBody): Session {
+    applyRequest(s: Session, req: CreateSessionBody, protocol: SessionProtocol): Session {
       const t = now();
+      s.protocol = protocol;
       s.clientId = req.client_id ?? null;
       s.labels = req.labels ?? {};
       s.startUrl = req.start_url ?? null;

@@ -7,7 +7,8 @@ import { SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
 import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
 import { publicBase, toView } from './session-view.js';
-import { bridgeWebSocketToTcp, relayWebSocket } from '../shared/ws-relay.js';
+import { bridgeWebSocketToTcp } from '../shared/ws-relay.js';
+import { playwrightHeaders, relayToSession } from './session-relay.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 // Refusals before the upgrade; the 101 is added by the API docs (api-docs.ts).
@@ -66,16 +67,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
     { websocket: true, schema: { params: SessionParams, response: upgradeErrors }, preValidation: requireSession(false) },
     (socket, req) => {
       const s = manager.get((req.params as { id: string }).id);
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) {
-        if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
-      }
-      let detach = () => {};
-      const relay = relayWebSocket(socket, s.browser!.wsEndpoint, headers, {
-        onActivity: () => manager.noteActivity(s),
-        onClose: () => detach(),
-      });
-      detach = manager.attach(s, relay);
+      relayToSession(manager, s, socket, s.browser!.wsEndpoint, playwrightHeaders(req));
     },
   );
 

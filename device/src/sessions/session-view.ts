@@ -53,6 +53,7 @@ export function toView(manager: SessionManager, s: Session, base: PublicBase, ba
     headless: s.headless,
     vnc_enabled: s.vnc,
     ws_endpoint: `${base.ws}/sessions/${s.id}/playwright`,
+    cdp_endpoint: s.browser?.cdp ? `${base.ws}/sessions/${s.id}/cdp` : null,
     vnc: s.vnc && http ? { ws: `${base.ws}/sessions/${s.id}/vnc`, http, password_protected: true } : null,
     width: s.width,
     height: s.height,

@@ -53,11 +53,31 @@ const PoolKind = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0 });
+/** What happened to session requests of one protocol since the appliance started. */
+export const ProtocolCounts = Type.Object(
+  {
+    created: Count,
+    claimed_from_pool: Count,
+    queued: Count,
+    /** By the refusal's error code: capacity_exceeded, host_overloaded, draining, … */
+    rejected: Type.Record(Type.String(), Count),
+    queue_timeouts: Count,
+    /** By end reason: deleted, ttl, idle, disconnected, … */
+    ended: Type.Record(Type.String(), Count),
+  },
+  { additionalProperties: false },
+);
+export type ProtocolCounts = Static<typeof ProtocolCounts>;
+
 export const SessionsSummary = Type.Object(
   {
     active: Type.Integer({ minimum: 0 }),
     capacity: Type.Integer({ minimum: 0 }),
     pool: Type.Object({ headless: PoolKind, vnc: PoolKind }, { additionalProperties: false }),
+    // Per protocol (api, playwright, cdp, webdriver, compat): only those seen since the start.
+    // Optional: older appliances do not send it.
+    counters: Type.Optional(Type.Record(Type.String(), ProtocolCounts)),
   },
   { additionalProperties: false },
 );

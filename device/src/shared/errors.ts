@@ -91,6 +91,13 @@ export class CapacityExceededError extends AppError {
   }
 }
 
+/** The host is over an admission limit (OUTPOST_ADMIT_MAX_CPU_PCT / _MEMORY_PCT). */
+export class HostOverloadedError extends AppError {
+  constructor(message: string, retryAfterS: number) {
+    super('host_overloaded', message, 429, { 'retry-after': String(Math.max(1, Math.ceil(retryAfterS))) });
+  }
+}
+
 /** Waited in the queue for a free slot, but none came in time. */
 export class QueueTimeoutError extends AppError {
   constructor(waitedS: number) {
@@ -108,6 +115,13 @@ export class NoCapacityError extends AppError {
 export class LaunchFailedError extends AppError {
   constructor(message: string) {
     super('launch_failed', message, 502);
+  }
+}
+
+/** The session's browser did not answer on its DevTools port. */
+export class BrowserUnreachableError extends AppError {
+  constructor(id: string, why: string) {
+    super('browser_unreachable', `the browser of session ${id} did not answer its DevTools endpoint: ${why}`, 502);
   }
 }
 

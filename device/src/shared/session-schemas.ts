@@ -85,6 +85,9 @@ export const SessionView = Type.Object(
     headless: Type.Boolean(),
     vnc_enabled: Type.Boolean(),
     ws_endpoint: Type.String(),
+    // The browser's DevTools protocol (Puppeteer, connectOverCDP), relayed like ws_endpoint; null
+    // where the backend has none. Optional: older appliances do not send it.
+    cdp_endpoint: Type.Optional(Nullable(Type.String())),
     vnc: Nullable(VncInfo),
     width: Type.Integer(),
     height: Type.Integer(),

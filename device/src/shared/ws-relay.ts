@@ -16,13 +16,16 @@ function closeCode(code: number): number {
   return code === 1005 || code === 1006 || code === 1015 || code < 1000 || code > 4999 ? 1011 : code;
 }
 
+const MAX_PAYLOAD = 256 * 1024 * 1024;
+
+/** `target` is a URL to connect to, or an upstream socket already open (openUpstream). */
 export function relayWebSocket(
   client: WebSocket,
-  target: string,
+  target: string | WebSocket,
   headers: Record<string, string>,
   hooks: RelayHooks = {},
 ): { close: (code: number, reason: string) => void } {
-  const upstream = new WebSocket(target, { headers, perMessageDeflate: false, maxPayload: 256 * 1024 * 1024 });
+  const upstream = typeof target === 'string' ? new WebSocket(target, { headers, perMessageDeflate: false, maxPayload: MAX_PAYLOAD }) : target;
   const pending: Array<[WebSocket.RawData, boolean]> = [];
   let done = false;
 
@@ -61,6 +64,43 @@ export function relayWebSocket(
   client.on('error', () => finish(1011, 'client error'));
   upstream.on('error', (err) => finish(1011, `upstream: ${err.message}`));
   return { close: finish };
+}
+
+/** How an upstream refused the upgrade: its status and body (an Outpost service's { error } JSON). */
+export interface UpstreamRefusal {
+  status: number;
+  body: string;
+}
+
+/**
+ * Opens a websocket to `url` before the client's own upgrade is answered, so that a refusal can be
+ * passed on as the HTTP answer it was (a 429 stays a 429) instead of a closed socket. Resolves with
+ * the open socket, or with the refusal; rejects when the upstream cannot be reached in time.
+ */
+export function openUpstream(url: string, headers: Record<string, string>, timeoutMs: number): Promise<WebSocket | UpstreamRefusal> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers, perMessageDeflate: false, maxPayload: MAX_PAYLOAD, handshakeTimeout: timeoutMs });
+    ws.once('open', () => {
+      ws.removeAllListeners('error');
+      // Until the relay takes it, an error must not be unhandled.
+      ws.on('error', () => undefined);
+      resolve(ws);
+    });
+    ws.once('unexpected-response', (req, res) => {
+      let body = '';
+      const done = () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 502, body });
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        if (body.length < 64 * 1024) body += chunk;
+      });
+      res.on('end', done);
+      res.on('error', done);
+    });
+    ws.once('error', (err) => reject(err));
+  });
 }
 
 export function bridgeWebSocketToTcp(

@@ -28,7 +28,14 @@ export const DeviceView = Type.Object({
   version: Nullable(Type.String()),
   last_seen: Nullable(Type.String()),
   latency_ms: Nullable(Type.Number()),
-  sessions: Nullable(Type.Object({ active: Type.Integer(), capacity: Type.Integer() })),
+  sessions: Nullable(
+    Type.Object({
+      active: Type.Integer(),
+      capacity: Type.Integer(),
+      /** Creates the device turned away since it started (every protocol and reason); absent from devices that do not count. */
+      rejected: Type.Optional(Type.Integer()),
+    }),
+  ),
   alerts: Type.Integer(),
   flapping: Type.Boolean(),
   /** The device's drain (it takes no new sessions): null when it takes sessions. */
@@ -202,6 +209,14 @@ export const FleetCreateSessionBody = Type.Object(
   { additionalProperties: false },
 );
 export type FleetCreateSessionBody = Static<typeof FleetCreateSessionBody>;
+
+/** ws://<monitor>/playwright and /cdp (connect-routes.ts): the create body's scalar fields, and the token. */
+const { labels: _labels, ...connectFields } = FleetCreateSessionBody.properties;
+export const FleetConnectQuery = Type.Object(
+  { ...connectFields, token: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type FleetConnectQuery = Static<typeof FleetConnectQuery>;
 
 // The releases the monitor holds (fleet/src/updates/release-routes.ts).
 const RolloutStateSchema = Type.Union([Type.Literal('active'), Type.Literal('halted'), Type.Literal('complete')]);

@@ -5,6 +5,8 @@ import { CHROMIUM, liveViewCenterPixel, startAppliance, startTestPages, tempDir,
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
+import { Builder, By } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildFleetApp } from '../app.js';
 import { loadFleetConfig } from '../config.js';
@@ -80,6 +82,94 @@ describe('sessions through the fleet monitor', () => {
     const deleted = await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
     expect(deleted.status).toBe(200);
     expect((await device.api('GET', `/api/sessions/${res.body.id}`, undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).status).toBe(404);
+  });
+
+  it('serves CDP clients through the monitor: Puppeteer on cdp_endpoint, connectOverCDP on its http:// form', async () => {
+    const res = await api('POST', '/api/sessions', { device: 'kiosk-1' });
+    expect(res.status).toBe(201);
+    const cdp = res.body.cdp_endpoint as string;
+    expect(cdp).toBe(`${fleetBase.replace('http', 'ws')}/sessions/kiosk-1/${res.body.id}/cdp`);
+    const viaPuppeteer = await puppeteer.connect({ browserWSEndpoint: cdp, headers: auth });
+    try {
+      const page = await viaPuppeteer.newPage();
+      await page.goto(`${pages.url}/title?t=Puppeteer%20via%20the%20monitor`);
+      expect(await page.title()).toBe('Puppeteer via the monitor');
+    } finally {
+      await viaPuppeteer.disconnect();
+    }
+    const version = await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/version`);
+    expect(version.body.webSocketDebuggerUrl).toBe(cdp);
+    const viaPlaywright = await chromium.connectOverCDP(cdp.replace(/^ws/, 'http'), { headers: auth });
+    try {
+      const page = await (viaPlaywright.contexts()[0] ?? (await viaPlaywright.newContext())).newPage();
+      await page.goto(`${pages.url}/title?t=over%20CDP`);
+      const list = (await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/list`)).body as Array<{ url: string; webSocketDebuggerUrl?: string }>;
+      expect(list.find((x) => x.url.includes('over%20CDP'))?.webSocketDebuggerUrl).toMatch(new RegExp(`^${cdp}/devtools/page/[A-Za-z0-9-]+$`));
+    } finally {
+      await viaPlaywright.close();
+    }
+    expect((await api('GET', `/sessions/kiosk-1/${res.body.id}/cdp/json/version`.replace('kiosk-1', 'nope'))).status).toBe(404);
+    await api('DELETE', `/api/sessions/kiosk-1/${res.body.id}`);
+  });
+
+  it('connect-and-go through the monitor: ws://<monitor>/playwright and /cdp place a session on a device, and disconnecting ends it', async () => {
+    const ws = fleetBase.replace(/^http/, 'ws');
+    const deviceSessions = async () => (await device.api('GET', '/api/sessions', undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).body.sessions as Array<{ id: string; client_id: string | null }>;
+    const before = (await deviceSessions()).length;
+    const viaPlaywright = await chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&client_id=uptime-check`);
+    try {
+      expect((await deviceSessions()).filter((s) => s.client_id === 'uptime-check')).toHaveLength(1);
+      const page = await viaPlaywright.newPage();
+      await page.goto(`${pages.url}/title?t=placed%20by%20the%20monitor`);
+      expect(await page.title()).toBe('placed by the monitor');
+    } finally {
+      await viaPlaywright.close();
+    }
+    await expect.poll(async () => (await deviceSessions()).length, { timeout: 10_000 }).toBe(before);
+
+    const viaPuppeteer = await puppeteer.connect({ browserWSEndpoint: `${ws}/cdp?device=kiosk-1`, headers: auth });
+    try {
+      const page = await viaPuppeteer.newPage();
+      await page.goto(`${pages.url}/title?t=CDP%20placed`);
+      expect(await page.title()).toBe('CDP placed');
+    } finally {
+      await viaPuppeteer.disconnect();
+    }
+    await expect.poll(async () => (await deviceSessions()).length, { timeout: 10_000 }).toBe(before);
+
+    // Refusals are HTTP answers before the upgrade: no token, an unknown or offline device, and
+    // the device's own refusal of an option passed through with its status.
+    await expect(chromium.connect(`${ws}/playwright`)).rejects.toThrow(/401/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&device=nope`)).rejects.toThrow(/404/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&device=kiosk-gone`)).rejects.toThrow(/409/);
+    await expect(chromium.connect(`${ws}/playwright?token=${FLEET_TOKEN}&ttl_s=10000000`)).rejects.toThrow(/400/);
+    expect(await deviceSessions()).toHaveLength(before);
+  });
+
+  it('WebDriver through the monitor: selenium-webdriver at <monitor>/wd/hub, placed on a device, commands relayed, quit ends it there', async () => {
+    const deviceSessions = async () => (await device.api('GET', '/api/sessions', undefined, { authorization: `Bearer ${DEVICE_TOKEN}` })).body.sessions as Array<{ id: string }>;
+    const before = (await deviceSessions()).length;
+    const port = new URL(fleetBase).port;
+    const driver = await new Builder()
+      .usingServer(`http://:${FLEET_TOKEN}@127.0.0.1:${port}/wd/hub`)
+      .withCapabilities({ browserName: 'chrome', 'outpost:options': { device: 'kiosk-1', client_id: 'selenium-via-fleet' } })
+      .build();
+    try {
+      const caps = await driver.getCapabilities();
+      expect(caps.get('outpost:device')).toBe('kiosk-1');
+      expect(caps.get('se:cdp')).toBe(`${fleetBase.replace('http', 'ws')}/sessions/kiosk-1/${caps.get('outpost:session')}/cdp`);
+      expect((await deviceSessions()).map((s) => s.id)).toContain(caps.get('outpost:session'));
+      await driver.get(`${pages.url}/title?t=Selenium%20via%20the%20monitor`);
+      expect(await driver.getTitle()).toBe('Selenium via the monitor');
+      expect(await driver.findElement(By.css('h1')).getText()).toBe('hello');
+    } finally {
+      await driver.quit();
+    }
+    expect(await deviceSessions()).toHaveLength(before);
+    const unknown = await fetch(`${fleetBase}/wd/hub/session/nope/url`, { headers: auth });
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as { value: { error: string } }).value.error).toBe('invalid session id');
+    expect((await fetch(`${fleetBase}/wd/hub/session`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(401);
   });
 
   it('shows a VNC session live through the monitor', async () => {

@@ -1,5 +1,5 @@
 // Sessions across the fleet: list, create on a chosen device or the least-loaded online one,
-// delete; the Playwright and VNC websockets are relayed through the monitor, so a client needs only
+// delete; the Playwright, VNC and CDP websockets (and CDP's discovery) are relayed through the monitor, so a client needs only
 // the monitor's address (and its token). Device answers are passed through with their URLs
 // rewritten to the monitor's.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -32,24 +32,32 @@ type DeviceSession = SessionView;
 /** Devices asked at once when listing sessions across the fleet. */
 const LIST_CONCURRENCY = 16;
 
-const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
+export const up = (d: Device) => d.health.status === 'online' || d.health.status === 'degraded';
 
 /** Least loaded: lowest share of capacity in use, then the most warm sessions ready. */
 export function pickDevice(devices: Device[]): Device | null {
-  let best: Device | null = null;
-  let bestScore = Infinity;
+  return rankDevices(devices, 1)[0] ?? null;
+}
+
+/** The `n` devices that would take a new session, least loaded first (pickDevice's order). */
+export function rankDevices(devices: Device[], n: number): Device[] {
+  const ranked: Array<{ d: Device; score: number }> = [];
   for (const d of devices) {
     const s = d.health.lastStatus?.sessions;
     // A draining device takes no new session (it would answer 503 draining).
     if (!up(d) || !s || s.capacity <= 0 || s.active >= s.capacity || d.health.lastStatus?.appliance.drain) continue;
     const ready = s.pool.headless.ready + s.pool.vnc.ready;
     const score = s.active / s.capacity - ready * 1e-3;
-    if (score < bestScore) {
-      bestScore = score;
-      best = d;
+    // Keep only the best n (n is small): insert in order, drop the tail.
+    const at = ranked.findIndex((r) => r.score > score);
+    if (at === -1) {
+      if (ranked.length < n) ranked.push({ d, score });
+    } else {
+      ranked.splice(at, 0, { d, score });
+      if (ranked.length > n) ranked.pop();
     }
   }
-  return best;
+  return ranked.map((r) => r.d);
 }
 
 function publicBase(req: FastifyRequest): { http: string; ws: string } {
@@ -70,6 +78,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       ...s,
       device: d.id,
       ws_endpoint: `${base.ws}${path}/playwright`,
+      // A device older than CDP sends none; one whose backend has none sends null.
+      ...(s.cdp_endpoint === undefined ? {} : { cdp_endpoint: s.cdp_endpoint ? `${base.ws}${path}/cdp` : null }),
       vnc: s.vnc
         ? {
             ws: `${base.ws}${path}/vnc`,
@@ -144,17 +154,45 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!up(d)) throw new AppError('device_not_online', `device ${d.id} is ${d.health.status}`, 409);
   };
 
-  for (const kind of ['playwright', 'vnc'] as const) {
-    app.get(`/sessions/:device/:id/${kind}`, { websocket: true, schema: { params: Params, response: upgradeErrors }, preValidation: requireDevice }, (socket, req) => {
-      const { device, id } = req.params as { device: string; id: string };
-      const d = deviceOf(device);
+  // The CDP relay's page sockets (json/list hands them out): /cdp/devtools/<kind>/<target>.
+  const CdpTargetParams = Type.Object(
+    { ...Params.properties, kind: Type.String({ pattern: '^[a-z_]{1,32}$' }), target: Type.String({ pattern: '^[A-Za-z0-9-]{1,64}$' }) },
+    { additionalProperties: false },
+  );
+  const relays: Array<{ path: string; params: typeof Params | typeof CdpTargetParams; to: (p: Record<string, string>) => string }> = [
+    ...(['playwright', 'vnc', 'cdp'] as const).map((kind) => ({ path: `/sessions/:device/:id/${kind}`, params: Params, to: (p: Record<string, string>) => `/sessions/${p.id}/${kind}` })),
+    { path: '/sessions/:device/:id/cdp/devtools/:kind/:target', params: CdpTargetParams, to: (p) => `/sessions/${p.id}/cdp/devtools/${p.kind}/${p.target}` },
+  ];
+  for (const r of relays) {
+    app.get(r.path, { websocket: true, schema: { params: r.params, response: upgradeErrors }, preValidation: requireDevice }, (socket, req) => {
+      const params = req.params as Record<string, string>;
+      const d = deviceOf(params.device!);
       // Never the browser's Origin or Sec-Fetch-* headers: the device would refuse the fleet's own
       // live view page as another site (device/src/shared/http/cross-site.ts). Held by
       // session-routes.int.test.ts ("shows a VNC session live through the monitor").
       const headers: Record<string, string> = { ...deviceHeaders };
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
-      const target = `${deviceBaseUrl(d).replace(/^http/, 'ws')}/sessions/${id}/${kind}`;
-      relayWebSocket(socket, target, headers);
+      relayWebSocket(socket, `${deviceBaseUrl(d).replace(/^http/, 'ws')}${r.to(params)}`, headers);
+    });
+  }
+
+  // CDP discovery through the monitor: the device's answer with its socket URLs made the monitor's.
+  const cdpUrl = (req: FastifyRequest, device: string, id: string, deviceUrl: string) =>
+    `${publicBase(req).ws}/sessions/${encodeURIComponent(device)}/${id}/cdp${new URL(deviceUrl).pathname.replace(/^\/sessions\/[^/]+\/cdp/, '')}`;
+  const discovery = { ...passThrough, schema: { params: Params, response: { 200: Type.Unknown(), ...deviceErrors } } };
+  app.get('/sessions/:device/:id/cdp/json/version', discovery, async (req, reply) => {
+    const d = deviceOf(req.params.device);
+    const { status, data } = await forward(d, 'GET', `/sessions/${req.params.id}/cdp/json/version`);
+    const v = data as { webSocketDebuggerUrl?: string };
+    return reply.code(status as 200).send(status === 200 && v.webSocketDebuggerUrl ? { ...v, webSocketDebuggerUrl: cdpUrl(req, d.id, req.params.id, v.webSocketDebuggerUrl) } : data);
+  });
+  for (const path of ['/sessions/:device/:id/cdp/json/list', '/sessions/:device/:id/cdp/json']) {
+    app.get(path, discovery, async (req, reply) => {
+      const d = deviceOf((req.params as { device: string }).device);
+      const id = (req.params as { id: string }).id;
+      const { status, data } = await forward(d, 'GET', `/sessions/${id}/cdp/json/list`);
+      if (status !== 200 || !Array.isArray(data)) return reply.code(status as 502).send(data as ErrorBody);
+      return (data as Array<{ webSocketDebuggerUrl?: string }>).map((t) => (t.webSocketDebuggerUrl ? { ...t, webSocketDebuggerUrl: cdpUrl(req, d.id, id, t.webSocketDebuggerUrl) } : t));
     });
   }
 };

@@ -1,6 +1,7 @@
 // Devices as the fleet API shows them (schemas.ts), built from the in-memory registry.
 import type { Device } from '../devices/device-registry.js';
 import { deviceBaseUrl } from '../devices/device-http.js';
+import type { FleetStatus } from '../../../device/src/shared/index.js';
 import type { DeviceView } from './schemas.js';
 
 export function deviceView(d: Device, full: boolean, openAlerts: number): DeviceView {
@@ -17,13 +18,21 @@ export function deviceView(d: Device, full: boolean, openAlerts: number): Device
     version: s?.appliance.version ?? null,
     last_seen: d.health.lastSeen ? new Date(d.health.lastSeen).toISOString() : null,
     latency_ms: d.health.lastDurationMs,
-    sessions: s ? { active: s.sessions.active, capacity: s.sessions.capacity } : null,
+    sessions: s ? { active: s.sessions.active, capacity: s.sessions.capacity, ...rejected(s.sessions.counters) } : null,
     alerts: openAlerts,
     flapping: d.health.flapping,
     drain: s?.appliance.drain?.state ?? null,
     url: `${deviceBaseUrl(d)}/`,
     ...(full ? { last_status: s } : {}),
   };
+}
+
+/** The sum of a device's rejections over protocols and reasons, when it counts them. */
+function rejected(counters: FleetStatus['sessions']['counters']): { rejected?: number } {
+  if (!counters) return {};
+  let n = 0;
+  for (const c of Object.values(counters)) for (const v of Object.values(c.rejected)) n += v;
+  return { rejected: n };
 }
 
 const RANK: Record<string, number> = { online: 0, degraded: 1, suspect: 2, unknown: 3, offline: 4 };

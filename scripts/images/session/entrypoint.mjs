@@ -3,11 +3,16 @@
 // Conventions (any image that follows them can be configured as OUTPOST_DOCKER_IMAGE):
 //   port 3000  Playwright browser server, websocket path /playwright
 //   port 5900  VNC (RFB), only when VNC_PASSWORD is set
+//   port 9223  the browser's DevTools protocol (CDP): a relay to chromium's own port, which listens
+//              on the container's loopback only; with CDP_ALLOW_FROM set (the appliance gives the
+//              network's gateway, where the published port's connections come from), it takes
+//              connections from that address alone, not from other containers on the network
 //   env        WIDTH, HEIGHT (screen), START_URL (optional first page), VNC_PASSWORD (enables VNC),
 //              HEADLESS (true|false; default: false with VNC, true without)
 //   health     the Docker HEALTHCHECK (healthcheck.sh) turns healthy once the browser server (and VNC) accept
 //              connections; the appliance hands out a container only when it is healthy.
 import { spawn } from 'node:child_process';
+import { createConnection, createServer } from 'node:net';
 import { existsSync, writeFileSync, rmSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -17,6 +22,9 @@ const startUrl = process.env.START_URL || '';
 const vncPassword = process.env.VNC_PASSWORD || '';
 const headless = (process.env.HEADLESS ?? (vncPassword ? 'false' : 'true')) === 'true';
 const display = ':99';
+const DEVTOOLS_PORT = 9222;
+const CDP_RELAY_PORT = 9223;
+const cdpAllowFrom = process.env.CDP_ALLOW_FROM || '';
 const READY = '/tmp/outpost-ready';
 const children = [];
 
@@ -77,8 +85,26 @@ try {
     handleSIGINT: false,
     handleSIGTERM: false,
     handleSIGHUP: false,
-    args: [`--window-size=${width},${height}`, '--window-position=0,0', '--disable-quic', '--disable-sync', ...(headless ? [] : ['--start-maximized', '--test-type'])],
+    args: [
+      `--window-size=${width},${height}`,
+      '--window-position=0,0',
+      '--disable-quic',
+      '--disable-sync',
+      `--remote-debugging-port=${DEVTOOLS_PORT}`,
+      '--remote-debugging-address=127.0.0.1',
+      ...(headless ? [] : ['--start-maximized', '--test-type']),
+    ],
   });
+  // The DevTools port to the outside, through the relay (chromium binds loopback only).
+  const relay = createServer((client) => {
+    const from = (client.remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (cdpAllowFrom && from !== cdpAllowFrom) return client.destroy();
+    const upstream = createConnection({ host: '127.0.0.1', port: DEVTOOLS_PORT });
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  relay.listen(CDP_RELAY_PORT, '0.0.0.0');
   server.process().on('exit', () => {
     log('browser exited; ending the session');
     shutdown(1);

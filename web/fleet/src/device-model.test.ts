@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_FILTERS, deviceIdFromPath, filtersFromSearch, filtersToSearch, offTarget, onlyStatus, pageSpan, toggleStatus } from './device-model';
+import { EMPTY_FILTERS, counterRows, deviceIdFromPath, filtersFromSearch, filtersToSearch, offTarget, onlyStatus, pageSpan, toggleStatus } from './device-model';
 
 describe('device list filters', () => {
   it('round-trip through the query string, dropping unknown statuses', () => {
@@ -45,5 +45,19 @@ describe('device paths and versions', () => {
     expect(offTarget('1.4.0', '1.4.0')).toBe(false);
     expect(offTarget(null, '1.4.0')).toBe(false);
     expect(offTarget('1.3.0', null)).toBe(false);
+  });
+});
+
+describe('counterRows', () => {
+  it('gives one row per protocol, in order, with the reasons spelled out and zero counts left out', () => {
+    const rows = counterRows({
+      playwright: { created: 5, claimed_from_pool: 4, queued: 1, rejected: { host_overloaded: 2, capacity_exceeded: 1 }, queue_timeouts: 0, ended: { disconnected: 5 } },
+      api: { created: 1, claimed_from_pool: 0, queued: 0, rejected: { draining: 0 }, queue_timeouts: 1, ended: {} },
+    });
+    expect(rows).toEqual([
+      { protocol: 'api', created: 1, fromPool: 0, queued: 0, rejected: '0', queueTimeouts: 1, ended: '0' },
+      { protocol: 'playwright', created: 5, fromPool: 4, queued: 1, rejected: '1 capacity_exceeded, 2 host_overloaded', queueTimeouts: 0, ended: '5 disconnected' },
+    ]);
+    expect(counterRows(undefined)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Device presentation and list-filter logic, kept out of the components (and free of runtime
 // imports, so device-model.test.ts runs without the app's aliases).
 import type { Tone } from '@common/ui';
-import type { DeviceFilters, DeviceStatus, DeviceView } from './api';
+import type { DeviceFilters, DeviceStatus, DeviceView, FleetStatus } from './api';
 
 /** Every status, in the order the server sorts them (online first; fleet/src/api/views.ts). */
 export const STATUSES: readonly DeviceStatus[] = ['online', 'degraded', 'suspect', 'unknown', 'offline'];
@@ -71,6 +71,35 @@ export function offTarget(version: string | null, target: string | null): boolea
 
 export function sessionsLabel(d: Pick<DeviceView, 'sessions'>): string {
   return d.sessions ? `${d.sessions.active} / ${d.sessions.capacity}` : '—';
+}
+
+/** Rows of a device's session counters (sessions.counters): one per protocol, reasons spelled out. */
+export function counterRows(counters: FleetStatus['sessions']['counters']): Array<{
+  protocol: string;
+  created: number;
+  fromPool: number;
+  queued: number;
+  rejected: string;
+  queueTimeouts: number;
+  ended: string;
+}> {
+  const spell = (byReason: Record<string, number>) =>
+    Object.entries(byReason)
+      .filter(([, n]) => n > 0)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, n]) => `${n} ${reason}`)
+      .join(', ') || '0';
+  return Object.entries(counters ?? {})
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([protocol, c]) => ({
+      protocol,
+      created: c.created,
+      fromPool: c.claimed_from_pool,
+      queued: c.queued,
+      rejected: spell(c.rejected),
+      queueTimeouts: c.queue_timeouts,
+      ended: spell(c.ended),
+    }));
 }
 
 export function deviceHref(id: string): string {

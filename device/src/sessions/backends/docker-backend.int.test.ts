@@ -4,6 +4,7 @@ import { liveViewCenterPixel } from '../../../test/browser.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startAppliance, waitForPool, type TestAppliance } from '../../../test/appliance.js';
 import { BUSYBOX_IMAGE, TEST_LABEL, dockerClient } from '../../../test/docker-env.js';
@@ -57,9 +58,30 @@ describe('docker backend', () => {
       await page.goto(`${inner.url}/title?t=from%20a%20container`);
       expect(await page.title()).toBe('from a container');
       await client.close();
+      // CDP too: the container's DevTools relay, published on the host's loopback, through the appliance.
+      expect(res.body.cdp_endpoint).toBe(`${t.base.replace(/^http/, 'ws')}/sessions/${res.body.id}/cdp`);
+      const viaCdp = await puppeteer.connect({ browserWSEndpoint: res.body.cdp_endpoint });
+      try {
+        const cdpPage = await viaCdp.newPage();
+        await cdpPage.goto(`${inner.url}/title?t=CDP%20in%20a%20container`);
+        expect(await cdpPage.title()).toBe('CDP in a container');
+      } finally {
+        await viaCdp.disconnect();
+      }
     } finally {
       await inner.close();
     }
+    // The relay takes connections from the network's gateway (the published port) only, not from
+    // another container on the session network.
+    const ip = Object.values((await docker.getContainer(recordOf(t.dataDir, res.body.id).container_id).inspect()).NetworkSettings.Networks)[0]!.IPAddress;
+    // The prober is the session image's own node (busybox's static wget crashes in a bare rootfs).
+    const script = `const s=require('net').connect(+process.argv[2],process.argv[1]);s.setTimeout(5000,()=>s.destroy());s.on('connect',()=>s.write('GET /json/version HTTP/1.0\\r\\n\\r\\n'));let d='';s.on('data',(c)=>d+=c);s.on('close',()=>console.log(d.startsWith('HTTP/')?'http answer':'no answer'));s.on('error',()=>{});`;
+    /** What another container on the session network gets from the session's port: an HTTP answer, or none. */
+    const probe = (port: number): string =>
+      execFileSync('docker', ['run', '--rm', '--network', env.OUTPOST_DOCKER_NETWORK!, '--label', TEST_LABEL, '--entrypoint', '/usr/local/bin/node', sessionImage(), '-e', script, ip, String(port)], { encoding: 'utf8' }).trim();
+    // The Playwright port answers it (so the probe itself works); the DevTools relay does not.
+    expect(probe(3000)).toBe('http answer');
+    expect(probe(9223)).toBe('no answer');
 
     // Containers are labelled, on the dedicated network, published on 127.0.0.1 only.
     const { container_id } = recordOf(t.dataDir, res.body.id);
@@ -125,7 +147,7 @@ describe('docker backend', () => {
   });
 
   it('recycles the least recently accessed client when the port range runs out, and answers 503 when nothing can be freed', async () => {
-    env = dockerEnv(4); // two sessions of two ports each
+    env = dockerEnv(6); // two sessions of three ports each
     t = await startAppliance({ ...env, OUTPOST_MAX_SESSIONS: '10' });
     expect((await t.api('GET', '/api/sessions')).body.capacity.max_sessions).toBe(2);
     expect((await t.api('GET', '/access?id=first')).status).toBe(302);

@@ -27,7 +27,9 @@ export interface DockerBackendOptions {
 
 const PLAYWRIGHT_PORT = '3000/tcp';
 const VNC_PORT = '5900/tcp';
-const PORTS_PER_SESSION = 2;
+/** The session image's relay to chromium's DevTools port (entrypoint.mjs). */
+const CDP_PORT = '9223/tcp';
+const PORTS_PER_SESSION = 3;
 
 /** The first host address of an IPv4 subnet, used as the bridge gateway (10.89.0.0/24 → 10.89.0.1). */
 export function gatewayOf(subnet: string): string {
@@ -56,6 +58,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
   const blocked = new Map<number, number>();
   const live = new Map<string, { ports: number[]; exited: (why: string) => void; launched: LaunchedBrowser }>();
   let networkReady: Promise<void> | null = null;
+  /** Where the published ports' connections reach a container from: only it may use the DevTools relay. */
+  let gateway = gatewayOf(opts.subnet);
   let events: Readable | null = null;
   let closed = false;
   let eventsRetry: NodeJS.Timeout | undefined;
@@ -63,7 +67,11 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
   function ensureNetwork(): Promise<void> {
     networkReady ??= (async () => {
       const existing = await docker.listNetworks({ filters: { name: [opts.network] } });
-      if (existing.some((n) => n.Name === opts.network)) return;
+      const found = existing.find((n) => n.Name === opts.network);
+      if (found) {
+        gateway = found.IPAM?.Config?.[0]?.Gateway ?? gateway;
+        return;
+      }
       log.info({ network: opts.network, subnet: opts.subnet }, 'creating the session network');
       try {
         await docker.createNetwork({
@@ -144,6 +152,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     const launched: LaunchedBrowser = {
       wsEndpoint: `ws://127.0.0.1:${ports[0]}/playwright`,
       vnc: password && ports[1] ? { host: '127.0.0.1', port: ports[1], password } : null,
+      // Published on the host's loopback only, like the other two.
+      cdp: ports[2] ? { host: '127.0.0.1', port: ports[2] } : null,
       record,
       exited,
       close() {
@@ -203,7 +213,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
       const ports = allocatePorts(opts.ports, new Set([...taken, ...blocked.keys()]), PORTS_PER_SESSION);
       if (!ports) throw new Error(`no free host port in ${opts.ports.min}-${opts.ports.max}`);
       for (const p of ports) taken.add(p);
-      const env = [`WIDTH=${spec.width}`, `HEIGHT=${spec.height}`, `HEADLESS=${spec.headless}`];
+      const env = [`WIDTH=${spec.width}`, `HEIGHT=${spec.height}`, `HEADLESS=${spec.headless}`, `CDP_ALLOW_FROM=${gateway}`];
       if (password) env.push(`VNC_PASSWORD=${password}`);
       let container: Docker.Container | null = null;
       try {
@@ -212,12 +222,13 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
           Image: opts.image,
           Env: env,
           Labels: sessionLabels({ session: spec.id, client: spec.clientId, pool: spec.pool, owner: opts.ownerKey, kind: wantVnc ? 'vnc' : 'headless', width: spec.width, height: spec.height }),
-          ExposedPorts: { [PLAYWRIGHT_PORT]: {}, [VNC_PORT]: {} },
+          ExposedPorts: { [PLAYWRIGHT_PORT]: {}, [VNC_PORT]: {}, [CDP_PORT]: {} },
           HostConfig: {
             NetworkMode: opts.network,
             PortBindings: {
               [PLAYWRIGHT_PORT]: [{ HostIp: '127.0.0.1', HostPort: String(ports[0]) }],
               [VNC_PORT]: [{ HostIp: '127.0.0.1', HostPort: String(ports[1]) }],
+              [CDP_PORT]: [{ HostIp: '127.0.0.1', HostPort: String(ports[2]) }],
             },
             ShmSize: 256 * 1024 * 1024,
             ...(opts.memoryMb > 0 ? { Memory: opts.memoryMb * 1024 * 1024 } : {}),
@@ -226,7 +237,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
         });
         await container.start();
         await waitHealthy(container, name, spec.signal);
-        const record: BackendRecord = { container_id: container.id, container_name: name, ws_port: ports[0]!, vnc_port: ports[1]!, vnc_password: password };
+        const record: BackendRecord = { container_id: container.id, container_name: name, ws_port: ports[0]!, vnc_port: ports[1]!, cdp_port: ports[2]!, vnc_password: password };
         log.debug({ container: name, ports }, 'session container healthy');
         return makeLaunched(container.id, name, ports, password, record);
       } catch (err) {
@@ -252,15 +263,17 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     if (!ws || !info.State?.Running) return null;
     if (info.State.Health?.Status === 'unhealthy') return null;
     const vnc = hostPort(info, VNC_PORT);
+    // Containers of releases before the DevTools relay have none.
+    const cdp = hostPort(info, CDP_PORT);
     const password = envValue(info, 'VNC_PASSWORD');
-    const ports = vnc ? [ws, vnc] : [ws];
-    for (const p of ports) taken.add(p);
+    for (const p of [ws, vnc, cdp]) if (p) taken.add(p);
     const name = info.Name.replace(/^\//, '');
-    return makeLaunched(info.Id, name, vnc ? [ws, vnc] : [ws, 0], password || null, {
+    return makeLaunched(info.Id, name, [ws, vnc ?? 0, cdp ?? 0], password || null, {
       container_id: info.Id,
       container_name: name,
       ws_port: ws,
       vnc_port: vnc,
+      cdp_port: cdp,
       vnc_password: password || null,
     });
   }

@@ -27,6 +27,7 @@ import {
 import { chromiumType } from '../playwright.js';
 import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 import { writeXAuthority } from './x-authority.js';
+import { DEVTOOLS_ARGS, devToolsPort } from './devtools-port.js';
 
 export interface ProcessBackendOptions {
   chromiumPath: string;
@@ -177,6 +178,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     let display: number | null = null;
     let server: BrowserServer | undefined;
     let vnc: LaunchedBrowser['vnc'] = null;
+    let cdpPort = 0;
     const cleanup = async () => {
       if (server) await server.close().catch(() => server?.kill().catch(() => undefined));
       await stopChild(x11vnc);
@@ -227,9 +229,11 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
           '--disable-quic',
           '--disable-sync',
           '--no-default-browser-check',
+          ...DEVTOOLS_ARGS,
           ...(spec.headless ? [] : ['--start-maximized', '--disable-infobars', '--test-type']),
         ],
       });
+      cdpPort = await devToolsPort(server.process().pid!, launchTimeoutMs, spec.signal);
     } catch (err) {
       await cleanup();
       throw err;
@@ -243,12 +247,14 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     const launched: LaunchedBrowser = {
       wsEndpoint: server.wsEndpoint(),
       vnc,
+      cdp: { host: '127.0.0.1', port: cdpPort },
       record: {
         browser_pid: browserProcess.pid ?? null,
         xvfb_pid: xvfb?.pid ?? null,
         x11vnc_pid: x11vnc?.pid ?? null,
         display,
         vnc_port: vnc?.port ?? null,
+        cdp_port: cdpPort,
       },
       exited: Promise.race(exits),
       close() {

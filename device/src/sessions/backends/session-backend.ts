@@ -25,6 +25,8 @@ export interface LaunchedBrowser {
   wsEndpoint: string;
   /** The session's VNC server on loopback, when it has one. */
   vnc: { host: string; port: number; password: string } | null;
+  /** The browser's DevTools (CDP) HTTP and websocket server on loopback; null where the backend has none. */
+  cdp: { host: string; port: number } | null;
   record: BackendRecord;
   /** Settles when the browser (or its display) goes away on its own, with a reason. */
   exited: Promise<string>;
@@ -53,8 +55,17 @@ export interface PersistedSession {
   /** null for pool sessions, which never expire */
   ttl_deadline: string | null;
   backend: 'process' | 'docker';
+  /** How the client asked for it (absent in files of older releases: 'api'). */
+  protocol?: SessionProtocol;
   record: BackendRecord;
 }
+
+/**
+ * How a client asked for a session, for the counters: the REST API (then driven over any of the
+ * session's endpoints), a connect-and-go URL, WebDriver, or the orchestrator's /access.
+ */
+export type SessionProtocol = 'api' | 'playwright' | 'cdp' | 'webdriver' | 'compat';
+export const SESSION_PROTOCOLS: readonly SessionProtocol[] = ['api', 'playwright', 'cdp', 'webdriver', 'compat'];
 
 export interface RecoveredSession {
   persisted: PersistedSession;

@@ -3,7 +3,8 @@
 // is read from the route the router matched, never from the URL as sent. Held for every route in
 // every spelling by route-access.test.ts and fleet-route-access.test.ts.
 // Browsers cannot set headers on a WebSocket, so a websocket upgrade may carry the token as
-// ?access_token=…; the request serializer in logging.ts keeps it out of the logs.
+// ?access_token=… (or ?token=…, the spelling browserless taught connect-and-go clients); the
+// request serializer in logging.ts keeps both out of the logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors.js';
@@ -13,16 +14,28 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
+/** Query parameters that carry the token on a websocket upgrade. */
+const TOKEN_QUERY_KEYS = ['access_token', 'token'] as const;
+
 export function presentedToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
+    const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
+    if (basic && req.routeOptions.config?.basicAuth === true) {
+      // user:password, the token being the password (any user name).
+      const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
+      const colon = pair.indexOf(':');
+      return colon === -1 ? undefined : pair.slice(colon + 1) || undefined;
+    }
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     return match?.[1];
   }
   if (req.headers.upgrade?.toLowerCase() === 'websocket') {
     const query = req.query as Record<string, unknown> | undefined;
-    const token = query?.access_token;
-    if (typeof token === 'string' && token !== '') return token;
+    for (const key of TOKEN_QUERY_KEYS) {
+      const token = query?.[key];
+      if (typeof token === 'string' && token !== '') return token;
+    }
   }
   return undefined;
 }
@@ -94,7 +107,7 @@ function decodedKey(key: string): string {
 }
 
 /**
- * The URL with the value of every query parameter whose key decodes to access_token replaced. The
+ * The URL with the value of every query parameter whose key decodes to access_token or token replaced. The
  * query parser decodes keys, so `?%61ccess_token=` is a token to presentedToken() and must be one
  * here too (logging.test.ts).
  */
@@ -108,7 +121,7 @@ export function stripAccessToken(url: string): string {
     .map((part) => {
       const eq = part.indexOf('=');
       const key = eq === -1 ? part : part.slice(0, eq);
-      return decodedKey(key) === 'access_token' ? `${key}=[redacted]` : part;
+      return (TOKEN_QUERY_KEYS as readonly string[]).includes(decodedKey(key)) ? `${key}=[redacted]` : part;
     })
     .join('&');
   return `${url.slice(0, q + 1)}${redacted}${hash === -1 ? '' : url.slice(hash)}`;

@@ -1,4 +1,4 @@
-// The request line that reaches the log never carries a websocket's ?access_token=, however the
+// The request line that reaches the log never carries a websocket's ?access_token= (or ?token=), however the
 // key is spelled: the query parser decodes keys, so `%61ccess_token=` is a token to auth.ts and
 // must be one to the redaction too.
 import { describe, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ describe('stripAccessToken', () => {
     ['twice', `/sessions/a/vnc?access_token=${SECRET}&%61ccess_token=${SECRET}`],
     ['with an encoded value', `/sessions/a/vnc?access_token=${encodeURIComponent(`${SECRET}/+=`)}`],
     ['with a fragment after it', `/sessions/a/vnc?access_token=${SECRET}#x`],
+    ['the connect-and-go spelling ?token=', `/playwright?vnc=true&token=${SECRET}`],
+    ['?token= with an encoded letter', `/cdp?%74oken=${SECRET}`],
   ])('redacts %s', (_name, url) => {
     const out = stripAccessToken(url);
     expect(out).not.toContain(SECRET);
@@ -26,6 +28,7 @@ describe('stripAccessToken', () => {
   it('keeps the rest of the URL as it was', () => {
     expect(stripAccessToken(`/sessions/a/vnc?x=1&%61ccess_token=${SECRET}&y=%20z`)).toBe('/sessions/a/vnc?x=1&%61ccess_token=[redacted]&y=%20z');
     expect(stripAccessToken('/api/sessions?access_tokenx=1&q=access_token')).toBe('/api/sessions?access_tokenx=1&q=access_token');
+    expect(stripAccessToken('/playwright?tokens=1&q=token')).toBe('/playwright?tokens=1&q=token');
     expect(stripAccessToken('/api/sessions')).toBe('/api/sessions');
     // A malformed escape is not a reason to log the value: the key is compared as far as it decodes.
     expect(stripAccessToken(`/x?%zz=1&access_token=${SECRET}`)).toBe('/x?%zz=1&access_token=[redacted]');

@@ -20,6 +20,11 @@ declare module 'fastify' {
     crossSiteNavigation?: 'any' | 'user-activated';
     /** Set from the route's `websocket: true` (by installRouteCatalog), read by the upgrade guard. */
     websocket?: boolean;
+    /**
+     * The token may also come as the password of HTTP Basic auth (the WebDriver routes: Selenium
+     * and WebdriverIO clients put credentials in the server URL, `http://:<token>@host/wd/hub`).
+     */
+    basicAuth?: boolean;
   }
   interface FastifyInstance {
     /** Every registered route with what it declares: for audits and route-access.test.ts. */
@@ -33,6 +38,7 @@ export interface CatalogRoute {
   public: boolean;
   websocket: boolean;
   crossSiteNavigation: 'any' | 'user-activated' | null;
+  basicAuth: boolean;
 }
 
 /** Route config of the UI's static files and client-side pages. */
@@ -62,6 +68,7 @@ export function installRouteCatalog(app: FastifyInstance): void {
         public: r.config?.public === true,
         websocket: r.config?.websocket === true && method === 'GET',
         crossSiteNavigation: r.config?.crossSiteNavigation ?? null,
+        basicAuth: r.config?.basicAuth === true,
       })),
     ),
   );

@@ -63,3 +63,12 @@ export function describeValidation(errors: readonly (FastifySchemaValidationErro
     })
     .join('; ');
 }
+
+const valueCache = new WeakMap<object, ValidateFunction>();
+
+/** Checks a value that did not arrive as a request part (a field inside a body) strictly, like bodies: a sentence naming what is wrong, or null. */
+export function checkValue(schema: object, value: unknown, context: string): string | null {
+  let validate = valueCache.get(schema);
+  if (!validate) valueCache.set(schema, (validate = strictAjv.compile(schema)));
+  return validate(value) ? null : describeValidation(validate.errors ?? [], context);
+}

@@ -8,7 +8,7 @@ import { StatusBadge } from '../components/StatusBadge';
 import { HistoryChart } from './detail/HistoryChart';
 import { RecentAlertsCard, TransitionsCard } from './detail/HistoryCards';
 import { UpdateTimelineCard } from './detail/UpdateTimelineCard';
-import { ApplianceCard, DeviceAlertsCard, HostCard, PayloadCard, SessionsCard } from './detail/StatusCards';
+import { ApplianceCard, DeviceAlertsCard, HostCard, PayloadCard, SessionCountersCard, SessionsCard } from './detail/StatusCards';
 
 const HISTORY_HOURS = 24;
 
@@ -102,6 +102,7 @@ export function DeviceDetailPage({ id }: { id: string }) {
             <SessionsCard sessions={s.sessions} />
             <PayloadCard payload={s.payload} />
             <DeviceAlertsCard alerts={s.alerts} />
+            <SessionCountersCard counters={s.sessions.counters} />
           </>
         ) : (
           <Card title="Last status">

@@ -3,7 +3,7 @@ import { ago, bytes, duration, pct } from '@common/format';
 import { Badge, Card, Field, Meter } from '@common/ui';
 import { payloadStateLabel, payloadTone } from '@common/payload-model';
 import type { FleetStatus } from '../../api';
-import { offTarget, severityTone } from '../../device-model';
+import { counterRows, offTarget, severityTone } from '../../device-model';
 
 export function HostCard({ host }: { host: FleetStatus['host'] }) {
   return (
@@ -55,6 +55,42 @@ export function SessionsCard({ sessions }: { sessions: FleetStatus['sessions'] }
           {sessions.pool.vnc.ready} / {sessions.pool.vnc.target}
         </Field>
       </dl>
+    </Card>
+  );
+}
+
+/** What happened to session requests since the device started, per protocol (how clients asked). */
+export function SessionCountersCard({ counters }: { counters: FleetStatus['sessions']['counters'] }) {
+  const rows = counterRows(counters);
+  if (rows.length === 0) return null;
+  return (
+    <Card title="Session requests since the device started" wide>
+    <table className="list compact" data-testid="detail-session-counters">
+      <thead>
+        <tr>
+          <th>Protocol</th>
+          <th className="num">Created</th>
+          <th className="num">From pool</th>
+          <th className="num">Queued</th>
+          <th>Rejected</th>
+          <th className="num">Queue timeouts</th>
+          <th>Ended</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map((r) => (
+          <tr key={r.protocol}>
+            <td className="mono">{r.protocol}</td>
+            <td className="num">{r.created}</td>
+            <td className="num">{r.fromPool}</td>
+            <td className="num">{r.queued}</td>
+            <td>{r.rejected}</td>
+            <td className="num">{r.queueTimeouts}</td>
+            <td>{r.ended}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
     </Card>
   );
 }

@@ -44,6 +44,14 @@ export const DeviceRow = memo(function DeviceRow({ device: d, index, start, now,
       </div>
       <div role="cell" className="num">
         {sessionsLabel(d)}
+        {d.sessions?.rejected ? (
+          <>
+            {' '}
+            <Badge tone="warn" testId={`device-rejected-${d.id}`}>
+              {d.sessions.rejected} rejected
+            </Badge>
+          </>
+        ) : null}
       </div>
       <div role="cell" className="num">
         {d.alerts > 0 ? <Badge tone="bad">{d.alerts}</Badge> : <span className="muted">0</span>}
