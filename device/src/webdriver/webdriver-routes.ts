@@ -1,10 +1,10 @@
 // WebDriver (Selenium 4, WebdriverIO) at /wd/hub and at the W3C root (/session…): a new session is
 // an Outpost session with a chromedriver attached (webdriver-sessions.ts); every other command is
-// relayed to that chromedriver as it is, and counts as the session's activity. Errors are W3C's
+// W3C_RELAYED to that chromedriver as it is, and counts as the session's activity. Errors are W3C's
 // shape ({value: {error, message, stacktrace}}), which WebDriver clients read. The token may come as
 // a bearer header or as HTTP Basic auth's password (`http://:<token>@device:8080/wd/hub`).
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
+import { W3CAnswer, W3CError, W3C_RELAYED, WEBDRIVER_BODY_LIMIT, WEBDRIVER_ROUTE, WebDriverCommandParams, WebDriverSessionParams } from '../shared/webdriver-schemas.js';
 import { AppError, NotFoundError } from '../shared/errors.js';
 import { describeValidation } from '../shared/http/validation.js';
 import { relayToSession } from '../sessions/session-relay.js';
@@ -12,21 +12,7 @@ import { liveViewUrl, publicBase } from '../sessions/session-view.js';
 import { SessionNotCreatedError } from './capabilities.js';
 import { askDriver, type WebDriverSession } from './webdriver-sessions.js';
 
-const SID = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' });
-const SessionParams = Type.Object({ sid: SID }, { additionalProperties: false });
-const CommandParams = Type.Object({ sid: SID, '*': Type.String() }, { additionalProperties: false });
-/** Uploads (POST …/se/file) carry a zipped file in base64. */
-const BODY_LIMIT = 64 * 1024 * 1024;
-const config = { basicAuth: true } as const;
-/** What WebDriver answers: the command's result in `value` (W3C). */
-const W3CAnswer = Type.Object({ value: Type.Unknown() }, { additionalProperties: false });
-const W3CError = Type.Object(
-  { value: Type.Object({ error: Type.String(), message: Type.String(), stacktrace: Type.String() }, { additionalProperties: false }) },
-  { additionalProperties: false },
-);
 const errors = { 400: W3CError, 401: W3CError, 404: W3CError, 429: W3CError, 501: W3CError, 502: W3CError, 503: W3CError };
-/** chromedriver's answers pass through with its status (W3C maps some errors to 404 and 500). */
-const relayed = { 200: W3CAnswer, '4xx': W3CAnswer, '5xx': W3CAnswer };
 const upgradeErrors = { 400: W3CError, 401: W3CError, 403: W3CError, 404: W3CError };
 
 /** W3C's error name for an answer of ours (not chromedriver's, which passes through). */
@@ -104,20 +90,20 @@ const webdriverRoutes: FastifyPluginAsync<{ prefix: string; status: boolean; ver
     };
   }
 
-  app.post('/session', { config, bodyLimit: BODY_LIMIT, schema: { response: { 200: W3CAnswer, ...errors } } }, async (req) => {
+  app.post('/session', { config: WEBDRIVER_ROUTE, bodyLimit: WEBDRIVER_BODY_LIMIT, schema: { response: { 200: W3CAnswer, ...errors } } }, async (req) => {
     const { w, answer } = await sessions.create(req.body ?? {});
     return { value: { sessionId: w.id, capabilities: publicCapabilities(req, w, answer) } };
   });
 
   if (opts.status) {
-    app.get('/status', { config, schema: { response: { 200: W3CAnswer, 401: W3CError } } }, async () => {
+    app.get('/status', { config: WEBDRIVER_ROUTE, schema: { response: { 200: W3CAnswer, 401: W3CError } } }, async () => {
       const c = manager.capacityView();
       const ready = !app.drain.active && c.active + c.starting < c.max_sessions;
       return { value: { ready, message: ready ? 'Outpost takes new sessions' : app.drain.active ? 'draining: no new sessions' : 'every session slot is in use', build: { version: opts.version } } };
     });
   }
 
-  app.delete('/session/:sid', { config, schema: { params: SessionParams, response: relayed } }, async (req, reply) => {
+  app.delete('/session/:sid', { config: WEBDRIVER_ROUTE, schema: { params: WebDriverSessionParams, response: W3C_RELAYED } }, async (req, reply) => {
     const answer = await sessions.delete(find((req.params as { sid: string }).sid));
     return reply.code(answer.status).type('application/json; charset=utf-8').send(answer.body);
   });
@@ -125,9 +111,9 @@ const webdriverRoutes: FastifyPluginAsync<{ prefix: string; status: boolean; ver
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/session/:sid/*',
-    config,
-    bodyLimit: BODY_LIMIT,
-    schema: { params: CommandParams, response: relayed },
+    config: WEBDRIVER_ROUTE,
+    bodyLimit: WEBDRIVER_BODY_LIMIT,
+    schema: { params: WebDriverCommandParams, response: W3C_RELAYED },
     handler: async (req, reply) => {
       const { sid, '*': rest } = req.params as { sid: string; '*': string };
       const w = find(sid);
@@ -148,13 +134,13 @@ const webdriverRoutes: FastifyPluginAsync<{ prefix: string; status: boolean; ver
     },
   });
 
-  // WebDriver BiDi (webSocketUrl: true), relayed to chromedriver's socket for the session.
+  // WebDriver BiDi (webSocketUrl: true), W3C_RELAYED to chromedriver's socket for the session.
   app.get(
     '/session/:sid/se/bidi',
     {
       websocket: true,
-      config,
-      schema: { params: SessionParams, response: upgradeErrors },
+      config: WEBDRIVER_ROUTE,
+      schema: { params: WebDriverSessionParams, response: upgradeErrors },
       preValidation: async (req: FastifyRequest) => {
         const w = find((req.params as { sid: string }).sid);
         if (!w.bidiUrl) throw new WebDriverSessionNotFoundError(`${w.id}/se/bidi (the session was not asked for webSocketUrl)`);

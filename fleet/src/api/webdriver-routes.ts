@@ -2,26 +2,14 @@
 // online device (or on `outpost:options.device`), by the device's own /wd/hub
 // (device/src/webdriver/), and relays every later command of that session to the device that holds
 // it, as Selenium Grid's router does. The capabilities' URLs (se:cdp, se:vnc, outpost:vnc,
-// webSocketUrl) are made the monitor's, and BiDi is relayed too. Auth as on the device: a bearer
+// webSocketUrl) are made the monitor's, and BiDi is W3C_RELAYED too. Auth as on the device: a bearer
 // header, or the token as HTTP Basic's password.
 import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import Type from 'typebox';
-import { AppError, relayWebSocket } from '../../../device/src/shared/index.js';
+import { AppError, relayWebSocket, W3CAnswer, W3CError, W3C_RELAYED, WEBDRIVER_BODY_LIMIT, WEBDRIVER_ROUTE, WebDriverCommandParams, WebDriverSessionParams } from '../../../device/src/shared/index.js';
 import { createDeviceHttp, deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
 import { rankDevices, up } from './session-routes.js';
 
-const SID = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' });
-const SessionParams = Type.Object({ sid: SID }, { additionalProperties: false });
-const CommandParams = Type.Object({ sid: SID, '*': Type.String() }, { additionalProperties: false });
-const W3CAnswer = Type.Object({ value: Type.Unknown() }, { additionalProperties: false });
-const W3CError = Type.Object(
-  { value: Type.Object({ error: Type.String(), message: Type.String(), stacktrace: Type.String() }, { additionalProperties: false }) },
-  { additionalProperties: false },
-);
-const relayed = { 200: W3CAnswer, '4xx': W3CAnswer, '5xx': W3CAnswer };
-const config = { basicAuth: true } as const;
-const BODY_LIMIT = 64 * 1024 * 1024;
 /** Devices tried in turn when the first ones are full or draining. */
 const TRIES = 3;
 /** A session nobody has used for this long is forgotten (the device ended it long ago). */
@@ -42,7 +30,7 @@ function w3c(reply: FastifyReply, status: number, error: string, message: string
 const webdriverRoutes: FastifyPluginAsync = async (app) => {
   const { registry, config: fleetConfig } = app;
   // Its own client: WebDriver commands may take minutes (page loads) and answer megabytes (screenshots).
-  const http = createDeviceHttp({ timeoutMs: 330_000, token: fleetConfig.deviceToken, maxBytes: BODY_LIMIT, maxSockets: 16, maxFreeSockets: 4 });
+  const http = createDeviceHttp({ timeoutMs: 330_000, token: fleetConfig.deviceToken, maxBytes: WEBDRIVER_BODY_LIMIT, maxSockets: 16, maxFreeSockets: 4 });
   app.addHook('onClose', async () => http.close());
   const placed = new Map<string, Placed>();
 
@@ -78,7 +66,7 @@ const webdriverRoutes: FastifyPluginAsync = async (app) => {
     };
   }
 
-  app.post('/session', { config, bodyLimit: BODY_LIMIT, schema: { response: { 200: W3CAnswer, '4xx': W3CError, '5xx': W3CError } } }, async (req, reply) => {
+  app.post('/session', { config: WEBDRIVER_ROUTE, bodyLimit: WEBDRIVER_BODY_LIMIT, schema: { response: { 200: W3CAnswer, '4xx': W3CError, '5xx': W3CError } } }, async (req, reply) => {
     const now = Date.now();
     for (const [sid, p] of placed) if (now - p.usedAt > FORGET_AFTER_MS) placed.delete(sid);
     const body = (req.body ?? {}) as { capabilities?: { alwaysMatch?: Record<string, unknown> } };
@@ -117,7 +105,7 @@ const webdriverRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(last!.status).type('application/json; charset=utf-8').send(last!.body);
   });
 
-  app.get('/status', { config, schema: { response: { 200: W3CAnswer } } }, async () => {
+  app.get('/status', { config: WEBDRIVER_ROUTE, schema: { response: { 200: W3CAnswer } } }, async () => {
     const ready = rankDevices(registry.all(), 1).length > 0;
     return { value: { ready, message: ready ? 'an online device takes new sessions' : 'no online device has a free session slot' } };
   });
@@ -131,16 +119,16 @@ const webdriverRoutes: FastifyPluginAsync = async (app) => {
     return reply.code(res.status).type('application/json; charset=utf-8').send(res.body);
   }
 
-  app.delete('/session/:sid', { config, schema: { params: SessionParams, response: relayed } }, async (req, reply) => {
+  app.delete('/session/:sid', { config: WEBDRIVER_ROUTE, schema: { params: WebDriverSessionParams, response: W3C_RELAYED } }, async (req, reply) => {
     const { sid } = req.params as { sid: string };
     return relay(req, reply, sid, 'DELETE', `/wd/hub/session/${sid}`);
   });
   app.route({
     method: ['GET', 'POST', 'DELETE'],
     url: '/session/:sid/*',
-    config,
-    bodyLimit: BODY_LIMIT,
-    schema: { params: CommandParams, response: relayed },
+    config: WEBDRIVER_ROUTE,
+    bodyLimit: WEBDRIVER_BODY_LIMIT,
+    schema: { params: WebDriverCommandParams, response: W3C_RELAYED },
     handler: async (req, reply) => {
       const { sid, '*': rest } = req.params as { sid: string; '*': string };
       return relay(req, reply, sid, req.method as 'GET' | 'POST' | 'DELETE', `/wd/hub/session/${sid}/${rest}`);
@@ -151,8 +139,8 @@ const webdriverRoutes: FastifyPluginAsync = async (app) => {
     '/session/:sid/se/bidi',
     {
       websocket: true,
-      config,
-      schema: { params: SessionParams, response: { 400: W3CError, 401: W3CError, 403: W3CError, 404: W3CError } },
+      config: WEBDRIVER_ROUTE,
+      schema: { params: WebDriverSessionParams, response: { 400: W3CError, 401: W3CError, 403: W3CError, 404: W3CError } },
       preValidation: async (req: FastifyRequest) => void find((req.params as { sid: string }).sid),
     },
     (socket, req) => {
