@@ -17,6 +17,8 @@ export interface Session {
   width: number;
   height: number;
   clientId: string | null;
+  /** The persistent profile the browser runs on, or null. */
+  profile: string | null;
   labels: Record<string, string>;
   startUrl: string | null;
   ttlS: number;
@@ -36,7 +38,7 @@ export interface Session {
 }
 
 /** What a new session is asked to be; everything else starts from the configured defaults. */
-export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool'>;
+export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool' | 'profile'>;
 
 interface PersistedState {
   version: 1;
@@ -69,6 +71,7 @@ function toPersisted(s: Session, backend: 'process' | 'docker'): PersistedSessio
     width: s.width,
     height: s.height,
     client_id: s.clientId,
+    profile: s.profile,
     labels: s.labels,
     start_url: s.startUrl,
     ttl_s: s.ttlS,
@@ -138,6 +141,7 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           width: p.width,
           height: p.height,
           clientId: p.client_id,
+          profile: p.profile ?? null,
           labels: p.labels,
           startUrl: p.start_url,
           ttlS,

@@ -28,6 +28,9 @@ export interface SessionLimits {
   maxIdleS: number;
 }
 
+/** A profile's name: a directory name of its own, never a path (no slash, no dot first). */
+export const PROFILE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+
 /** POST /api/sessions. Limits come from config, so the schema is built at registration. */
 export function createSessionBody(limits: SessionLimits) {
   return Type.Object(
@@ -42,6 +45,8 @@ export function createSessionBody(limits: SessionLimits) {
       width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
       height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
       labels: Type.Optional(Labels),
+      // A persistent profile (cookies, storage and logins kept between sessions) by name.
+      profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
     },
     { additionalProperties: false },
   );
@@ -82,6 +87,8 @@ export const SessionView = Type.Object(
     backend: Type.Union([Type.Literal('process'), Type.Literal('docker')]),
     status: SessionStatus,
     client_id: Nullable(Type.String()),
+    // Optional: older appliances do not send it.
+    profile: Type.Optional(Nullable(Type.String())),
     headless: Type.Boolean(),
     vnc_enabled: Type.Boolean(),
     ws_endpoint: Type.String(),

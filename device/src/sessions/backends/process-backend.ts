@@ -206,7 +206,12 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         vnc = { host: '127.0.0.1', port: v.port, password };
       }
       const chromium = await chromiumType();
+      // A persistent profile: Playwright's launchServer takes it through two options it keeps
+      // internal (`_userDataDir`, and `_sharedBrowser` so that clients see the profile's context as
+      // browser.contexts()[0]); a --user-data-dir argument it refuses. Held by profiles.int.test.ts.
+      const persistent = spec.profileDir ? ({ _userDataDir: spec.profileDir, _sharedBrowser: true } as object) : {};
       server = await chromium.launchServer({
+        ...persistent,
         executablePath: opts.chromiumPath,
         headless: spec.headless,
         host: '127.0.0.1',

@@ -13,6 +13,11 @@ export interface LaunchSpec {
   height: number;
   clientId: string | null;
   pool: boolean;
+  /**
+   * A persistent profile's user-data directory (`${OUTPOST_DATA_DIR}/profiles/<name>`): the
+   * browser's default context keeps its cookies, storage and logins there. Null: a throwaway profile.
+   */
+  profileDir?: string | null;
   /** Aborted when the appliance shuts down: a launch still waiting gives up and cleans up. */
   signal?: AbortSignal;
 }
@@ -44,6 +49,8 @@ export interface PersistedSession {
   width: number;
   height: number;
   client_id: string | null;
+  /** Absent in files of releases before profiles. */
+  profile?: string | null;
   labels: Record<string, string>;
   start_url: string | null;
   ttl_s: number;
