@@ -58,6 +58,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
 
   const backend: FakeBackend = {
     name: 'process',
+    persistentProfiles: true,
     launched,
     browsers,
     closed: false,

@@ -257,6 +257,9 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
     const profile = req.profile ?? null;
+    if (profile !== null && !backend.persistentProfiles) {
+      throw new BadRequestError(`persistent profiles are kept by the process backend; the ${backend.name} backend does not mount them yet`);
+    }
     const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, profile };
     if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;

@@ -278,6 +278,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
 
   return {
     name: 'process',
+    persistentProfiles: true,
     launch,
     async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
       // Browser servers lived inside the previous appliance process: nothing can be adopted.

@@ -81,6 +81,8 @@ export interface RecoveredSession {
 
 export interface SessionBackend {
   readonly name: 'process' | 'docker';
+  /** Whether launch() honours LaunchSpec.profileDir (persistent profiles). */
+  readonly persistentProfiles?: boolean;
   launch(spec: LaunchSpec): Promise<LaunchedBrowser>;
   /**
    * Called once at start with what state.json recorded. Ends whatever cannot be adopted and returns
