@@ -58,7 +58,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
 
   const backend: FakeBackend = {
     name: 'process',
-    persistentProfiles: true,
+    sessionSettings: true,
     launched,
     browsers,
     closed: false,

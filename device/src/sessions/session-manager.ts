@@ -23,6 +23,7 @@ import { createKeyedLock } from './keyed-lock.js';
 import { createSessionRecords, expiresAt, type EndReason, type Session, type SessionInit } from './session-records.js';
 import type { CreateSessionBody, TouchSessionBody } from '../shared/session-schemas.js';
 import { createStartPage, type StartPage } from './start-page.js';
+import { sameSettings, settingsOf } from './session-settings.js';
 import { createWarmPool } from './warm-pool.js';
 
 export type { EndReason, Session } from './session-records.js';
@@ -121,7 +122,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     hasFreeSlot: capacity.hasFreeSlot,
     paused: () => capacity.contended || (opts.poolPaused?.() ?? false) || (opts.pressure?.() ?? null) !== null,
     launch(kind) {
-      const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true, profile: null });
+      const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true, profile: null, identity: null });
       void save();
       return { session, launched: launch(session) };
     },
@@ -158,7 +159,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     s.launching = (async () => {
       const profileDir = s.profile === null ? null : profileDirOf(s.profile);
       if (profileDir) await mkdir(profileDir, { recursive: true, mode: 0o700 });
-      const browser = await backend.launch({ id: s.id, headless: s.headless, vnc: s.vnc, width: s.width, height: s.height, clientId: s.clientId, pool: s.pool, profileDir, signal: shutdown.signal });
+      const browser = await backend.launch({ id: s.id, headless: s.headless, vnc: s.vnc, width: s.width, height: s.height, clientId: s.clientId, pool: s.pool, profileDir, identity: s.identity, signal: shutdown.signal });
       s.browser = browser;
       void browser.exited.then((why) => {
         if (s.status === 'closing' || s.status === 'closed') return;
@@ -202,8 +203,8 @@ export function createSessionManager(opts: SessionManagerOptions) {
     opts.admit?.();
     const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
     await capacity.admit(policy, wait);
-    // Pool browsers run on throwaway profiles: a session of a persistent profile starts cold.
-    const claimed = init.profile === null ? pool.claim(init.kind, init.width, init.height) : null;
+    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts cold.
+    const claimed = init.profile === null && init.identity === null ? pool.claim(init.kind, init.width, init.height) : null;
     if (claimed) {
       claimed.pool = false;
       claimed.fromPool = true;
@@ -256,18 +257,15 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const kind: SessionKind = vnc ? 'vnc' : 'headless';
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
-    const profile = req.profile ?? null;
-    if (profile !== null && !backend.persistentProfiles) {
-      throw new BadRequestError(`persistent profiles are kept by the process backend; the ${backend.name} backend does not mount them yet`);
-    }
-    const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, profile };
+    const settings = settingsOf(req, backend);
+    const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, ...settings };
     if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;
     return clientLock.run(clientId, async () => {
       const existing = records.clients().find((s) => s.clientId === clientId && (s.status === 'ready' || s.status === 'starting'));
       if (existing) {
         if (existing.launching) await existing.launching.catch(() => undefined);
-        const same = existing.kind === kind && existing.headless === headless && existing.width === width && existing.height === height && existing.profile === profile;
+        const same = existing.kind === kind && existing.headless === headless && existing.width === width && existing.height === height && sameSettings(existing, settings);
         if (same && existing.status === 'ready') {
           existing.lastSeenAt = now();
           if (req.labels) existing.labels = req.labels;

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Log } from '../shared/log.js';
-import type { LaunchedBrowser, PersistedSession, SessionKind, SessionProtocol } from './backends/session-backend.js';
+import type { LaunchedBrowser, PersistedSession, SessionIdentity, SessionKind, SessionProtocol } from './backends/session-backend.js';
 import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
@@ -19,6 +19,8 @@ export interface Session {
   clientId: string | null;
   /** The persistent profile the browser runs on, or null. */
   profile: string | null;
+  /** Its own egress and identity (not kept in state.json: a proxy may carry credentials). */
+  identity: SessionIdentity | null;
   labels: Record<string, string>;
   startUrl: string | null;
   ttlS: number;
@@ -38,7 +40,7 @@ export interface Session {
 }
 
 /** What a new session is asked to be; everything else starts from the configured defaults. */
-export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool' | 'profile'>;
+export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool' | 'profile' | 'identity'>;
 
 interface PersistedState {
   version: 1;
@@ -142,6 +144,7 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           height: p.height,
           clientId: p.client_id,
           profile: p.profile ?? null,
+          identity: null,
           labels: p.labels,
           startUrl: p.start_url,
           ttlS,

@@ -31,6 +31,9 @@ export interface SessionLimits {
 /** A profile's name: a directory name of its own, never a path (no slash, no dot first). */
 export const PROFILE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 
+/** http://, https:// or socks5:// proxy, with optional user:password@, host and port; no path. */
+export const PROXY_PATTERN = '^(http|https|socks5)://([^\\s:@/]+(:[^\\s@/]*)?@)?[A-Za-z0-9.-]+(:\\d{1,5})?/?$';
+
 /** POST /api/sessions. Limits come from config, so the schema is built at registration. */
 export function createSessionBody(limits: SessionLimits) {
   return Type.Object(
@@ -47,6 +50,11 @@ export function createSessionBody(limits: SessionLimits) {
       labels: Type.Optional(Labels),
       // A persistent profile (cookies, storage and logins kept between sessions) by name.
       profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
+      // The session's identity and egress (a session with any of them starts cold, never from the pool).
+      proxy: Type.Optional(Type.String({ maxLength: 2048, pattern: PROXY_PATTERN })),
+      user_agent: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[\\x20-\\x7e]+$' })),
+      locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' })),
+      timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$' })),
     },
     { additionalProperties: false },
   );
