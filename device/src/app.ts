@@ -30,6 +30,7 @@ import connectRoutes from './sessions/connect-routes.js';
 import webdriverPlugin from './webdriver/webdriver-plugin.js';
 import webdriverRoutes from './webdriver/webdriver-routes.js';
 import drainRoutes from './sessions/drain-routes.js';
+import profileRoutes from './sessions/profile-routes.js';
 import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';
@@ -135,6 +136,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(webdriverRoutes, { prefix: '', status: false, version: config.version, publicUrl: config.publicUrl });
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
+  await app.register(profileRoutes, { dataDir: config.dataDir });
   await app.register(readyRoutes, { version: config.version });
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 

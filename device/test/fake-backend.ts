@@ -58,6 +58,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
 
   const backend: FakeBackend = {
     name: 'process',
+    sessionSettings: true,
     launched,
     browsers,
     closed: false,

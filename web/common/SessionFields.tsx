@@ -2,7 +2,7 @@ import type { Dispatch, SetStateAction } from 'react';
 import type { CreateForm, SessionKind } from './session-model';
 
 /**
- * The fields of a new session (kind, start URL, size, client id, TTL), shared by the device's
+ * The fields of a new session (kind, start URL, size, client id, profile, TTL), shared by the device's
  * and the fleet's create forms. `testId` prefixes each field's data-testid.
  */
 export function SessionFields({ form, setForm, testId }: { form: CreateForm; setForm: Dispatch<SetStateAction<CreateForm>>; testId: string }) {
@@ -31,6 +31,10 @@ export function SessionFields({ form, setForm, testId }: { form: CreateForm; set
       <label>
         Client id
         <input type="text" value={form.clientId} onChange={set('clientId')} placeholder="optional" data-testid={`${testId}-client-id`} />
+      </label>
+      <label>
+        Profile
+        <input type="text" value={form.profile} onChange={set('profile')} placeholder="none (nothing kept)" data-testid={`${testId}-profile`} />
       </label>
       <label>
         TTL (s)

@@ -12,10 +12,11 @@ export interface CreateForm {
   width: string;
   height: string;
   clientId: string;
+  profile: string;
   ttl: string;
 }
 
-export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', ttl: '' };
+export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '' };
 
 export type BuildResult = { ok: true; body: CreateSessionBody } | { ok: false; error: string };
 
@@ -36,6 +37,8 @@ export function buildCreateBody(form: CreateForm): BuildResult {
   if (startUrl) body.start_url = startUrl;
   const clientId = form.clientId.trim();
   if (clientId) body.client_id = clientId;
+  const profile = form.profile.trim();
+  if (profile) body.profile = profile;
   const numbers = [
     ['width', 'Width', form.width],
     ['height', 'Height', form.height],

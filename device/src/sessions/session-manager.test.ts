@@ -273,6 +273,41 @@ describe('admission by host pressure', () => {
   });
 });
 
+describe('persistent profiles', () => {
+  it('start cold on the profile directory, never from the pool, and one live session per profile', async () => {
+    const { manager, backend } = await harness({ OUTPOST_POOL_HEADLESS: '1', OUTPOST_MAX_SESSIONS: '4' });
+    await until(() => manager.poolView().headless.ready === 1, 'the pool to fill');
+    const { session } = await manager.create({ profile: 'shop' });
+    expect(session).toMatchObject({ profile: 'shop', fromPool: false });
+    expect(backend.launched.at(-1)).toMatchObject({ id: session.id, profileDir: expect.stringMatching(/\/profiles\/shop$/) });
+    expect(manager.poolView().headless.ready).toBe(1);
+    expect(await errorOf(manager.create({ profile: 'shop' }))).toMatchObject({ code: 'profile_in_use', statusCode: 409 });
+    // Other profiles and plain sessions are not held up by it.
+    expect((await manager.create({ profile: 'bank' })).session.profile).toBe('bank');
+    expect((await manager.create({})).session.profile).toBeNull();
+  });
+
+  it('lets concurrent creates of one profile make one session, and waits for one that is closing', async () => {
+    const { manager } = await harness({ OUTPOST_MAX_SESSIONS: '4' });
+    const both = await Promise.allSettled([manager.create({ profile: 'shop' }), manager.create({ profile: 'shop' })]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const live = (both.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ session: Session }>).value.session;
+    const ending = manager.remove(live.id);
+    const next = await manager.create({ profile: 'shop' });
+    await ending;
+    expect(next.session.id).not.toBe(live.id);
+  });
+
+  it('gives the same client its profile session back, and replaces it for another profile', async () => {
+    const { manager } = await harness();
+    const a = await manager.create({ client_id: 'c', profile: 'shop' });
+    expect((await manager.create({ client_id: 'c', profile: 'shop' })).session.id).toBe(a.session.id);
+    const b = await manager.create({ client_id: 'c', profile: 'bank' });
+    expect(b).toMatchObject({ created: true, session: { profile: 'bank', clientId: 'c' } });
+    expect(manager.list().map((s) => s.id)).toEqual([b.session.id]);
+  });
+});
+
 describe('client affinity', () => {
   it('gives the same client its live session back without launching', async () => {
     const { manager, backend, created } = await harness();

@@ -13,7 +13,9 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { CapacityPolicy, DeviceConfig } from '../config.js';
 import type { SessionsSummary } from '../shared/contract.js';
-import { AppError, BadRequestError, LaunchFailedError, SessionEndedError, SessionNotFoundError, ShuttingDownError } from '../shared/errors.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { AppError, BadRequestError, LaunchFailedError, ProfileInUseError, SessionEndedError, SessionNotFoundError, ShuttingDownError } from '../shared/errors.js';
 import type { Log } from '../shared/log.js';
 import type { SessionBackend, SessionKind, SessionProtocol } from './backends/session-backend.js';
 import { createCapacity, type Wait } from './capacity.js';
@@ -21,6 +23,7 @@ import { createKeyedLock } from './keyed-lock.js';
 import { createSessionRecords, expiresAt, type EndReason, type Session, type SessionInit } from './session-records.js';
 import type { CreateSessionBody, TouchSessionBody } from '../shared/session-schemas.js';
 import { createStartPage, type StartPage } from './start-page.js';
+import { sameSettings, settingsOf } from './session-settings.js';
 import { createWarmPool } from './warm-pool.js';
 
 export type { EndReason, Session } from './session-records.js';
@@ -74,6 +77,8 @@ export function createSessionManager(opts: SessionManagerOptions) {
   const records = createSessionRecords({ dataDir: config.dataDir, backend: backend.name, limits, log, now });
   const save = () => records.save();
   const clientLock = createKeyedLock();
+  const profileLock = createKeyedLock();
+  const profileDirOf = (name: string) => join(config.dataDir, 'profiles', name);
   let closed = false;
   const shutdown = new AbortController();
   let reaper: ScheduledTask | undefined;
@@ -117,7 +122,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     hasFreeSlot: capacity.hasFreeSlot,
     paused: () => capacity.contended || (opts.poolPaused?.() ?? false) || (opts.pressure?.() ?? null) !== null,
     launch(kind) {
-      const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true });
+      const session = records.add({ kind, headless: kind === 'headless', vnc: kind === 'vnc', width: limits.defaultWidth, height: limits.defaultHeight, clientId: null, pool: true, profile: null, identity: null });
       void save();
       return { session, launched: launch(session) };
     },
@@ -152,7 +157,9 @@ export function createSessionManager(opts: SessionManagerOptions) {
   function launch(s: Session): Promise<void> {
     const started = now();
     s.launching = (async () => {
-      const browser = await backend.launch({ id: s.id, headless: s.headless, vnc: s.vnc, width: s.width, height: s.height, clientId: s.clientId, pool: s.pool, signal: shutdown.signal });
+      const profileDir = s.profile === null ? null : profileDirOf(s.profile);
+      if (profileDir) await mkdir(profileDir, { recursive: true, mode: 0o700 });
+      const browser = await backend.launch({ id: s.id, headless: s.headless, vnc: s.vnc, width: s.width, height: s.height, clientId: s.clientId, pool: s.pool, profileDir, identity: s.identity, signal: shutdown.signal });
       s.browser = browser;
       void browser.exited.then((why) => {
         if (s.status === 'closing' || s.status === 'closed') return;
@@ -179,11 +186,25 @@ export function createSessionManager(opts: SessionManagerOptions) {
     }
   }
 
-  async function createNew(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy, protocol: SessionProtocol): Promise<CreateResult> {
+  /** One live session per profile: creates of a profile take turns, and find the one that lives. */
+  function createNew(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy, protocol: SessionProtocol): Promise<CreateResult> {
+    const profile = init.profile;
+    if (profile === null) return createUnlocked(req, init, policy, protocol);
+    return profileLock.run(profile, async () => {
+      const holder = records.clients().find((s) => s.profile === profile && s.status !== 'closed');
+      // One still closing gives the directory back in a moment; a live one keeps it.
+      if (holder?.status === 'closing') await holder.ending;
+      else if (holder) throw new ProfileInUseError(profile, holder.id);
+      return createUnlocked(req, init, policy, protocol);
+    });
+  }
+
+  async function createUnlocked(req: CreateSessionBody, init: SessionInit, policy: CapacityPolicy, protocol: SessionProtocol): Promise<CreateResult> {
     opts.admit?.();
     const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
     await capacity.admit(policy, wait);
-    const claimed = pool.claim(init.kind, init.width, init.height);
+    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts cold.
+    const claimed = init.profile === null && init.identity === null ? pool.claim(init.kind, init.width, init.height) : null;
     if (claimed) {
       claimed.pool = false;
       claimed.fromPool = true;
@@ -236,14 +257,15 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const kind: SessionKind = vnc ? 'vnc' : 'headless';
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
-    const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false };
+    const settings = settingsOf(req, backend);
+    const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, ...settings };
     if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;
     return clientLock.run(clientId, async () => {
       const existing = records.clients().find((s) => s.clientId === clientId && (s.status === 'ready' || s.status === 'starting'));
       if (existing) {
         if (existing.launching) await existing.launching.catch(() => undefined);
-        const same = existing.kind === kind && existing.headless === headless && existing.width === width && existing.height === height;
+        const same = existing.kind === kind && existing.headless === headless && existing.width === width && existing.height === height && sameSettings(existing, settings);
         if (same && existing.status === 'ready') {
           existing.lastSeenAt = now();
           if (req.labels) existing.labels = req.labels;

@@ -8,12 +8,14 @@ import { createDrain, type Drain } from './drain.js';
 import { createPressure } from './pressure.js';
 import { createReadiness, type Readiness } from './readiness.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
+import { createSessionLogs, type SessionLogs } from './session-logs.js';
 import { createSessionManager, type EndReason, type Session, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     sessionManager: SessionManager;
     sessionCounters: SessionCounters;
+    sessionLogs: SessionLogs;
     /** Called for every session that ends (after its browser is gone); returns the way to stop listening. */
     onSessionEnded(listener: (s: Session, reason: EndReason) => void): () => void;
     drain: Drain;
@@ -32,6 +34,8 @@ export default fp<SessionPluginOptions>(
     const log = app.log.child({ module: 'sessions' });
     const counters = createSessionCounters(app.metrics.registry);
     app.decorate('sessionCounters', counters);
+    const logs = createSessionLogs();
+    app.decorate('sessionLogs', logs);
     const endedListeners = new Set<(s: Session, reason: EndReason) => void>();
     app.decorate('onSessionEnded', (listener: (s: Session, reason: EndReason) => void) => {
       endedListeners.add(listener);
@@ -85,8 +89,13 @@ export default fp<SessionPluginOptions>(
       ...(pressure.enabled ? { pressure: pressure.over, pressureRetryAfterS: pressure.retryAfterS } : {}),
       events: {
         ...counters.events,
+        created(s, source, ms) {
+          counters.events.created?.(s, source, ms);
+          if (source !== 'reused') logs.started(s, `session started (${source === 'pool' ? 'claimed from the warm pool' : 'cold start'}, over ${s.protocol})`);
+        },
         ended(s, reason) {
           counters.events.ended?.(s, reason);
+          if (!s.pool) logs.ended(s, reason);
           for (const listener of endedListeners) listener(s, reason);
         },
       },
@@ -105,6 +114,7 @@ export default fp<SessionPluginOptions>(
     app.addHook('preClose', async () => {
       drain.close();
       pressure.close();
+      logs.close();
       await app.readiness.close();
       await manager.close();
     });

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Log } from '../shared/log.js';
-import type { LaunchedBrowser, PersistedSession, SessionKind, SessionProtocol } from './backends/session-backend.js';
+import type { LaunchedBrowser, PersistedSession, SessionIdentity, SessionKind, SessionProtocol } from './backends/session-backend.js';
 import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
@@ -17,6 +17,10 @@ export interface Session {
   width: number;
   height: number;
   clientId: string | null;
+  /** The persistent profile the browser runs on, or null. */
+  profile: string | null;
+  /** Its own egress and identity (not kept in state.json: a proxy may carry credentials). */
+  identity: SessionIdentity | null;
   labels: Record<string, string>;
   startUrl: string | null;
   ttlS: number;
@@ -36,7 +40,7 @@ export interface Session {
 }
 
 /** What a new session is asked to be; everything else starts from the configured defaults. */
-export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool'>;
+export type SessionInit = Pick<Session, 'kind' | 'headless' | 'vnc' | 'width' | 'height' | 'clientId' | 'pool' | 'profile' | 'identity'>;
 
 interface PersistedState {
   version: 1;
@@ -69,6 +73,7 @@ function toPersisted(s: Session, backend: 'process' | 'docker'): PersistedSessio
     width: s.width,
     height: s.height,
     client_id: s.clientId,
+    profile: s.profile,
     labels: s.labels,
     start_url: s.startUrl,
     ttl_s: s.ttlS,
@@ -138,6 +143,8 @@ export function createSessionRecords(opts: SessionRecordsOptions) {
           width: p.width,
           height: p.height,
           clientId: p.client_id,
+          profile: p.profile ?? null,
+          identity: null,
           labels: p.labels,
           startUrl: p.start_url,
           ttlS,

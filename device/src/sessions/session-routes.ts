@@ -2,6 +2,7 @@
 // appliance's port (DESIGN.md, "Sessions").
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
@@ -49,6 +50,18 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
   app.delete('/api/sessions/:id', { schema: { params: SessionParams, response: { 200: SessionView, ...errors } } }, async (req) => {
     const s = await manager.remove(req.params.id, 'deleted');
     return view(req, s);
+  });
+
+  // What happened in the session (session-logs.ts): readable while it lives and for an hour after.
+  const LogEntry = Type.Object(
+    { at: Type.String(), kind: Type.String(), level: Type.String(), message: Type.String(), url: Type.Optional(Type.String()) },
+    { additionalProperties: false },
+  );
+  const Logs = Type.Object({ session: Type.String(), ended: Type.Boolean(), dropped: Type.Integer(), entries: Type.Array(LogEntry) }, { additionalProperties: false });
+  app.get('/api/sessions/:id/logs', { schema: { params: SessionParams, response: { 200: Logs, ...errors } } }, async (req) => {
+    const logs = app.sessionLogs.get(req.params.id);
+    if (!logs) throw new SessionNotFoundError(req.params.id);
+    return { session: req.params.id, ...logs };
   });
 
   // Websockets: the session is checked before the upgrade, so an unknown id is a plain 404.

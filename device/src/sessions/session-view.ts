@@ -50,6 +50,7 @@ export function toView(manager: SessionManager, s: Session, base: PublicBase, ba
     backend,
     status: s.status,
     client_id: s.clientId,
+    profile: s.profile,
     headless: s.headless,
     vnc_enabled: s.vnc,
     ws_endpoint: `${base.ws}/sessions/${s.id}/playwright`,

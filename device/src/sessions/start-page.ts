@@ -15,6 +15,8 @@ export interface StartPageTarget {
   headless: boolean;
   width: number;
   height: number;
+  /** A persistent profile: its context (the browser's default one) holds the window. */
+  profile: string | null;
   browser: { wsEndpoint: string } | null;
 }
 
@@ -37,8 +39,10 @@ export function createStartPage(log: Log): StartPage {
     if (!s.browser) throw new Error('session has no browser');
     const chromium = await chromiumType();
     const browser = await chromium.connect(s.browser.wsEndpoint, { timeout: START_PAGE_TIMEOUT_MS });
-    // Headful windows take the display's size; headless pages get the session's size.
-    const context = await browser.newContext({ viewport: s.headless ? { width: s.width, height: s.height } : null });
+    // Headful windows take the display's size; headless pages get the session's size. A profile's
+    // window is in the profile's own context, where its logins are.
+    const persistent = s.profile !== null ? browser.contexts()[0] : undefined;
+    const context = persistent ?? (await browser.newContext({ viewport: s.headless ? { width: s.width, height: s.height } : null }));
     const page = await context.newPage();
     owners.set(s, { browser, page });
     return page;

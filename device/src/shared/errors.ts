@@ -91,6 +91,13 @@ export class CapacityExceededError extends AppError {
   }
 }
 
+/** A persistent profile already has a live session (one browser per user-data directory). */
+export class ProfileInUseError extends AppError {
+  constructor(profile: string, sessionId: string) {
+    super('profile_in_use', `profile ${JSON.stringify(profile)} is in use by session ${sessionId}; end it first, or create with that session's client_id to get it back`, 409);
+  }
+}
+
 /** The host is over an admission limit (OUTPOST_ADMIT_MAX_CPU_PCT / _MEMORY_PCT). */
 export class HostOverloadedError extends AppError {
   constructor(message: string, retryAfterS: number) {

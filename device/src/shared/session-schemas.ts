@@ -28,6 +28,12 @@ export interface SessionLimits {
   maxIdleS: number;
 }
 
+/** A profile's name: a directory name of its own, never a path (no slash, no dot first). */
+export const PROFILE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+
+/** http://, https:// or socks5:// proxy, with optional user:password@, host and port; no path. */
+export const PROXY_PATTERN = '^(http|https|socks5)://([^\\s:@/]+(:[^\\s@/]*)?@)?[A-Za-z0-9.-]+(:\\d{1,5})?/?$';
+
 /** POST /api/sessions. Limits come from config, so the schema is built at registration. */
 export function createSessionBody(limits: SessionLimits) {
   return Type.Object(
@@ -42,6 +48,13 @@ export function createSessionBody(limits: SessionLimits) {
       width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
       height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
       labels: Type.Optional(Labels),
+      // A persistent profile (cookies, storage and logins kept between sessions) by name.
+      profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
+      // The session's identity and egress (a session with any of them starts cold, never from the pool).
+      proxy: Type.Optional(Type.String({ maxLength: 2048, pattern: PROXY_PATTERN })),
+      user_agent: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[\\x20-\\x7e]+$' })),
+      locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' })),
+      timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$' })),
     },
     { additionalProperties: false },
   );
@@ -82,6 +95,8 @@ export const SessionView = Type.Object(
     backend: Type.Union([Type.Literal('process'), Type.Literal('docker')]),
     status: SessionStatus,
     client_id: Nullable(Type.String()),
+    // Optional: older appliances do not send it.
+    profile: Type.Optional(Nullable(Type.String())),
     headless: Type.Boolean(),
     vnc_enabled: Type.Boolean(),
     ws_endpoint: Type.String(),

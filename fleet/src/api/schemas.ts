@@ -2,7 +2,7 @@
 // dashboard (web/fleet/src/api.ts) takes its types from them (type-only imports, `Static`), so the
 // UI cannot drift from what the monitor sends. Shapes are snake_case, times ISO strings.
 import Type, { type Static, type TSchema } from 'typebox';
-import { CLIENT_ID_PATTERN, FleetStatus, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
+import { CLIENT_ID_PATTERN, FleetStatus, PROFILE_NAME_PATTERN, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -205,6 +205,7 @@ export const FleetCreateSessionBody = Type.Object(
     width: Type.Optional(Type.Integer({ minimum: 200, maximum: 7680 })),
     height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
     labels: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 256 }), { maxProperties: 32 })),
+    profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
   },
   { additionalProperties: false },
 );

@@ -25,7 +25,7 @@ import {
   removeOrphanProfiles,
 } from './owned-processes.js';
 import { chromiumType } from '../playwright.js';
-import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
+import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend, SessionIdentity } from './session-backend.js';
 import { writeXAuthority } from './x-authority.js';
 import { DEVTOOLS_ARGS, devToolsPort } from './devtools-port.js';
 
@@ -206,7 +206,14 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         vnc = { host: '127.0.0.1', port: v.port, password };
       }
       const chromium = await chromiumType();
+      // A persistent profile: Playwright's launchServer takes it through two options it keeps
+      // internal (`_userDataDir`, and `_sharedBrowser` so that clients see the profile's context as
+      // browser.contexts()[0]); a --user-data-dir argument it refuses. Held by profiles.int.test.ts.
+      const persistent = spec.profileDir ? ({ _userDataDir: spec.profileDir, _sharedBrowser: true } as object) : {};
+      const identity = identityLaunch(spec.identity ?? null, env);
       server = await chromium.launchServer({
+        ...persistent,
+        ...identity.options,
         executablePath: opts.chromiumPath,
         headless: spec.headless,
         host: '127.0.0.1',
@@ -230,6 +237,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
           '--disable-sync',
           '--no-default-browser-check',
           ...DEVTOOLS_ARGS,
+          ...identity.args,
           ...(spec.headless ? [] : ['--start-maximized', '--disable-infobars', '--test-type']),
         ],
       });
@@ -273,6 +281,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
 
   return {
     name: 'process',
+    sessionSettings: true,
     launch,
     async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
       // Browser servers lived inside the previous appliance process: nothing can be adopted.
@@ -296,4 +305,29 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       await Promise.all([...live].map((l) => l.close()));
     },
   };
+}
+
+/**
+ * A session's own egress and identity as chromium takes them: the proxy through Playwright's
+ * launch option (which answers the proxy's credential challenge, never on a command line), the
+ * user agent and language as switches, the time zone as the browser's TZ. Sets `env` in place.
+ */
+export function identityLaunch(identity: SessionIdentity | null, env: NodeJS.ProcessEnv): { options: { proxy?: { server: string; username?: string; password?: string } }; args: string[] } {
+  if (!identity) return { options: {}, args: [] };
+  const args: string[] = [];
+  const options: { proxy?: { server: string; username?: string; password?: string } } = {};
+  if (identity.proxy) {
+    const u = new URL(identity.proxy);
+    options.proxy = {
+      server: `${u.protocol}//${u.host}`,
+      ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
+    };
+  }
+  if (identity.userAgent) args.push(`--user-agent=${identity.userAgent}`);
+  if (identity.locale) {
+    args.push(`--lang=${identity.locale}`, `--accept-lang=${identity.locale}`);
+    env.LANGUAGE = identity.locale.replace('-', '_');
+  }
+  if (identity.timezone) env.TZ = identity.timezone;
+  return { options, args };
 }

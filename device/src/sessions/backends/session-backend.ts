@@ -13,8 +13,23 @@ export interface LaunchSpec {
   height: number;
   clientId: string | null;
   pool: boolean;
+  /**
+   * A persistent profile's user-data directory (`${OUTPOST_DATA_DIR}/profiles/<name>`): the
+   * browser's default context keeps its cookies, storage and logins there. Null: a throwaway profile.
+   */
+  profileDir?: string | null;
+  /** The session's own egress and identity, or null for the browser's defaults. */
+  identity?: SessionIdentity | null;
   /** Aborted when the appliance shuts down: a launch still waiting gives up and cleans up. */
   signal?: AbortSignal;
+}
+
+/** What a session's browser presents to the sites it visits (create fields proxy, user_agent, locale, timezone). */
+export interface SessionIdentity {
+  proxy: string | null;
+  userAgent: string | null;
+  locale: string | null;
+  timezone: string | null;
 }
 
 /** Backend-specific facts kept in state.json to find a session again after a restart. */
@@ -44,6 +59,8 @@ export interface PersistedSession {
   width: number;
   height: number;
   client_id: string | null;
+  /** Absent in files of releases before profiles. */
+  profile?: string | null;
   labels: Record<string, string>;
   start_url: string | null;
   ttl_s: number;
@@ -74,6 +91,8 @@ export interface RecoveredSession {
 
 export interface SessionBackend {
   readonly name: 'process' | 'docker';
+  /** Whether launch() honours LaunchSpec.profileDir and LaunchSpec.identity. */
+  readonly sessionSettings?: boolean;
   launch(spec: LaunchSpec): Promise<LaunchedBrowser>;
   /**
    * Called once at start with what state.json recorded. Ends whatever cannot be adopted and returns
