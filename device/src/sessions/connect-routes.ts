@@ -14,7 +14,8 @@ import { ErrorBody } from '../shared/contract.js';
 import { createSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
 import { browserSocketUrl } from './devtools.js';
 import type { Session } from './session-manager.js';
-import { playwrightHeaders, relayToSession } from './session-relay.js';
+import { playwrightHeaders } from '../shared/ws-relay.js';
+import { relayToSession } from './session-relay.js';
 
 /** The query a connect-and-go URL takes: the create body's scalar fields, and the token. */
 export function connectQuery(limits: Parameters<typeof createSessionBody>[0]) {
@@ -70,7 +71,7 @@ const connectRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
       (socket, req) => {
         const { session, target } = opened.get(req)!;
-        relayToSession(manager, session, socket, target, protocol === 'playwright' ? playwrightHeaders(req) : {});
+        relayToSession(manager, session, socket, target, protocol === 'playwright' ? playwrightHeaders(req.headers) : {});
       },
     );
   }

@@ -22,6 +22,7 @@ const Profile = Type.Object(
   },
   { additionalProperties: false },
 );
+const PROFILE_NAME = new RegExp(PROFILE_NAME_PATTERN);
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /** Bytes under `dir`, symlinks not followed (a profile holds a few, to sockets and locks). */
@@ -46,7 +47,7 @@ const profileRoutes: FastifyPluginAsyncTypebox<{ dataDir: string }> = async (app
   };
 
   app.get('/api/profiles', { schema: { response: { 200: Type.Object({ profiles: Type.Array(Profile) }), 401: ErrorBody } } }, async () => {
-    const names = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && new RegExp(PROFILE_NAME_PATTERN).test(e.name));
+    const names = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && PROFILE_NAME.test(e.name));
     const profiles = await Promise.all(
       names.map(async (e) => {
         const info = await stat(join(root, e.name));

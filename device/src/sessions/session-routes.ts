@@ -8,8 +8,8 @@ import { SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
 import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
 import { publicBase, toView } from './session-view.js';
-import { bridgeWebSocketToTcp } from '../shared/ws-relay.js';
-import { playwrightHeaders, relayToSession } from './session-relay.js';
+import { bridgeWebSocketToTcp, playwrightHeaders } from '../shared/ws-relay.js';
+import { relayToSession } from './session-relay.js';
 
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 // Refusals before the upgrade; the 101 is added by the API docs (api-docs.ts).
@@ -80,7 +80,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
     { websocket: true, schema: { params: SessionParams, response: upgradeErrors }, preValidation: requireSession(false) },
     (socket, req) => {
       const s = manager.get((req.params as { id: string }).id);
-      relayToSession(manager, s, socket, s.browser!.wsEndpoint, playwrightHeaders(req));
+      relayToSession(manager, s, socket, s.browser!.wsEndpoint, playwrightHeaders(req.headers));
     },
   );
 

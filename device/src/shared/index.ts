@@ -31,5 +31,5 @@ export { registerStaticUi } from './http/static-ui.js';
 export { describeValidation, validatorCompiler } from './http/validation.js';
 export { acceptEmptyJsonBodies } from './http/lenient-json.js';
 // Websocket relaying (the monitor relays a device's session sockets; the device relays VNC).
-export { bridgeWebSocketToTcp, openUpstream, relayWebSocket, type RelayHooks, type UpstreamRefusal } from './ws-relay.js';
+export { bridgeWebSocketToTcp, openUpstream, playwrightHeaders, relayWebSocket, type RelayHooks, type UpstreamRefusal } from './ws-relay.js';
 export * from './webdriver-schemas.js';

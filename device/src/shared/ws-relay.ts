@@ -18,6 +18,19 @@ function closeCode(code: number): number {
 
 const MAX_PAYLOAD = 256 * 1024 * 1024;
 
+/**
+ * What a relay passes on of the client's upgrade to a browser-side server: the user agent and
+ * Playwright's own headers (its version and options). Never Origin or Sec-Fetch-*: a device would
+ * refuse the monitor's live view page as another site (http/cross-site.ts).
+ */
+export function playwrightHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) out[k] = v;
+  }
+  return out;
+}
+
 /** `target` is a URL to connect to, or an upstream socket already open (openUpstream). */
 export function relayWebSocket(
   client: WebSocket,

@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import type WebSocket from 'ws';
-import { AppError, ErrorBody, NotFoundError, openUpstream, relayWebSocket, type UpstreamRefusal } from '../../../device/src/shared/index.js';
+import { AppError, ErrorBody, NotFoundError, openUpstream, playwrightHeaders, relayWebSocket, type UpstreamRefusal } from '../../../device/src/shared/index.js';
 import { deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
 import { FleetConnectQuery } from './schemas.js';
@@ -56,8 +56,7 @@ const connectRoutes: FastifyPluginAsyncTypebox = async (app) => {
             if (candidates.length === 0) throw new AppError('no_device_available', 'no online device has a free session slot', 503);
           }
           const query = new URLSearchParams(Object.entries(fields).flatMap(([k, v]): Array<[string, string]> => (v === undefined ? [] : [[k, String(v)]]))).toString();
-          const headers = { ...deviceHeaders };
-          for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
+          const headers = { ...deviceHeaders, ...playwrightHeaders(req.headers) };
           let last: AppError | null = null;
           for (const d of candidates) {
             const url = `${deviceBaseUrl(d).replace(/^http/, 'ws')}/${protocol}${query ? `?${query}` : ''}`;

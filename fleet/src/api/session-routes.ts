@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import PQueue from 'p-queue';
 import Type from 'typebox';
-import { AppError, ErrorBody, NotFoundError, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
+import { AppError, ErrorBody, NotFoundError, playwrightHeaders, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
 import { deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
 import { FleetCreateSessionBody, FleetSession, FleetSessionList } from './schemas.js';
@@ -60,7 +60,7 @@ export function rankDevices(devices: Device[], n: number): Device[] {
   return ranked.map((r) => r.d);
 }
 
-function publicBase(req: FastifyRequest): { http: string; ws: string } {
+export function publicBase(req: FastifyRequest): { http: string; ws: string } {
   const secure = req.protocol === 'https';
   return { http: `${secure ? 'https' : 'http'}://${req.host}`, ws: `${secure ? 'wss' : 'ws'}://${req.host}` };
 }
@@ -170,8 +170,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Never the browser's Origin or Sec-Fetch-* headers: the device would refuse the fleet's own
       // live view page as another site (device/src/shared/http/cross-site.ts). Held by
       // session-routes.int.test.ts ("shows a VNC session live through the monitor").
-      const headers: Record<string, string> = { ...deviceHeaders };
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k === 'user-agent' || k.startsWith('x-playwright'))) headers[k] = v;
+      const headers = { ...deviceHeaders, ...playwrightHeaders(req.headers) };
       relayWebSocket(socket, `${deviceBaseUrl(d).replace(/^http/, 'ws')}${r.to(params)}`, headers);
     });
   }

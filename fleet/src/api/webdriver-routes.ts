@@ -8,7 +8,7 @@ import type { FastifyError, FastifyPluginAsync, FastifyReply, FastifyRequest } f
 import { AppError, relayWebSocket, W3CAnswer, W3CError, W3C_RELAYED, WEBDRIVER_BODY_LIMIT, WEBDRIVER_ROUTE, WebDriverCommandParams, WebDriverSessionParams } from '../../../device/src/shared/index.js';
 import { createDeviceHttp, deviceBaseUrl } from '../devices/device-http.js';
 import type { Device } from '../devices/device-registry.js';
-import { rankDevices, up } from './session-routes.js';
+import { publicBase, rankDevices, up } from './session-routes.js';
 
 /** Devices tried in turn when the first ones are full or draining. */
 const TRIES = 3;
@@ -51,8 +51,7 @@ const webdriverRoutes: FastifyPluginAsync = async (app) => {
 
   /** The device's capabilities with every URL made the monitor's. */
   function publicCapabilities(req: FastifyRequest, d: Device, sid: string, caps: Record<string, unknown>): Record<string, unknown> {
-    const secure = req.protocol === 'https';
-    const base = { http: `${secure ? 'https' : 'http'}://${req.host}`, ws: `${secure ? 'wss' : 'ws'}://${req.host}` };
+    const base = publicBase(req);
     const id = String(caps['outpost:session']);
     const path = `/sessions/${encodeURIComponent(d.id)}/${id}`;
     const password = typeof caps['outpost:vnc'] === 'string' ? /#password=([^&]+)/.exec(caps['outpost:vnc'])?.[1] : undefined;

@@ -20,15 +20,15 @@ const TOKEN_QUERY_KEYS = ['access_token', 'token'] as const;
 export function presentedToken(req: FastifyRequest): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (bearer) return bearer[1];
+    // Basic is looked at only where the route takes it: user:password, the token being the password.
+    if (req.routeOptions.config?.basicAuth !== true) return undefined;
     const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header);
-    if (basic && req.routeOptions.config?.basicAuth === true) {
-      // user:password, the token being the password (any user name).
-      const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
-      const colon = pair.indexOf(':');
-      return colon === -1 ? undefined : pair.slice(colon + 1) || undefined;
-    }
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    return match?.[1];
+    if (!basic) return undefined;
+    const pair = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = pair.indexOf(':');
+    return colon === -1 ? undefined : pair.slice(colon + 1) || undefined;
   }
   if (req.headers.upgrade?.toLowerCase() === 'websocket') {
     const query = req.query as Record<string, unknown> | undefined;
