@@ -15,7 +15,7 @@ const profile = process.argv[2] ?? 'start';
 
 // What each command needs from Debian. The appliance runs without Docker (payload and the docker
 // backend then report docker_unavailable), so only the tests insist on it.
-const RUNTIME = ['chromium', 'chromium-driver', 'xvfb', 'x11vnc', 'fonts-dejavu-core', 'ca-certificates', 'procps'];
+const RUNTIME = ['chromium', 'chromium-driver', 'xvfb', 'x11vnc', 'ffmpeg', 'fonts-dejavu-core', 'ca-certificates', 'procps'];
 const TEST = [
   ...RUNTIME,
   'docker.io',

@@ -31,6 +31,7 @@ import webdriverPlugin from './webdriver/webdriver-plugin.js';
 import webdriverRoutes from './webdriver/webdriver-routes.js';
 import drainRoutes from './sessions/drain-routes.js';
 import profileRoutes from './sessions/profile-routes.js';
+import artifactRoutes from './sessions/artifact-routes.js';
 import readyRoutes from './sessions/ready-routes.js';
 import sessionRoutes from './sessions/session-routes.js';
 import statusPlugin from './status/status-plugin.js';
@@ -137,6 +138,7 @@ export async function buildApp(config: DeviceConfig, opts: BuildOptions = {}): P
   await app.register(compatRoutes, { publicUrl: config.publicUrl });
   await app.register(drainRoutes);
   await app.register(profileRoutes, { dataDir: config.dataDir });
+  await app.register(artifactRoutes);
   await app.register(readyRoutes, { version: config.version });
   await registerStaticUi(app, { root: opts.webRoot ?? webDir('device'), isApiPath });
 

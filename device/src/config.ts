@@ -64,6 +64,17 @@ export interface DeviceConfig {
     admitMaxCpuPct: number | null;
     admitMaxMemoryPct: number | null;
   };
+  /** Recordings, downloads and logs that outlive a session (issue 15). */
+  artifacts: {
+    /** OUTPOST_ARTIFACT_RETENTION_H: hours an ended session's artifacts are kept. */
+    retentionH: number;
+    /** OUTPOST_ARTIFACT_MAX_MB: all artifacts together; the oldest ended session's go first. */
+    maxMb: number;
+    /** OUTPOST_RECORDING_FPS: frames per second of a recording. */
+    recordingFps: number;
+    /** OUTPOST_RECORDING_SIZE (WIDTHxHEIGHT): recordings are scaled down to fit it; null keeps the session's size. */
+    recordingSize: { width: number; height: number } | null;
+  };
   docker: {
     image: string;
     network: string;
@@ -149,6 +160,12 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
       admitMaxCpuPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_CPU_PCT'),
       admitMaxMemoryPct: envOptionalPct(env, 'OUTPOST_ADMIT_MAX_MEMORY_PCT'),
     },
+    artifacts: {
+      retentionH: envNumber(env, 'OUTPOST_ARTIFACT_RETENTION_H', 24, 0, 24 * 365),
+      maxMb: envInt(env, 'OUTPOST_ARTIFACT_MAX_MB', 2048, 1, 1024 * 1024),
+      recordingFps: envInt(env, 'OUTPOST_RECORDING_FPS', 10, 1, 60),
+      recordingSize: envSize(env, 'OUTPOST_RECORDING_SIZE'),
+    },
     docker: {
       image: envString(env, 'OUTPOST_DOCKER_IMAGE', `outpost-session:${version}`, {
         pattern: '^[a-z0-9][a-z0-9._/:@\\-]*$',
@@ -196,4 +213,15 @@ export function loadDeviceConfig(env: Env = process.env): DeviceConfig {
 function envOptionalPct(env: Env, name: string): number | null {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? null : envInt(env, name, 100, 1, 100);
+}
+
+/** WIDTHxHEIGHT (even numbers from 2 up, as the video encoder takes them), or null when unset. */
+function envSize(env: Env, name: string): { width: number; height: number } | null {
+  const raw = envOptionalString(env, name, { pattern: '^[1-9][0-9]{0,4}x[1-9][0-9]{0,4}$', expected: 'WIDTHxHEIGHT, such as 1280x720' });
+  if (raw === undefined) return null;
+  const [width, height] = raw.split('x').map(Number) as [number, number];
+  if (width % 2 !== 0 || height % 2 !== 0 || width > 7680 || height > 4320) {
+    throw new ConfigError(name, 'even numbers up to 7680x4320 (the video encoder needs even sizes)', raw);
+  }
+  return { width, height };
 }

@@ -43,6 +43,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
       wsEndpoint: 'ws://127.0.0.1:9/fake-browser',
       vnc: spec.vnc ? { host: '127.0.0.1', port: 9, password: `pw${spec.id.slice(0, 6)}` } : null,
       cdp: null,
+      downloadsDir: null,
       record: { fake: true },
       exited,
       close: async () => {

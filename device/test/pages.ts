@@ -22,6 +22,19 @@ export async function startTestPages(host = '127.0.0.1'): Promise<TestPages> {
       res.end(`<!doctype html><title>colour ${c}</title><style>html,body{margin:0;height:100%;background:#${c}}</style><body></body>`);
       return;
     }
+    if (url.pathname === '/download') {
+      // `size` bytes of testDownloadBytes(size), as an attachment named `name`.
+      const size = Math.min(Number(url.searchParams.get('size') ?? 1024), 16 * 1024 * 1024);
+      const name = url.searchParams.get('name') ?? 'file.bin';
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-disposition': `attachment; filename="${name.replace(/["\\]/g, '_')}"`, 'content-length': size });
+      res.end(testDownloadBytes(size));
+      return;
+    }
+    if (url.pathname === '/download-page') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>downloads</title><a id="dl" href="/download${url.search}">download</a>`);
+      return;
+    }
     if (url.pathname === '/slow') {
       const ms = Math.min(Number(url.searchParams.get('ms') ?? 1000), 30_000);
       setTimeout(() => {
@@ -42,4 +55,11 @@ export async function startTestPages(host = '127.0.0.1'): Promise<TestPages> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** The bytes /download serves: every byte value, in an order that shows a shifted or cut copy. */
+export function testDownloadBytes(size: number): Buffer {
+  const out = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 1) out[i] = (i * 31 + (i >> 8)) & 0xff;
+  return out;
 }

@@ -13,8 +13,8 @@ OUTPOST_SUITE="${OUTPOST_SUITE:-bookworm}"
 OUTPOST_MIRROR="${OUTPOST_MIRROR:-http://deb.debian.org/debian}"
 ROOTFS_RECIPE=1
 ROOTFS_PACKAGES=(
-  # session image (chromium-driver: the testbed's appliances serve WebDriver)
-  chromium chromium-driver xvfb x11vnc fonts-dejavu-core tini
+  # session image (chromium-driver: the testbed's appliances serve WebDriver; ffmpeg: they record)
+  chromium chromium-driver xvfb x11vnc ffmpeg fonts-dejavu-core tini
   # testbed hosts: systemd, ssh for Ansible, what update.sh and the roles use
   systemd systemd-sysv dbus openssh-server sudo python3 python3-apt cron curl ca-certificates
   iproute2 iputils-ping procps openssl jq gzip tar util-linux wireguard-tools wireguard-go

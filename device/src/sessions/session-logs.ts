@@ -117,14 +117,14 @@ export function createSessionLogs(now: () => number = Date.now) {
   }
 
   return {
-    /** A session started: its lifecycle from here, and its browser's pages once it has one. */
-    started(s: Session, how: string): void {
+    /** A session started: its lifecycle from here, and its browser's pages (settles once it listens). */
+    async started(s: Session, how: string): Promise<void> {
       prune();
       const w: Watch = { entries: [], dropped: 0, socket: null, endedAt: null };
       watches.set(s.id, w);
       add(w, { kind: 'lifecycle', level: 'info', message: how });
       if (s.browser?.cdp) {
-        attach(s, w).catch((err: unknown) => add(w, { kind: 'lifecycle', level: 'warning', message: `the browser's console is not watched: ${(err as Error).message}` }));
+        await attach(s, w).catch((err: unknown) => add(w, { kind: 'lifecycle', level: 'warning', message: `the browser's console is not watched: ${(err as Error).message}` }));
       }
     },
     note(s: Session, message: string, level = 'info'): void {

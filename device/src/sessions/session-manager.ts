@@ -24,6 +24,7 @@ import { createSessionRecords, expiresAt, type EndReason, type Session, type Ses
 import type { CreateSessionBody, TouchSessionBody } from '../shared/session-schemas.js';
 import { createStartPage, type StartPage } from './start-page.js';
 import { sameSettings, settingsOf } from './session-settings.js';
+import { checkRecordable, recordSession, type RecordingSettings } from './session-recording.js';
 import { createWarmPool } from './warm-pool.js';
 
 export type { EndReason, Session } from './session-records.js';
@@ -38,6 +39,8 @@ export interface SessionEvents {
   refused?(protocol: SessionProtocol, code: string): void;
   /** A create waited in the queue for OUTPOST_QUEUE_TIMEOUT_S and gave up. */
   queueTimedOut?(protocol: SessionProtocol): void;
+  /** The session's recording stopped on its own (the session goes on). */
+  recordingFailed?(s: Session, error: string): void;
 }
 
 export interface SessionManagerOptions {
@@ -55,6 +58,10 @@ export interface SessionManagerOptions {
   /** Why the host takes no new session now (pressure.ts), or null. */
   pressure?: () => string | null;
   pressureRetryAfterS?: number;
+  /** Where and how `record: true` records (session-recording.ts); without it such a create is refused. */
+  recording?: RecordingSettings;
+  /** Awaited before a client gets a new session (its watchers attach first). */
+  prepare?: (s: Session) => Promise<void>;
 }
 
 export interface CreateOptions {
@@ -176,9 +183,14 @@ export function createSessionManager(opts: SessionManagerOptions) {
     });
   }
 
-  /** Opens start_url if asked; a session whose start page fails is ended. */
-  async function openStartUrl(s: Session, req: CreateSessionBody): Promise<void> {
+  /**
+   * A client's session begins: its watchers attach, its recording starts, then start_url opens (so
+   * the logs and the recording have it). A session whose start page fails is ended.
+   */
+  async function begin(s: Session, req: CreateSessionBody): Promise<void> {
     try {
+      await opts.prepare?.(s);
+      if (req.record && opts.recording) await recordSession(s, opts.recording, (error) => events.recordingFailed?.(s, error));
       if (req.start_url) await startPage.goto(s, req.start_url, req.start_url_wait ?? 'load');
     } catch (err) {
       await end(s, 'start_url_failed');
@@ -203,14 +215,16 @@ export function createSessionManager(opts: SessionManagerOptions) {
     opts.admit?.();
     const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
     await capacity.admit(policy, wait);
-    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts cold.
-    const claimed = init.profile === null && init.identity === null ? pool.claim(init.kind, init.width, init.height) : null;
+    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts
+    // cold, and so does a headful one without VNC (the pool has headless and VNC browsers only).
+    const poolable = init.profile === null && init.identity === null && (init.vnc || init.headless);
+    const claimed = poolable ? pool.claim(init.kind, init.width, init.height) : null;
     if (claimed) {
       claimed.pool = false;
       claimed.fromPool = true;
       records.applyRequest(claimed, req, protocol);
       pool.refill();
-      await openStartUrl(claimed, req);
+      await begin(claimed, req);
       await save();
       log.info({ sessionId: claimed.id, clientId: claimed.clientId, kind: init.kind }, 'session claimed from the warm pool');
       events.created?.(claimed, 'pool', null);
@@ -227,7 +241,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
       throw new LaunchFailedError(`the browser did not start: ${(err as Error).message.split('\n')[0]}`);
     }
     if (s.status !== 'ready') throw new SessionEndedError();
-    await openStartUrl(s, req);
+    await begin(s, req);
     await save();
     const launchMs = now() - t0;
     log.info({ sessionId: s.id, clientId: s.clientId, kind: init.kind, launchMs }, 'session started');
@@ -258,6 +272,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
     const settings = settingsOf(req, backend);
+    checkRecordable(req, headless, backend, opts.recording);
     const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, ...settings };
     if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;

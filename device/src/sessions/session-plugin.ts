@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import fp from 'fastify-plugin';
 import type { DeviceConfig } from '../config.js';
 import { ownerKey } from './backends/owned-processes.js';
@@ -7,8 +8,11 @@ import type { SessionBackend } from './backends/session-backend.js';
 import { createDrain, type Drain } from './drain.js';
 import { createPressure } from './pressure.js';
 import { createReadiness, type Readiness } from './readiness.js';
+import { createArtifacts, type Artifacts } from './artifacts.js';
 import { createSessionCounters, type SessionCounters } from './session-counters.js';
+import { createSessionDownloads } from './session-downloads.js';
 import { createSessionLogs, type SessionLogs } from './session-logs.js';
+import { toArtifactRecord } from './session-view.js';
 import { createSessionManager, type EndReason, type Session, type SessionManager } from './session-manager.js';
 
 declare module 'fastify' {
@@ -16,6 +20,7 @@ declare module 'fastify' {
     sessionManager: SessionManager;
     sessionCounters: SessionCounters;
     sessionLogs: SessionLogs;
+    sessionArtifacts: Artifacts;
     /** Called for every session that ends (after its browser is gone); returns the way to stop listening. */
     onSessionEnded(listener: (s: Session, reason: EndReason) => void): () => void;
     drain: Drain;
@@ -36,6 +41,16 @@ export default fp<SessionPluginOptions>(
     app.decorate('sessionCounters', counters);
     const logs = createSessionLogs();
     app.decorate('sessionLogs', logs);
+    // Recordings, downloads, logs and records that outlive their sessions (artifacts.ts).
+    const artifacts = createArtifacts({
+      dataDir: config.dataDir,
+      retentionH: config.artifacts.retentionH,
+      maxBytes: config.artifacts.maxMb * 1024 * 1024,
+      log: log.child({ module: 'artifacts' }),
+      live: () => new Set(manager.all().map((s) => s.id)),
+    });
+    app.decorate('sessionArtifacts', artifacts);
+    const downloads = createSessionDownloads({ targetDir: artifacts.downloadsDir, note: logs.note });
     const endedListeners = new Set<(s: Session, reason: EndReason) => void>();
     app.decorate('onSessionEnded', (listener: (s: Session, reason: EndReason) => void) => {
       endedListeners.add(listener);
@@ -87,15 +102,34 @@ export default fp<SessionPluginOptions>(
       admit: () => drain.admit(),
       poolPaused: () => drain.active,
       ...(pressure.enabled ? { pressure: pressure.over, pressureRetryAfterS: pressure.retryAfterS } : {}),
+      recording: {
+        fps: config.artifacts.recordingFps,
+        fit: config.artifacts.recordingSize,
+        pathFor: async (id) => {
+          await mkdir(artifacts.dirOf(id), { recursive: true, mode: 0o700 });
+          return artifacts.recordingPath(id);
+        },
+      },
+      // Before a client has its session: the record is written and the watchers listen, so the
+      // start page's console and downloads are kept too.
+      async prepare(s) {
+        await artifacts.open(toArtifactRecord(s, null));
+        downloads.started(s);
+        await logs.started(s, `session started (${s.fromPool ? 'claimed from the warm pool' : 'cold start'}, over ${s.protocol})`);
+      },
       events: {
         ...counters.events,
-        created(s, source, ms) {
-          counters.events.created?.(s, source, ms);
-          if (source !== 'reused') logs.started(s, `session started (${source === 'pool' ? 'claimed from the warm pool' : 'cold start'}, over ${s.protocol})`);
+        recordingFailed(s, error) {
+          log.warn({ sessionId: s.id, error }, 'session recording failed; the session goes on');
+          logs.note(s, `recording failed: ${error}`, 'error');
         },
         ended(s, reason) {
           counters.events.ended?.(s, reason);
-          if (!s.pool) logs.ended(s, reason);
+          if (!s.pool) {
+            downloads.ended(s);
+            logs.ended(s, reason);
+            artifacts.close(toArtifactRecord(s, { at: Date.now(), reason }), logs.get(s.id));
+          }
           for (const listener of endedListeners) listener(s, reason);
         },
       },
@@ -110,13 +144,18 @@ export default fp<SessionPluginOptions>(
     });
     app.decorate('readiness', createReadiness({ backend: chosen, log: log.child({ module: 'readiness' }), probeUrl: () => probeUrl }));
     // Recovery happens before the port opens, so nothing is served from a stale state.
-    app.addHook('onReady', async () => manager.start());
+    app.addHook('onReady', async () => {
+      await manager.start();
+      artifacts.start();
+    });
     app.addHook('preClose', async () => {
       drain.close();
       pressure.close();
-      logs.close();
       await app.readiness.close();
       await manager.close();
+      downloads.close();
+      logs.close();
+      await artifacts.stop();
     });
   },
   { name: 'sessions', dependencies: ['metrics', 'docker', 'host-monitor'] },

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import type { Log } from '../shared/log.js';
 import type { LaunchedBrowser, PersistedSession, SessionIdentity, SessionKind, SessionProtocol } from './backends/session-backend.js';
 import type { CreateSessionBody, SessionStatus } from '../shared/session-schemas.js';
+import type { Recording } from './backends/screen-recorder.js';
 import { createStateStore, type StateStore } from './state-store.js';
 
 export type EndReason = 'deleted' | 'ttl' | 'idle' | 'recycled' | 'replaced' | 'crashed' | 'evicted' | 'shutdown' | 'start_url_failed' | 'removed' | 'drained' | 'disconnected';
@@ -37,6 +38,8 @@ export interface Session {
   connections: Set<{ close: (code: number, reason: string) => void }>;
   launching: Promise<void> | null;
   ending: Promise<void> | null;
+  /** The screen recording of a session created with `record: true`. */
+  recording: Recording | null;
 }
 
 /** What a new session is asked to be; everything else starts from the configured defaults. */
@@ -60,8 +63,8 @@ export interface SessionRecordsOptions {
 }
 
 /** The one constructor of a Session: the recorded fields, plus the runtime ones nothing is known of yet. */
-function sessionRecord(fields: Omit<Session, 'connections' | 'launching' | 'ending'>): Session {
-  return { ...fields, connections: new Set(), launching: null, ending: null };
+function sessionRecord(fields: Omit<Session, 'connections' | 'launching' | 'ending' | 'recording'>): Session {
+  return { ...fields, connections: new Set(), launching: null, ending: null, recording: null };
 }
 
 function toPersisted(s: Session, backend: 'process' | 'docker'): PersistedSession {

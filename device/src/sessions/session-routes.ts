@@ -20,10 +20,19 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
   const limits = { maxTtlS: manager.limits.maxTtlS, maxIdleS: manager.limits.maxIdleS };
   const view = (req: FastifyRequest, s: Session) => toView(manager, s, publicBase(req, opts.publicUrl), opts.backend);
 
-  app.get('/api/sessions', { schema: { response: { 200: SessionList, 401: ErrorBody } } }, async (req) => ({
+  const ListQuery = Type.Object(
+    {
+      ended: Type.Optional(
+        Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: 'Also list ended sessions whose artifacts are still kept (artifacts.ts)' }),
+      ),
+    },
+    { additionalProperties: false },
+  );
+  app.get('/api/sessions', { schema: { querystring: ListQuery, response: { 200: SessionList, 400: ErrorBody, 401: ErrorBody } } }, async (req) => ({
     sessions: manager.list().map((s) => view(req, s)),
     pool: manager.poolView(),
     capacity: manager.capacityView(),
+    ...(req.query.ended === '1' || req.query.ended === 'true' ? { ended: await app.sessionArtifacts.ended() } : {}),
   }));
 
   app.post(
@@ -52,7 +61,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
     return view(req, s);
   });
 
-  // What happened in the session (session-logs.ts): readable while it lives and for an hour after.
+  // What happened in the session (session-logs.ts): readable while it lives, then from its artifacts.
   const LogEntry = Type.Object(
     { at: Type.String(), kind: Type.String(), level: Type.String(), message: Type.String(), url: Type.Optional(Type.String()) },
     { additionalProperties: false },
@@ -60,8 +69,11 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
   const Logs = Type.Object({ session: Type.String(), ended: Type.Boolean(), dropped: Type.Integer(), entries: Type.Array(LogEntry) }, { additionalProperties: false });
   app.get('/api/sessions/:id/logs', { schema: { params: SessionParams, response: { 200: Logs, ...errors } } }, async (req) => {
     const logs = app.sessionLogs.get(req.params.id);
-    if (!logs) throw new SessionNotFoundError(req.params.id);
-    return { session: req.params.id, ...logs };
+    if (logs) return { session: req.params.id, ...logs };
+    // An ended session's, kept with its artifacts (also across a restart).
+    const kept = await app.sessionArtifacts.logs(req.params.id);
+    if (!kept) throw new SessionNotFoundError(req.params.id);
+    return { session: req.params.id, ended: true, ...kept };
   });
 
   // Websockets: the session is checked before the upgrade, so an unknown id is a plain 404.

@@ -4,7 +4,8 @@
 // browser follows, never uses it (redirectBase).
 import type { FastifyRequest } from 'fastify';
 import type { Session, SessionManager } from './session-manager.js';
-import type { SessionView } from '../shared/session-schemas.js';
+import { statSync } from 'node:fs';
+import type { ArtifactRecord, RecordingView, SessionView } from '../shared/session-schemas.js';
 
 export interface PublicBase {
   http: string;
@@ -67,5 +68,35 @@ export function toView(manager: SessionManager, s: Session, base: PublicBase, ba
     expires_at: new Date(Math.min(manager.expiresAt(s), 8.64e15)).toISOString(),
     connections: s.connections.size,
     from_pool: s.fromPool,
+    recording: recordingView(s, `${base.http}/api/sessions/${s.id}/recording`),
+  };
+}
+
+/** The recording's state and size now, or null for a session that is not recorded. */
+export function recordingView(s: Session, url?: string): RecordingView | null {
+  if (!s.recording) return null;
+  const size = statSync(s.recording.path, { throwIfNoEntry: false })?.size ?? 0;
+  return { ...s.recording.state(), size_bytes: size, ...(url ? { url } : {}) };
+}
+
+/** The record kept with a session's artifacts (artifacts.ts); `ended` once it has. */
+export function toArtifactRecord(s: Session, ended: { at: number; reason: string } | null): ArtifactRecord {
+  return {
+    id: s.id,
+    client_id: s.clientId,
+    profile: s.profile,
+    protocol: s.protocol,
+    headless: s.headless,
+    vnc_enabled: s.vnc,
+    width: s.width,
+    height: s.height,
+    labels: s.labels,
+    start_url: s.startUrl,
+    created_at: new Date(s.createdAt).toISOString(),
+    ended_at: ended ? new Date(ended.at).toISOString() : null,
+    end_reason: ended?.reason ?? null,
+    recording: recordingView(s),
+    downloads: 0,
+    size_bytes: 0,
   };
 }

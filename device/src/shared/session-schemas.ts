@@ -55,6 +55,8 @@ export function createSessionBody(limits: SessionLimits) {
       user_agent: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[\\x20-\\x7e]+$' })),
       locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' })),
       timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$' })),
+      // Record the session's screen (headful sessions: vnc, or headless false).
+      record: Type.Optional(Type.Boolean()),
     },
     { additionalProperties: false },
   );
@@ -89,6 +91,55 @@ export const VncInfo = Type.Object(
   { additionalProperties: false },
 );
 
+/** A session's screen recording: how it goes, and its size so far. */
+export const RecordingView = Type.Object(
+  {
+    status: Type.Union([Type.Literal('recording'), Type.Literal('finished'), Type.Literal('failed')]),
+    error: Nullable(Type.String()),
+    size_bytes: Type.Integer({ minimum: 0 }),
+    url: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type RecordingView = Static<typeof RecordingView>;
+
+export const DownloadView = Type.Object(
+  { name: Type.String(), size_bytes: Type.Integer({ minimum: 0 }), modified_at: Type.String({ format: 'date-time' }) },
+  { additionalProperties: false },
+);
+export type DownloadView = Static<typeof DownloadView>;
+
+/** File names a download is kept under: one path segment, never "." or "..". */
+export const DOWNLOAD_NAME_PATTERN = '^(?!\\.\\.?$)[^/\\x00-\\x1f]{1,255}$';
+
+/**
+ * What a session leaves behind (artifacts.ts): its record, kept with its artifacts for
+ * OUTPOST_ARTIFACT_RETENTION_H after it ends, listed by GET /api/sessions?ended=1.
+ */
+export const ArtifactRecord = Type.Object(
+  {
+    id: Type.String(),
+    client_id: Nullable(Type.String()),
+    profile: Nullable(Type.String()),
+    protocol: Type.String(),
+    headless: Type.Boolean(),
+    vnc_enabled: Type.Boolean(),
+    width: Type.Integer(),
+    height: Type.Integer(),
+    labels: Type.Record(Type.String(), Type.String()),
+    start_url: Nullable(Type.String()),
+    created_at: Type.String(),
+    /** null while the session lives. */
+    ended_at: Nullable(Type.String()),
+    end_reason: Nullable(Type.String()),
+    recording: Nullable(RecordingView),
+    downloads: Type.Integer({ minimum: 0 }),
+    size_bytes: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type ArtifactRecord = Static<typeof ArtifactRecord>;
+
 export const SessionView = Type.Object(
   {
     id: Type.String(),
@@ -115,6 +166,8 @@ export const SessionView = Type.Object(
     expires_at: Type.String(),
     connections: Type.Integer(),
     from_pool: Type.Boolean(),
+    // With `record: true`; optional: older appliances do not send it.
+    recording: Type.Optional(Nullable(RecordingView)),
   },
   { additionalProperties: false },
 );
@@ -140,7 +193,13 @@ export const CapacityView = Type.Object(
 );
 
 export const SessionList = Type.Object(
-  { sessions: Type.Array(SessionView), pool: PoolView, capacity: CapacityView },
+  {
+    sessions: Type.Array(SessionView),
+    pool: PoolView,
+    capacity: CapacityView,
+    // With ?ended=1: sessions that ended and whose artifacts are still kept, newest first.
+    ended: Type.Optional(Type.Array(ArtifactRecord)),
+  },
   { additionalProperties: false },
 );
 export type SessionList = Static<typeof SessionList>;

@@ -154,6 +154,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
       vnc: password && ports[1] ? { host: '127.0.0.1', port: ports[1], password } : null,
       // Published on the host's loopback only, like the other two.
       cdp: ports[2] ? { host: '127.0.0.1', port: ports[2] } : null,
+      // Downloads and the display stay inside the container: no downloads directory, no recording.
+      downloadsDir: null,
       record,
       exited,
       close() {

@@ -26,6 +26,7 @@ import {
 } from './owned-processes.js';
 import { chromiumType } from '../playwright.js';
 import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend, SessionIdentity } from './session-backend.js';
+import { startRecording, type Recording } from './screen-recorder.js';
 import { writeXAuthority } from './x-authority.js';
 import { DEVTOOLS_ARGS, devToolsPort } from './devtools-port.js';
 
@@ -179,7 +180,10 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     let server: BrowserServer | undefined;
     let vnc: LaunchedBrowser['vnc'] = null;
     let cdpPort = 0;
+    const recordings: Recording[] = [];
     const cleanup = async () => {
+      // The recording first, while its display still runs: ffmpeg writes its last fragment.
+      await Promise.all(recordings.map((r) => r.stop()));
       if (server) await server.close().catch(() => server?.kill().catch(() => undefined));
       await stopChild(x11vnc);
       await stopChild(xvfb);
@@ -219,6 +223,9 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         host: '127.0.0.1',
         port: 0,
         env,
+        // Downloads land in the session's directory (named by download id); session-downloads.ts
+        // keeps each under its own name with the session's artifacts.
+        downloadsPath: join(dir, 'downloads'),
         timeout: launchTimeoutMs,
         // Chromium's own sandbox (user, pid and net namespaces plus seccomp for every renderer)
         // whenever it can have one: as root chromium refuses to start with it, so only root gets
@@ -256,6 +263,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       wsEndpoint: server.wsEndpoint(),
       vnc,
       cdp: { host: '127.0.0.1', port: cdpPort },
+      downloadsDir: join(dir, 'downloads'),
       record: {
         browser_pid: browserProcess.pid ?? null,
         xvfb_pid: xvfb?.pid ?? null,
@@ -265,6 +273,15 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         cdp_port: cdpPort,
       },
       exited: Promise.race(exits),
+      ...(display === null
+        ? {}
+        : {
+            async recordScreen(o) {
+              const recording = await startRecording({ ...o, display: display!, xauthority: authFile, width: spec.width, height: spec.height, env: baseEnv(spec.id) });
+              recordings.push(recording);
+              return recording;
+            },
+          }),
       close() {
         closing ??= cleanup().finally(() => live.delete(launched));
         return closing;
@@ -282,6 +299,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
   return {
     name: 'process',
     sessionSettings: true,
+    screenRecording: true,
     launch,
     async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
       // Browser servers lived inside the previous appliance process: nothing can be adopted.

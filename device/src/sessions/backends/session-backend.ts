@@ -1,6 +1,7 @@
 // What the session manager needs from a backend (process or docker). The manager owns lifetimes,
 // capacity, the pool and state.json; a backend only starts and stops browsers and finds what a
 // previous run left behind.
+import type { Recording } from './screen-recorder.js';
 
 export type SessionKind = 'headless' | 'vnc';
 
@@ -42,6 +43,13 @@ export interface LaunchedBrowser {
   vnc: { host: string; port: number; password: string } | null;
   /** The browser's DevTools (CDP) HTTP and websocket server on loopback; null where the backend has none. */
   cdp: { host: string; port: number } | null;
+  /**
+   * Where the browser writes downloads (Playwright's downloads path, named by download id), on this
+   * host; null where they stay out of reach (inside a container).
+   */
+  downloadsDir: string | null;
+  /** Records the session's display into `out` (screen-recorder.ts); absent for a session without one. */
+  recordScreen?(opts: { out: string; fps: number; fit: { width: number; height: number } | null; onFailed(error: string): void }): Promise<Recording>;
   record: BackendRecord;
   /** Settles when the browser (or its display) goes away on its own, with a reason. */
   exited: Promise<string>;
@@ -93,6 +101,8 @@ export interface SessionBackend {
   readonly name: 'process' | 'docker';
   /** Whether launch() honours LaunchSpec.profileDir and LaunchSpec.identity. */
   readonly sessionSettings?: boolean;
+  /** Whether headful sessions can be recorded (LaunchedBrowser.recordScreen). */
+  readonly screenRecording?: boolean;
   launch(spec: LaunchSpec): Promise<LaunchedBrowser>;
   /**
    * Called once at start with what state.json recorded. Ends whatever cannot be adopted and returns
