@@ -1,7 +1,7 @@
 // Nothing of `npm start` outlives it (issue 12): with a headless and a VNC pool session up, Ctrl-C
 // (SIGINT to the whole foreground process group, once or twice) and SIGTERM to the appliance alone
-// each leave no chromium, Xvfb or x11vnc of it behind 5 s later. start-all.mjs runs here as the
-// terminal would run it: the leader of its own process group.
+// each leave no chromium, Xvfb, x11vnc or ffmpeg (a recorded session's) of it behind 5 s later.
+// start-all.mjs runs here as the terminal would run it: the leader of its own process group.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,8 +74,11 @@ async function startAll(): Promise<Started> {
     },
     { timeoutMs: POOL_READY_MS, what: `a headless and a VNC pool session (output: ${output.slice(-500)})` },
   );
+  // A recorded client session too: its ffmpeg must go the same way.
+  const recorded = await fetch(`http://127.0.0.1:${devicePort}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vnc: true, record: true }) });
+  expect(recorded.status).toBe(201);
   const commands = findOwnedProcesses(ownerKey(dataDir)).map((p) => p.command);
-  for (const what of ['chromium', 'Xvfb', 'x11vnc']) expect(commands.some((c) => c.includes(what)), `${what} running before the stop`).toBe(true);
+  for (const what of ['chromium', 'Xvfb', 'x11vnc', 'ffmpeg']) expect(commands.some((c) => c.includes(what)), `${what} running before the stop`).toBe(true);
   return started;
 }
 

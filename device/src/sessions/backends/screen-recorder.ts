@@ -68,6 +68,9 @@ export function ffmpegArgs(o: Pick<RecordingOptions, 'display' | 'width' | 'heig
     'libx264',
     '-preset',
     'ultrafast',
+    // No lookahead and no B-frames: a third less memory, and each frame is written as it comes.
+    '-tune',
+    'zerolatency',
     '-crf',
     '30',
     '-pix_fmt',
