@@ -1,6 +1,7 @@
 // What a session leaves behind (issue 15), with real chromium, Xvfb and Debian's ffmpeg: a recording
 // with the test page's duration and pixels, served with ranges while it records and after; a
-// download kept byte for byte under its own name after the client's context closed; an ended
+// download kept byte for byte under its own name after the client's context closed (and one of a
+// Puppeteer client in the default context); an ended
 // session listed with its logs after an appliance restart; a full disk that fails the recording
 // and leaves the session working.
 import { execFile } from 'node:child_process';
@@ -8,6 +9,7 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
+import puppeteer from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppliance, type TestAppliance } from '../../test/appliance.js';
 import { tempDir, waitFor } from '../../test/helpers.js';
@@ -130,6 +132,23 @@ describe('session artifacts', () => {
     expect(after.bytes.equals(testDownloadBytes(300000))).toBe(true);
     expect((await t.api('GET', `/api/sessions/${id}/downloads/nothing.bin`)).status).toBe(404);
     expect((await t.api('GET', `/api/sessions/${id}/downloads/bad%01name`)).status).toBe(400);
+  });
+
+  it('keeps a download of a CDP client (Puppeteer, the default context)', async () => {
+    const res = await t.api('POST', '/api/sessions', {});
+    const id = res.body.id as string;
+    const browser = await puppeteer.connect({ browserWSEndpoint: res.body.cdp_endpoint });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${pages.url}/download-page?name=cdp.bin&size=5000`);
+      await page.click('#dl');
+      await waitFor(async () => ((await t.api('GET', `/api/sessions/${id}/downloads`)).body.downloads as unknown[]).length === 1, { timeoutMs: 15_000, what: 'the download in the list' });
+    } finally {
+      await browser.disconnect();
+    }
+    const got = await fetchBytes(`${t.base}/api/sessions/${id}/downloads/cdp.bin`);
+    expect(got.bytes.equals(testDownloadBytes(5000))).toBe(true);
+    await t.api('DELETE', `/api/sessions/${id}`);
   });
 
   it('lists an ended session with its logs and artifacts after a restart', async () => {
