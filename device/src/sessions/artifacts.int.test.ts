@@ -1,9 +1,8 @@
 // What a session leaves behind (issue 15), with real chromium, Xvfb and Debian's ffmpeg: a recording
 // with the test page's duration and pixels, served with ranges while it records and after; a
 // download kept byte for byte under its own name after the client's context closed (and one of a
-// Puppeteer client in the default context); an ended
-// session listed with its logs after an appliance restart; a full disk that fails the recording
-// and leaves the session working.
+// Puppeteer client in the default context); an ended session listed with its logs after an
+// appliance restart; a full disk that fails the recording and leaves the session working.
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
