@@ -281,6 +281,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
 
   return {
     name: 'process',
+    profiles: true,
     sessionSettings: true,
     launch,
     async recover(records: PersistedSession[]): Promise<RecoveredSession[]> {
