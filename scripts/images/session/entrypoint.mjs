@@ -55,6 +55,8 @@ let stopping = false;
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  // Also when nothing is left to keep node alive before the timer below: a failed start exits 1.
+  process.exitCode = code;
   rmSync(READY, { force: true });
   await server?.close().catch(() => undefined);
   for (const c of children) c.kill('SIGTERM');
