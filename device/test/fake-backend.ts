@@ -59,6 +59,7 @@ export function fakeSessionBackend(opts: { slots?: number } = {}): FakeBackend {
 
   const backend: FakeBackend = {
     name: 'process',
+    profiles: true,
     sessionSettings: true,
     launched,
     browsers,

@@ -5,7 +5,13 @@ describe('container labels', () => {
   it('round-trips a client session', () => {
     const labels = sessionLabels({ session: 's1', client: 'alice', pool: false, owner: 'k', kind: 'vnc', width: 1024, height: 768 });
     expect(labels).toMatchObject({ 'outpost.managed': 'true', 'outpost.session': 's1', 'outpost.client': 'alice' });
-    expect(parseSessionLabels(labels)).toEqual({ session: 's1', client: 'alice', pool: false, owner: 'k', kind: 'vnc', width: 1024, height: 768 });
+    expect(parseSessionLabels(labels)).toEqual({ session: 's1', client: 'alice', pool: false, owner: 'k', kind: 'vnc', width: 1024, height: 768, profile: null });
+  });
+  it('names the persistent profile a container runs on, and only a valid profile name', () => {
+    const labels = sessionLabels({ session: 's4', client: null, pool: false, owner: 'k', kind: 'headless', width: 1280, height: 800, profile: 'shop' });
+    expect(labels['outpost.profile']).toBe('shop');
+    expect(parseSessionLabels(labels)?.profile).toBe('shop');
+    expect(parseSessionLabels({ ...labels, 'outpost.profile': '../etc' })?.profile).toBeNull();
   });
   it('marks pool sessions with __pool__', () => {
     const labels = sessionLabels({ session: 's2', client: null, pool: true, owner: 'k', kind: 'headless', width: 1280, height: 800 });

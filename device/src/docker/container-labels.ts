@@ -1,5 +1,6 @@
 // Labels that mark what Outpost owns in the Docker engine. Reconciliation only ever looks at
 // containers carrying LABEL_MANAGED for this appliance's owner key; anything else is never touched.
+import { PROFILE_NAME_PATTERN } from '../shared/session-schemas.js';
 
 export const LABEL_MANAGED = 'outpost.managed';
 export const LABEL_SESSION = 'outpost.session';
@@ -7,6 +8,8 @@ export const LABEL_CLIENT = 'outpost.client';
 export const LABEL_OWNER = 'outpost.owner';
 export const LABEL_KIND = 'outpost.kind';
 export const LABEL_SIZE = 'outpost.size';
+/** The persistent profile the container's browser runs on; absent for a throwaway profile. */
+export const LABEL_PROFILE = 'outpost.profile';
 export const POOL_CLIENT = '__pool__';
 
 export interface SessionLabels {
@@ -18,7 +21,11 @@ export interface SessionLabels {
   kind: 'headless' | 'vnc';
   width: number;
   height: number;
+  /** A persistent profile's name; null (or absent when labelling) for a throwaway profile. */
+  profile?: string | null;
 }
+
+const PROFILE_NAME = new RegExp(PROFILE_NAME_PATTERN);
 
 export function sessionLabels(l: SessionLabels): Record<string, string> {
   return {
@@ -28,10 +35,11 @@ export function sessionLabels(l: SessionLabels): Record<string, string> {
     [LABEL_OWNER]: l.owner,
     [LABEL_KIND]: l.kind,
     [LABEL_SIZE]: `${l.width}x${l.height}`,
+    ...(l.profile ? { [LABEL_PROFILE]: l.profile } : {}),
   };
 }
 
-export function parseSessionLabels(labels: Record<string, string> | undefined): SessionLabels | null {
+export function parseSessionLabels(labels: Record<string, string> | undefined): (SessionLabels & { profile: string | null }) | null {
   if (!labels || labels[LABEL_MANAGED] !== 'true') return null;
   const session = labels[LABEL_SESSION];
   const owner = labels[LABEL_OWNER];
@@ -46,6 +54,8 @@ export function parseSessionLabels(labels: Record<string, string> | undefined): 
     kind: labels[LABEL_KIND] === 'vnc' ? 'vnc' : 'headless',
     width: size ? Number(size[1]) : 1280,
     height: size ? Number(size[2]) : 800,
+    // Only a name the API could have given: it becomes a path under the data dir.
+    profile: PROFILE_NAME.test(labels[LABEL_PROFILE] ?? '') ? labels[LABEL_PROFILE]! : null,
   };
 }
 

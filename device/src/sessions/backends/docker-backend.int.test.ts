@@ -1,7 +1,9 @@
 // OUTPOST_BACKEND=docker against the real engine and the real outpost-session image.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { liveViewCenterPixel } from '../../../test/browser.js';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
@@ -198,6 +200,113 @@ describe('docker backend', () => {
   });
 });
 
+/** The title of `url` in the session's profile: the browser's own context (a new context would be a clean one). */
+async function titleInProfile(wsEndpoint: string, url: string): Promise<string> {
+  const browser = await chromium.connect(wsEndpoint);
+  try {
+    const page = await browser.contexts()[0]!.newPage();
+    await page.goto(url);
+    return await page.title();
+  } finally {
+    await browser.close();
+  }
+}
+
+/** The uids owning `dir` and everything under it (symlinks not followed). */
+function ownersUnder(dir: string): Set<number> {
+  const owners = new Set([lstatSync(dir).uid]);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) for (const uid of ownersUnder(p)) owners.add(uid);
+    else owners.add(lstatSync(p).uid);
+  }
+  return owners;
+}
+
+describe('docker backend profiles', () => {
+  it("keeps a profile's cookies from one container to the next, written as the profile directory's owner", { timeout: 240_000 }, async () => {
+    const dir = tempDir('outpost-docker-profile-');
+    const profileDir = join(dir.path, 'profiles', 'shop');
+    let site: Server | null = null;
+    try {
+      env = dockerEnv();
+      t = await startAppliance({ ...env, OUTPOST_DATA_DIR: dir.path });
+      // The identity fields are still the process backend's alone: a 400 that names them.
+      const identity = await t.api('POST', '/api/sessions', { profile: 'shop', user_agent: 'x' });
+      expect(identity.status).toBe(400);
+      expect(identity.body.error.message).toMatch(/proxy, user_agent, locale and timezone .*docker backend/);
+
+      const first = await t.api('POST', '/api/sessions', { profile: 'shop' });
+      expect(first.status, JSON.stringify(first.body)).toBe(201);
+      expect(first.body.profile).toBe('shop');
+      // A page server on the session network's gateway, where containers reach the host: /set gives a
+      // lasting cookie, and every page's title is the cookies it was sent.
+      const gateway = await gatewayOf(env.OUTPOST_DOCKER_NETWORK!);
+      site = createServer((req, res) => {
+        const headers: Record<string, string> = { 'content-type': 'text/html' };
+        if (req.url === '/set') headers['set-cookie'] = 'login=alice; Max-Age=86400; Path=/';
+        res.writeHead(200, headers).end(`<!doctype html><title>${req.headers.cookie ?? 'no cookie'}</title>`);
+      });
+      await new Promise<void>((r) => site!.listen(0, gateway, r));
+      const url = `http://${gateway}:${(site.address() as AddressInfo).port}`;
+
+      // The profile is mounted as the browser's user-data dir; the container runs as the
+      // directory's owner (root here, where the appliance is root).
+      const firstContainer = recordOf(t.dataDir, first.body.id).container_id;
+      const info = await docker.getContainer(firstContainer).inspect();
+      expect(info.Mounts).toEqual([expect.objectContaining({ Type: 'bind', Source: profileDir, Destination: '/profile', RW: true })]);
+      expect(info.Config.User).toBe('0:0');
+      expect(info.Config.Labels['outpost.profile']).toBe('shop');
+      expect(await titleInProfile(first.body.ws_endpoint, `${url}/set`)).toBe('no cookie');
+      expect((await t.api('DELETE', `/api/sessions/${first.body.id}`)).status).toBe(200);
+      expect(await containerExists(firstContainer)).toBe(false);
+      expect(statSync(profileDir).mode & 0o777).toBe(0o700);
+      expect(readdirSync(profileDir).filter((f) => f.startsWith('Singleton'))).toEqual([]);
+
+      // Under systemd the appliance is the user outpost and its profiles are outpost's: the browser
+      // then writes as that user, never as root (a live view too: Xvfb and x11vnc as that user).
+      execFileSync('chown', ['-R', '4242:4242', profileDir]);
+      // And a lock as a browser killed in another container leaves it (its hostname, its pid):
+      // chromium alone would refuse the profile as in use "on another computer".
+      symlinkSync('0123456789ab-41', join(profileDir, 'SingletonLock'));
+      const second = await t.api('POST', '/api/sessions', { profile: 'shop', vnc: true });
+      expect(second.status, JSON.stringify(second.body)).toBe(201);
+      const secondContainer = recordOf(t.dataDir, second.body.id).container_id;
+      expect((await docker.getContainer(secondContainer).inspect()).Config.User).toBe('4242:4242');
+      expect(await titleInProfile(second.body.ws_endpoint, `${url}/get`)).toBe('login=alice');
+      // One live session per profile, as with the process backend.
+      const refused = await t.api('POST', '/api/sessions', { profile: 'shop' });
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('profile_in_use');
+      expect((await t.api('DELETE', `/api/sessions/${second.body.id}`)).status).toBe(200);
+      expect(await containerExists(secondContainer)).toBe(false);
+
+      // The profile outlives its sessions: 0700, and all of it its owner's.
+      const kept = statSync(profileDir);
+      expect(kept.mode & 0o777).toBe(0o700);
+      expect(ownersUnder(profileDir)).toEqual(new Set([4242]));
+      expect((await t.api('GET', '/api/profiles')).body.profiles).toEqual([expect.objectContaining({ name: 'shop', session: null })]);
+
+      // The process backend takes the profile over where the containers left it (a chromium as
+      // new as the image's or newer: profiles move forward between versions, not back).
+      await t.close();
+      t = await startAppliance({ OUTPOST_DATA_DIR: dir.path });
+      const local = await t.api('POST', '/api/sessions', { profile: 'shop' });
+      expect(local.status, JSON.stringify(local.body)).toBe(201);
+      expect(local.body.backend).toBe('process');
+      expect(await titleInProfile(local.body.ws_endpoint, `${url}/get`)).toBe('login=alice');
+      expect((await t.api('DELETE', `/api/sessions/${local.body.id}`)).status).toBe(200);
+    } finally {
+      site?.closeAllConnections();
+      site?.close();
+      await t?.close();
+      await cleanupDocker(dir.path, env.OUTPOST_DOCKER_NETWORK!);
+      t = null;
+      dir.remove();
+    }
+  });
+});
+
 async function gatewayOf(network: string): Promise<string> {
   const info = await docker.getNetwork(network).inspect();
   const gw = info?.IPAM?.Config?.[0]?.Gateway as string | undefined;
@@ -207,7 +316,7 @@ async function gatewayOf(network: string): Promise<string> {
 
 
 describe('reconcile after kill -9', () => {
-  it('keeps live recorded containers, removes dead ones, adopts labelled strays and never touches unlabelled containers', { timeout: 240_000 }, async () => {
+  it('keeps live recorded containers, removes dead ones, adopts labelled strays and never touches unlabelled containers or profiles', { timeout: 240_000 }, async () => {
     const dir = tempDir('outpost-docker-kill9-');
     const port = await freePort();
     const denv = dockerEnv();
@@ -226,8 +335,9 @@ describe('reconcile after kill -9', () => {
     await unlabelled.start();
     try {
       await waitFor(async () => (await api('GET', '/api/health')).status === 200, { timeoutMs: 30_000, what: 'appliance' });
-      const keep = (await api('POST', '/api/sessions', { client_id: 'keep' })).body;
-      const dies = (await api('POST', '/api/sessions', { client_id: 'dies' })).body;
+      // Both on persistent profiles: recovery must never take a profile with its container.
+      const keep = (await api('POST', '/api/sessions', { client_id: 'keep', profile: 'kept' })).body;
+      const dies = (await api('POST', '/api/sessions', { client_id: 'dies', profile: 'dies' })).body;
       const keepContainer = recordOf(dir.path, keep.id).container_id;
       const diesContainer = recordOf(dir.path, dies.id).container_id;
 
@@ -260,9 +370,19 @@ describe('reconcile after kill -9', () => {
       const client = await chromium.connect(kept.body.ws_endpoint);
       expect(await (await client.newPage()).evaluate('1 + 1')).toBe(2);
       await client.close();
+      // Its profile stays held by it: one live session per profile across the restart.
+      const held = await api('POST', '/api/sessions', { profile: 'kept' });
+      expect(held.status).toBe(409);
+      expect(held.body.error.message).toContain(keep.id);
       // Dead: record dropped and container removed.
       expect((await api('GET', `/api/sessions/${dies.id}`)).status).toBe(404);
       expect(await containerExists(diesContainer)).toBe(false);
+      // Its profile stays, 0700, without the lock its killed browser left (which would keep the
+      // next browser out of the profile).
+      const diesProfile = join(dir.path, 'profiles', 'dies');
+      expect(statSync(diesProfile).mode & 0o777).toBe(0o700);
+      expect(readdirSync(diesProfile)).toContain('Default');
+      expect(readdirSync(diesProfile).filter((f) => f.startsWith('Singleton'))).toEqual([]);
       // Stray: adopted as the client its labels name.
       const adopted = await api('GET', '/api/sessions/straysession01');
       expect(adopted.status).toBe(200);

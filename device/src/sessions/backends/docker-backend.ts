@@ -4,6 +4,9 @@
 // their HEALTHCHECK says healthy. On start, recover() reconciles state.json with the engine: keep
 // live recorded containers, remove dead ones, adopt labelled containers without a record, never
 // touch unlabelled containers (held by docker-backend.int.test.ts 'reconcile after kill -9').
+// A persistent profile is bind-mounted from the host (profileMount) and outlives every container.
+import { rm, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { managedFilter, parseSessionLabels, sessionLabels } from '../../docker/container-labels.js';
@@ -30,6 +33,12 @@ const VNC_PORT = '5900/tcp';
 /** The session image's relay to chromium's DevTools port (entrypoint.mjs). */
 const CDP_PORT = '9223/tcp';
 const PORTS_PER_SESSION = 3;
+/** Where the session image takes a persistent profile as the browser's user-data dir (entrypoint.mjs, USER_DATA_DIR). */
+const PROFILE_MOUNT = '/profile';
+/** How long a profile's browser gets to close (writing out its cookies) before the container is killed. */
+const PROFILE_STOP_S = 10;
+/** Chromium's lock of a user-data dir: symlinks naming the host (a container's id) and the pid holding it. */
+const PROFILE_LOCK_FILES = ['SingletonLock', 'SingletonSocket', 'SingletonCookie'];
 
 /** The first host address of an IPv4 subnet, used as the bridge gateway (10.89.0.0/24 → 10.89.0.1). */
 export function gatewayOf(subnet: string): string {
@@ -48,6 +57,25 @@ function hostPort(info: Docker.ContainerInspectInfo, port: string): number | nul
 function envValue(info: Docker.ContainerInspectInfo, name: string): string | null {
   const entry = info.Config?.Env?.find((e) => e.startsWith(`${name}=`));
   return entry ? entry.slice(name.length + 1) : null;
+}
+
+/** The host directory a container's browser keeps its persistent profile in, or null. */
+function profileDirOf(mounts: Array<{ Type: string; Source: string; Destination: string }> | undefined): string | null {
+  return mounts?.find((m) => m.Type === 'bind' && m.Destination === PROFILE_MOUNT)?.Source ?? null;
+}
+
+/**
+ * A persistent profile's mount, and the user the container then runs as: the directory's owner,
+ * which is the appliance's own user (the manager made the directory, 0700). The browser's files
+ * then belong to the appliance under systemd too (user outpost), not to root, so the process
+ * backend, export and delete keep working on the profile, and nobody else on the host can read it.
+ * (Under a userns-remapped or rootless engine the container's uids are not the host's: there the
+ * browser cannot write the profile and the session fails to start.)
+ */
+export async function profileMount(dir: string): Promise<{ user: string; mount: Docker.MountSettings }> {
+  const owner = await stat(dir);
+  if (!owner.isDirectory()) throw new Error(`the profile ${dir} is not a directory`);
+  return { user: `${owner.uid}:${owner.gid}`, mount: { Type: 'bind', Source: dir, Target: PROFILE_MOUNT, ReadOnly: false } };
 }
 
 export function createDockerBackend(opts: DockerBackendOptions): SessionBackend & { containerIds(): string[] } {
@@ -145,7 +173,20 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     }
   }
 
-  function makeLaunched(id: string, name: string, ports: number[], password: string | null, record: BackendRecord): LaunchedBrowser {
+  /**
+   * Removes a session's container. One on a persistent profile is stopped first: its browser
+   * writes out the cookies it still holds in memory and closes. The profile directory stays (a bind
+   * mount; `v` removes anonymous volumes only); a lock chromium left there (killed, or not closed in
+   * time) names a container that is gone, and would keep the next browser from the profile.
+   * Held by docker-backend.int.test.ts 'keeps a profile's cookies from one container to the next'.
+   */
+  async function retire(id: string, profileDir: string | null): Promise<void> {
+    if (profileDir) await docker.getContainer(id).stop({ t: PROFILE_STOP_S }).catch(() => undefined);
+    await removeContainer(id);
+    if (profileDir) await Promise.all(PROFILE_LOCK_FILES.map((f) => rm(join(profileDir, f), { force: true })));
+  }
+
+  function makeLaunched(id: string, name: string, ports: number[], password: string | null, profileDir: string | null, record: BackendRecord): LaunchedBrowser {
     let resolveExit: (why: string) => void = () => {};
     const exited = new Promise<string>((r) => (resolveExit = r));
     let closing: Promise<void> | null = null;
@@ -161,7 +202,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
       close() {
         closing ??= (async () => {
           live.delete(id);
-          await removeContainer(id).catch((err: unknown) => log.warn({ err, container: name }, 'removing the container failed'));
+          await retire(id, profileDir).catch((err: unknown) => log.warn({ err, container: name }, 'removing the container failed'));
           for (const p of ports) taken.delete(p);
         })();
         return closing;
@@ -208,6 +249,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     const wantVnc = spec.vnc;
     const password = wantVnc ? vncPassword() : null;
     const name = `outpost-${spec.pool ? 'pool-' : ''}${spec.id}`.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const profile = spec.profileDir ? await profileMount(spec.profileDir) : null;
+    const profileName = spec.profileDir ? basename(spec.profileDir) : null;
     let lastError: unknown;
     for (let attempt = 0; attempt < 5; attempt += 1) {
       const now = Date.now();
@@ -217,13 +260,15 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
       for (const p of ports) taken.add(p);
       const env = [`WIDTH=${spec.width}`, `HEIGHT=${spec.height}`, `HEADLESS=${spec.headless}`, `CDP_ALLOW_FROM=${gateway}`];
       if (password) env.push(`VNC_PASSWORD=${password}`);
+      if (profile) env.push(`USER_DATA_DIR=${PROFILE_MOUNT}`);
       let container: Docker.Container | null = null;
       try {
         container = await docker.createContainer({
           name,
           Image: opts.image,
           Env: env,
-          Labels: sessionLabels({ session: spec.id, client: spec.clientId, pool: spec.pool, owner: opts.ownerKey, kind: wantVnc ? 'vnc' : 'headless', width: spec.width, height: spec.height }),
+          Labels: sessionLabels({ session: spec.id, client: spec.clientId, pool: spec.pool, owner: opts.ownerKey, kind: wantVnc ? 'vnc' : 'headless', width: spec.width, height: spec.height, profile: profileName }),
+          ...(profile ? { User: profile.user } : {}),
           ExposedPorts: { [PLAYWRIGHT_PORT]: {}, [VNC_PORT]: {}, [CDP_PORT]: {} },
           HostConfig: {
             NetworkMode: opts.network,
@@ -232,6 +277,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
               [VNC_PORT]: [{ HostIp: '127.0.0.1', HostPort: String(ports[1]) }],
               [CDP_PORT]: [{ HostIp: '127.0.0.1', HostPort: String(ports[2]) }],
             },
+            ...(profile ? { Mounts: [profile.mount] } : {}),
             ShmSize: 256 * 1024 * 1024,
             ...(opts.memoryMb > 0 ? { Memory: opts.memoryMb * 1024 * 1024 } : {}),
             RestartPolicy: { Name: 'no' },
@@ -241,10 +287,10 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
         await waitHealthy(container, name, spec.signal);
         const record: BackendRecord = { container_id: container.id, container_name: name, ws_port: ports[0]!, vnc_port: ports[1]!, cdp_port: ports[2]!, vnc_password: password };
         log.debug({ container: name, ports }, 'session container healthy');
-        return makeLaunched(container.id, name, ports, password, record);
+        return makeLaunched(container.id, name, ports, password, spec.profileDir ?? null, record);
       } catch (err) {
         for (const p of ports) taken.delete(p);
-        if (container) await removeContainer(container.id).catch(() => undefined);
+        if (container) await retire(container.id, spec.profileDir ?? null).catch(() => undefined);
         lastError = err;
         // A port someone else holds on the host: take the next ones.
         if (/port is already allocated|address already in use/i.test(errorText(err))) {
@@ -270,7 +316,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
     const password = envValue(info, 'VNC_PASSWORD');
     for (const p of [ws, vnc, cdp]) if (p) taken.add(p);
     const name = info.Name.replace(/^\//, '');
-    return makeLaunched(info.Id, name, [ws, vnc ?? 0, cdp ?? 0], password || null, {
+    return makeLaunched(info.Id, name, [ws, vnc ?? 0, cdp ?? 0], password || null, profileDirOf(info.Mounts), {
       container_id: info.Id,
       container_name: name,
       ws_port: ws,
@@ -282,6 +328,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
 
   return {
     name: 'docker',
+    // Profiles yes (a bind mount); the identity fields not yet (session-settings.ts answers 400).
+    profiles: true,
     launch,
     slots: () => rangeSlots(opts.ports, PORTS_PER_SESSION),
     containerIds: () => [...live.keys()],
@@ -297,6 +345,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
       const recovered: RecoveredSession[] = [];
       const claimed = new Set<string>();
       const doomed: string[] = [];
+      const mounts = new Map(listed.map((c) => [c.Id, c.Mounts] as const));
       for (const r of records) {
         const id = typeof r.record.container_id === 'string' ? r.record.container_id : null;
         if (!id || !inspected.has(id)) continue; // the container is gone: drop the record
@@ -327,6 +376,7 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
             width: labels.width,
             height: labels.height,
             client_id: labels.client,
+            profile: labels.profile,
             labels: {},
             start_url: null,
             ttl_s: 0,
@@ -341,7 +391,8 @@ export function createDockerBackend(opts: DockerBackendOptions): SessionBackend 
           },
         });
       }
-      await Promise.all(doomed.map((id) => removeContainer(id).catch((err: unknown) => log.warn({ err, container: id }, 'cannot remove a dead container'))));
+      // A dead container's profile stays, only its stale lock goes (retire).
+      await Promise.all(doomed.map((id) => retire(id, profileDirOf(mounts.get(id))).catch((err: unknown) => log.warn({ err, container: id }, 'cannot remove a dead container'))));
       if (records.length > 0 || listed.length > 0) {
         log.info({ records: records.length, containers: listed.length, adopted: recovered.length, removed: doomed.length }, 'reconciled session containers');
       }

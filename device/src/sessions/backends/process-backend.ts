@@ -298,6 +298,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
 
   return {
     name: 'process',
+    profiles: true,
     sessionSettings: true,
     screenRecording: true,
     launch,

@@ -99,7 +99,9 @@ export interface RecoveredSession {
 
 export interface SessionBackend {
   readonly name: 'process' | 'docker';
-  /** Whether launch() honours LaunchSpec.profileDir and LaunchSpec.identity. */
+  /** Whether launch() honours LaunchSpec.profileDir (a persistent profile). */
+  readonly profiles?: boolean;
+  /** Whether launch() honours LaunchSpec.identity (the session's own egress and identity). */
   readonly sessionSettings?: boolean;
   /** Whether headful sessions can be recorded (LaunchedBrowser.recordScreen). */
   readonly screenRecording?: boolean;
