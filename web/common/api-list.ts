@@ -1,6 +1,6 @@
 // A page of a list endpoint with its total: the server answers the rows of one page and the number
 // of matches before paging in `x-total-count`, which api() in ./api.ts does not expose.
-import { ApiError, getToken } from './api';
+import { ApiError, apiError, getToken } from './api';
 
 export interface ListPage<T> {
   items: T[];
@@ -20,10 +20,7 @@ export async function apiList<T>(path: string, signal?: AbortSignal): Promise<Li
   } catch {
     data = text;
   }
-  if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (res.statusText || 'request failed'));
-  }
+  if (!res.ok) throw apiError(res, data);
   if (!Array.isArray(data)) throw new ApiError(res.status, 'bad_response', `expected a JSON array from ${path}`);
   const header = Number(res.headers.get('x-total-count'));
   return { items: data as T[], total: Number.isFinite(header) && res.headers.has('x-total-count') ? header : data.length };

@@ -46,11 +46,36 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
       data = text;
     }
   }
-  if (!res.ok) {
-    const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (res.statusText || 'request failed'));
-  }
+  if (!res.ok) throw apiError(res, data);
   return data as T;
+}
+
+/** The ApiError for a refusal, from the server's { error: { code, message } } when it sent one. */
+export function apiError(res: Response, data: unknown): ApiError {
+  const err = (data as { error?: { code?: string; message?: string } } | undefined)?.error;
+  return new ApiError(res.status, err?.code ?? `http_${res.status}`, err?.message ?? (res.statusText || 'request failed'));
+}
+
+/**
+ * A file from the API (an export), with the token as a header like every other call: a plain
+ * <a href> could not send it. The body is read whole, so this is for files that fit in memory.
+ */
+export async function apiBlob(path: string): Promise<{ blob: Blob; headers: Headers }> {
+  const headers: Record<string, string> = {};
+  const token = getToken();
+  if (token) headers.authorization = `Bearer ${token}`;
+  const res = await fetch(path, { headers });
+  if (!res.ok) {
+    const text = await res.text();
+    let data: unknown = undefined;
+    try {
+      data = text ? JSON.parse(text) : undefined;
+    } catch {
+      // not JSON: the status says enough
+    }
+    throw apiError(res, data);
+  }
+  return { blob: await res.blob(), headers: res.headers };
 }
 
 /** Websocket URL on the same origin, with the token as ?access_token= (browsers cannot set headers). */

@@ -3,7 +3,7 @@
 // script given only a browserWSEndpoint). The connection opens a session, from the warm pool
 // when its options match, and the session ends when its last such client disconnects (or at its
 // TTL). Options are query parameters (vnc, headless, width, height, ttl_s, idle_s, client_id,
-// start_url, start_url_wait); the token is ?token=, ?access_token= or the Authorization header.
+// start_url, start_url_wait, profile, record, and the identity fields); the token is ?token=, ?access_token= or the Authorization header.
 // A refusal (a bad option, capacity, the drain) is an HTTP answer before the upgrade, as
 // browserless gives it, so the client sees the status and the reason.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';

@@ -9,19 +9,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { NotFoundError, ProfileInUseError } from '../shared/errors.js';
-import { PROFILE_NAME_PATTERN } from '../shared/session-schemas.js';
+import { PROFILE_NAME_PATTERN, ProfileDeleted, ProfileList } from '../shared/session-schemas.js';
 
 const Params = Type.Object({ name: Type.String({ pattern: PROFILE_NAME_PATTERN }) }, { additionalProperties: false });
-const Profile = Type.Object(
-  {
-    name: Type.String(),
-    size_bytes: Type.Integer({ minimum: 0 }),
-    modified_at: Type.String({ format: 'date-time' }),
-    /** The live session using it, or null. */
-    session: Type.Union([Type.String(), Type.Null()]),
-  },
-  { additionalProperties: false },
-);
 const PROFILE_NAME = new RegExp(PROFILE_NAME_PATTERN);
 const errors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -46,7 +36,7 @@ const profileRoutes: FastifyPluginAsyncTypebox<{ dataDir: string }> = async (app
     return info;
   };
 
-  app.get('/api/profiles', { schema: { response: { 200: Type.Object({ profiles: Type.Array(Profile) }), 401: ErrorBody } } }, async () => {
+  app.get('/api/profiles', { schema: { response: { 200: ProfileList, 401: ErrorBody } } }, async () => {
     const names = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory() && PROFILE_NAME.test(e.name));
     const profiles = await Promise.all(
       names.map(async (e) => {
@@ -72,7 +62,7 @@ const profileRoutes: FastifyPluginAsyncTypebox<{ dataDir: string }> = async (app
     },
   );
 
-  app.delete('/api/profiles/:name', { schema: { params: Params, response: { 200: Type.Object({ deleted: Type.String() }), ...errors } } }, async (req) => {
+  app.delete('/api/profiles/:name', { schema: { params: Params, response: { 200: ProfileDeleted, ...errors } } }, async (req) => {
     const { name } = req.params;
     await existing(name);
     const live = holder(name);

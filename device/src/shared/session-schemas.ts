@@ -31,6 +31,26 @@ export interface SessionLimits {
 /** A profile's name: a directory name of its own, never a path (no slash, no dot first). */
 export const PROFILE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 
+/** One profile in GET /api/profiles. */
+export const ProfileView = Type.Object(
+  {
+    name: Type.String(),
+    size_bytes: Type.Integer({ minimum: 0 }),
+    modified_at: Type.String({ format: 'date-time' }),
+    /** The live session using it, or null. */
+    session: Nullable(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type ProfileView = Static<typeof ProfileView>;
+
+export const ProfileList = Type.Object({ profiles: Type.Array(ProfileView) }, { additionalProperties: false });
+export type ProfileList = Static<typeof ProfileList>;
+
+/** DELETE /api/profiles/:name. */
+export const ProfileDeleted = Type.Object({ deleted: Type.String() }, { additionalProperties: false });
+export type ProfileDeleted = Static<typeof ProfileDeleted>;
+
 /** http://, https:// or socks5:// proxy, with optional user:password@, host and port; no path. */
 export const PROXY_PATTERN = '^(http|https|socks5)://([^\\s:@/]+(:[^\\s@/]*)?@)?[A-Za-z0-9.-]+(:\\d{1,5})?/?$';
 

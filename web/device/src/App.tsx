@@ -5,6 +5,7 @@ import { useEffect } from 'react';
 import { useFleetStatus } from './api';
 import { OverviewPage } from './pages/OverviewPage';
 import { PayloadPage } from './pages/PayloadPage';
+import { ProfilesPage } from './pages/ProfilesPage';
 import { SessionsPage } from './pages/SessionsPage';
 
 export function App() {
@@ -31,6 +32,9 @@ export function App() {
           <NavLink to="/sessions" current={path}>
             Sessions
           </NavLink>
+          <NavLink to="/profiles" current={path}>
+            Profiles
+          </NavLink>
           <NavLink to="/payload" current={path}>
             Payload
           </NavLink>
@@ -41,7 +45,15 @@ export function App() {
         </div>
       </header>
       <main>
-        {path.startsWith('/sessions') ? <SessionsPage /> : path.startsWith('/payload') ? <PayloadPage /> : <OverviewPage status={status} />}
+        {path.startsWith('/sessions') ? (
+          <SessionsPage />
+        ) : path.startsWith('/profiles') ? (
+          <ProfilesPage />
+        ) : path.startsWith('/payload') ? (
+          <PayloadPage />
+        ) : (
+          <OverviewPage status={status} />
+        )}
       </main>
     </>
   );

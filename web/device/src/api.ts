@@ -2,9 +2,11 @@
 // modules (type-only imports), so the UI cannot drift from what the API actually sends.
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { ApiError, api } from '@common/api';
-import type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView } from '../../../device/src/shared/index';
+import { downloadFile } from '@common/download';
+import { exportFallbackName } from './profile-model';
+import type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, ProfileDeleted, ProfileList, ProfileView, SessionList, SessionView } from '../../../device/src/shared/index';
 
-export type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, SessionList, SessionView };
+export type { CreateSessionBody, DrainStatus, FleetStatus, PayloadAction, PayloadDetails, PayloadLogLine, PayloadLogs, PayloadState, PoolView, ProfileList, ProfileView, SessionList, SessionView };
 
 export const POLL_MS = 2000;
 
@@ -116,5 +118,40 @@ export function usePayloadLogs(lines: number, enabled: boolean) {
     refetchInterval: enabled ? PAYLOAD_LOGS_POLL_MS : false,
     // Keep showing the old lines while a different line count loads.
     placeholderData: keepPreviousData,
+  });
+}
+
+// --- Persistent profiles (GET/DELETE /api/profiles*) ---
+
+/** Slower than the other lists: every listing walks each profile's directory to size it. */
+export const PROFILES_POLL_MS = 5000;
+
+const PROFILES_KEY = ['profiles'] as const;
+
+const profilePath = (name: string) => `/api/profiles/${encodeURIComponent(name)}`;
+
+export function useProfiles() {
+  return useQuery({
+    queryKey: PROFILES_KEY,
+    queryFn: () => api<ProfileList>('GET', '/api/profiles'),
+    refetchInterval: PROFILES_POLL_MS,
+  });
+}
+
+/** Delete a profile; 409 profile_in_use while a live session runs on it. */
+export function useDeleteProfile() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (name: string) => api<ProfileDeleted>('DELETE', profilePath(name)),
+    onSettled: async () => {
+      await qc.invalidateQueries({ queryKey: PROFILES_KEY });
+    },
+  });
+}
+
+/** Save a profile as a tar (the server's file name); 409 profile_in_use while a live session runs on it. */
+export function useExportProfile() {
+  return useMutation({
+    mutationFn: (name: string) => downloadFile(`${profilePath(name)}/export`, exportFallbackName(name)),
   });
 }
