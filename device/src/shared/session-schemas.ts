@@ -129,6 +129,18 @@ export const DownloadView = Type.Object(
 );
 export type DownloadView = Static<typeof DownloadView>;
 
+/**
+ * The query of a recording route (the device's and the monitor's relay): the token, for a <video>
+ * element that cannot send the header (route config `queryToken`, shared/http/auth.ts).
+ */
+export const RecordingQuery = Type.Object(
+  {
+    access_token: Type.Optional(Type.String({ description: 'The API token, for players that cannot send an Authorization header' })),
+    token: Type.Optional(Type.String({ description: 'The same, spelled as connect-and-go clients do' })),
+  },
+  { additionalProperties: false },
+);
+
 /** File names a download is kept under: one path segment, never "." or "..". */
 export const DOWNLOAD_NAME_PATTERN = '^(?!\\.\\.?$)[^/\\x00-\\x1f]{1,255}$';
 
