@@ -6,7 +6,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { sendFile } from '../shared/http/file-range.js';
-import { DOWNLOAD_NAME_PATTERN, DownloadView, RecordingQuery, SESSION_ID_PATTERN } from '../shared/session-schemas.js';
+import { DOWNLOAD_NAME_PATTERN, RecordingQuery, SESSION_ID_PATTERN, SessionDownloads } from '../shared/session-schemas.js';
 import { NotFoundError, SessionNotFoundError } from '../shared/errors.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: SESSION_ID_PATTERN }) }, { additionalProperties: false });
@@ -38,7 +38,7 @@ const artifactRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
-  app.get('/api/sessions/:id/downloads', { schema: { params: Params, response: { 200: Type.Object({ session: Type.String(), downloads: Type.Array(DownloadView) }), ...errors } } }, async (req) => {
+  app.get('/api/sessions/:id/downloads', { schema: { params: Params, response: { 200: SessionDownloads, ...errors } } }, async (req) => {
     await known(req.params.id);
     return { session: req.params.id, downloads: await artifacts.downloads(req.params.id) };
   });

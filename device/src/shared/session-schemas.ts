@@ -224,6 +224,19 @@ export const CapacityView = Type.Object(
   { additionalProperties: false },
 );
 
+/** GET /api/sessions's query (the device's, and the monitor's across the fleet). */
+export const SessionListQuery = Type.Object(
+  {
+    ended: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: 'Also list ended sessions whose artifacts are still kept (artifacts.ts)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SessionListQuery = Static<typeof SessionListQuery>;
+
+export const wantsEnded = (q: SessionListQuery | undefined): boolean => q?.ended === '1' || q?.ended === 'true';
+
 export const SessionList = Type.Object(
   {
     sessions: Type.Array(SessionView),
@@ -235,3 +248,19 @@ export const SessionList = Type.Object(
   { additionalProperties: false },
 );
 export type SessionList = Static<typeof SessionList>;
+
+/** GET /api/sessions/:id/logs (session-logs.ts): what happened in a session, live or ended. */
+export const SessionLogEntry = Type.Object(
+  { at: Type.String(), kind: Type.String(), level: Type.String(), message: Type.String(), url: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type SessionLogEntry = Static<typeof SessionLogEntry>;
+export const SessionLogs = Type.Object(
+  { session: Type.String(), ended: Type.Boolean(), dropped: Type.Integer(), entries: Type.Array(SessionLogEntry) },
+  { additionalProperties: false },
+);
+export type SessionLogs = Static<typeof SessionLogs>;
+
+/** GET /api/sessions/:id/downloads (artifact-routes.ts). */
+export const SessionDownloads = Type.Object({ session: Type.String(), downloads: Type.Array(DownloadView) }, { additionalProperties: false });
+export type SessionDownloads = Static<typeof SessionDownloads>;
