@@ -4,7 +4,7 @@
 export { CHROMIUM, deviceConfig, freePort, runBuiltMain, tempDir, testToken, testWebRoot, waitFor } from './helpers.js';
 export { startAppliance, waitForPool, type TestAppliance } from './appliance.js';
 export { liveViewCenterPixel, useToken, watchCspViolations } from './browser.js';
-export { startTestPages, type TestPages } from './pages.js';
+export { startTestPages, testDownloadBytes, type TestPages } from './pages.js';
 export { BUSYBOX_IMAGE, TEST_LABEL, dockerClient, ensureDockerd } from './docker-env.js';
 export { documentProblems, schemaErrors, type OpenApiDocument } from './openapi.js';
 export { metricFamilies, promtool, type PromtoolResult } from './promtool.js';
