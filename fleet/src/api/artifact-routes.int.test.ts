@@ -97,11 +97,11 @@ describe('session artifacts through the fleet monitor', () => {
 
     // Ended: listed with its device, its recording finished and pointed at the monitor.
     const ended = await waitFor(
-      async () => ((await api('GET', '/api/sessions?ended=1')).body.ended as Array<{ id: string }>).find((e) => e.id === id),
+      async () => ((await api('GET', '/api/sessions?ended=1')).body.ended as Array<{ id: string; recording: { size_bytes: number } }>).find((e) => e.id === id),
       { timeoutMs: 30_000, what: 'the ended session in the monitor’s list' },
     );
     expect(ended).toMatchObject({ device: 'kiosk-1', end_reason: 'deleted', downloads: 1, recording: { status: 'finished', url: `${fleetBase}${path}/recording` } });
-    const size = (ended as { recording: { size_bytes: number } }).recording.size_bytes;
+    const size = ended.recording.size_bytes;
 
     // After the end: the whole file, a range of it, and a range past it.
     const whole = await bytes(`${path}/recording`);
