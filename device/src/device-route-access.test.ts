@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeSessionBackend, type FakeBackend } from '../test/fake-backend.js';
 import { deviceConfig, tempDir, testToken, testWebRoot } from '../test/helpers.js';
-import { SPELLINGS_PER_PATH, printTableSummary, rawRequest, tableProblems, type Credential, type TableCase } from '../test/route-table.js';
+import { SPELLINGS_PER_PATH, concretePath, printTableSummary, rawRequest, tableProblems, withQuery, type Credential, type TableCase } from '../test/route-table.js';
 import { buildApp } from './app.js';
 import type { CatalogRoute } from './shared/http/route-access.js';
 
@@ -17,6 +17,10 @@ const RIGHT: Credential = { name: 'right token', headers: { authorization: `Bear
 // HTTP Basic with the token as the password: the WebDriver routes' way in (route config basicAuth).
 const BASIC: Credential = { name: 'token as a Basic password', headers: { authorization: `Basic ${Buffer.from(`selenium:${TOKEN}`).toString('base64')}` } };
 const BASIC_WRONG: Credential = { name: 'wrong Basic password', headers: { authorization: `Basic ${Buffer.from(`selenium:${testToken()}`).toString('base64')}` } };
+// The token in the URL: websocket upgrades' way in, and the recording's (route config queryToken),
+// for a <video> element that cannot send a header.
+const QUERY: Credential = { name: 'token in the query', headers: {}, query: `access_token=${TOKEN}` };
+const QUERY_WRONG: Credential = { name: 'wrong token in the query', headers: {}, query: `access_token=${testToken()}` };
 
 describe('device routes in every spelling', () => {
   const dir = tempDir();
@@ -106,8 +110,25 @@ describe('device routes in every spelling', () => {
     }
   });
 
-  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 5 credentials`, () => {
-    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 5);
+  it('takes the token in the query on websocket upgrades and the recording only, and never a wrong one', async () => {
+    expect(routes.filter((r) => r.queryToken).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /api/sessions/:id/recording', 'HEAD /api/sessions/:id/recording']);
+    // Every other route refuses it in every spelling (websocket upgrades take it by design; the
+    // recording's other spellings match no route, or another one, and are refused).
+    expect(await tableProblems(table(), [QUERY], () => false, (c) => c.route.websocket || c.route.queryToken)).toEqual([]);
+    expect(await tableProblems(table(), [QUERY_WRONG], () => false)).toEqual([]);
+    // The recording in its own spelling, under both names of the parameter: past auth to the
+    // route itself (this session records nothing: its 404 says so).
+    for (const r of routes.filter((x) => x.queryToken)) {
+      for (const query of [`access_token=${TOKEN}`, `token=${TOKEN}`]) {
+        const res = await rawRequest(port, { method: r.method, path: withQuery(concretePath(r.url, (name) => params(name, r)), query) });
+        expect(res.status, `${r.method} ${r.url}?${query.split('=')[0]}`).toBe(404);
+        if (r.method === 'GET') expect(res.body).toMatch(/has no recording/);
+      }
+    }
+  });
+
+  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 7 credentials`, () => {
+    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 7);
     printTableSummary('device', routes, cases, (c) => c.credential === RIGHT);
   });
 });

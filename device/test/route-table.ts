@@ -104,6 +104,15 @@ export const REFUSED = new Set([0, 400, 401, 403, 404]);
 export interface Credential {
   name: string;
   headers: Record<string, string>;
+  /** Added to the URL's query (`access_token=…`): the websocket and recording routes' way in. */
+  query?: string;
+}
+
+/** `path` with `query` added to its query string (before a fragment, after a query it has). */
+export function withQuery(path: string, query: string): string {
+  const hash = path.indexOf('#');
+  const [head, tail] = hash === -1 ? [path, ''] : [path.slice(0, hash), path.slice(hash)];
+  return `${head}${head.includes('?') ? '&' : '?'}${query}${tail}`;
 }
 
 export interface TableCase {
@@ -129,7 +138,7 @@ export async function runTable(
       for (const credential of credentials) {
         const response = await rawRequest(port, {
           method: route.method,
-          path: spelling.path,
+          path: credential.query === undefined ? spelling.path : withQuery(spelling.path, credential.query),
           headers: credential.headers,
           upgrade: route.websocket,
           body: hasBody ? '{}' : undefined,

@@ -10,6 +10,7 @@ import metricsRoutes from './api/metrics-routes.js';
 import connectRoutes from './api/connect-routes.js';
 import webdriverRoutes from './api/webdriver-routes.js';
 import sessionRoutes from './api/session-routes.js';
+import artifactRoutes from './api/artifact-routes.js';
 import type { FleetConfig } from './config.js';
 import alertsPlugin from './plugins/alerts.js';
 import configPlugin from './plugins/config.js';
@@ -112,6 +113,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   await app.register(deviceRoutes);
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
+  await app.register(artifactRoutes);
   await app.register(connectRoutes);
   await app.register(webdriverRoutes, { prefix: '/wd/hub' });
   await app.register(metricsRoutes);

@@ -2,7 +2,8 @@
 // app registers, in every spelling of device/test/route-table.ts, without a token, with a wrong
 // one, with the monitor's update secret (which opens nothing), with a device's own update
 // credential (which opens the update routes at most, decided by isUpdateRoute on the matched
-// route), with the admin token and with a named one (OUTPOST_FLEET_TOKENS_FILE). The routes come from the app
+// route), with the admin token and with a named one (OUTPOST_FLEET_TOKENS_FILE), and with the admin
+// token in the query (which opens websocket upgrades and the recording relay only). The routes come from the app
 // itself, so a route added tomorrow is in this table the day it is added. A real port, not
 // inject(): see route-table.ts.
 import { writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogRoute } from '../../device/src/shared/index.js';
-import { type Credential, printTableSummary, SPELLINGS_PER_PATH, type TableCase, tableProblems, tempDir, testToken, testWebRoot } from '../../device/test/index.js';
+import { concretePath, type Credential, printTableSummary, rawRequest, SPELLINGS_PER_PATH, type TableCase, tableProblems, tempDir, testToken, testWebRoot, withQuery } from '../../device/test/index.js';
 import { oneDeviceFleet } from '../test/test-fleet.js';
 import { isUpdateRoute } from './updates/update-auth.js';
 import { createDeviceCredentials } from './updates/device-credential.js';
@@ -24,6 +25,9 @@ const DEVICE: Credential = { name: 'device credential', headers: { authorization
 const RIGHT: Credential = { name: 'admin token', headers: { authorization: `Bearer ${TOKEN}` } };
 const NAMED_TOKEN = testToken();
 const NAMED: Credential = { name: 'named token', headers: { authorization: `Bearer ${NAMED_TOKEN}` } };
+// The token in the URL: for websocket upgrades, and for the recording relay's <video> element (route config queryToken).
+const QUERY: Credential = { name: 'token in the query', headers: {}, query: `access_token=${TOKEN}` };
+const QUERY_WRONG: Credential = { name: 'wrong token in the query', headers: {}, query: `access_token=${testToken()}` };
 
 const updateRoute = (r: CatalogRoute) => isUpdateRoute({ method: r.method, routeOptions: { url: r.url } } as unknown as FastifyRequest);
 
@@ -82,8 +86,21 @@ describe('fleet routes in every spelling', () => {
     expect(await tableProblems(table(), [RIGHT, NAMED], () => true)).toEqual([]);
   });
 
-  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 6 credentials`, () => {
-    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 6);
+  it('takes the token in the query on websocket upgrades and the recording relay only, and never a wrong one', async () => {
+    expect(routes.filter((r) => r.queryToken).map((r) => `${r.method} ${r.url}`).sort()).toEqual(['GET /api/sessions/:device/:id/recording', 'HEAD /api/sessions/:device/:id/recording']);
+    expect(await tableProblems(table(), [QUERY], () => false, (c) => c.route.websocket || c.route.queryToken)).toEqual([]);
+    expect(await tableProblems(table(), [QUERY_WRONG], () => false)).toEqual([]);
+    // In its own spelling the relay gets past auth to the device, which is not there (502).
+    for (const r of routes.filter((x) => x.queryToken)) {
+      for (const query of [`access_token=${TOKEN}`, `token=${NAMED_TOKEN}`]) {
+        const res = await rawRequest(port, { method: r.method, path: withQuery(concretePath(r.url, (name) => params(name, r)), query) });
+        expect(res.status, `${r.method} ${r.url}?${query.split('=')[0]}`).toBe(502);
+      }
+    }
+  });
+
+  it(`ran routes × ${SPELLINGS_PER_PATH} spellings × 8 credentials`, () => {
+    expect(cases).toHaveLength(routes.length * SPELLINGS_PER_PATH * 8);
     printTableSummary('fleet', routes, cases, (c) => c.credential === RIGHT || c.credential === NAMED || (c.credential === DEVICE && updateRoute(c.route)));
   });
 });

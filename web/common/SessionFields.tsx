@@ -2,7 +2,7 @@ import type { Dispatch, SetStateAction } from 'react';
 import type { CreateForm, SessionKind } from './session-model';
 
 /**
- * The fields of a new session (kind, start URL, size, client id, profile, TTL), shared by the device's
+ * The fields of a new session (kind, start URL, size, client id, profile, TTL, recording), shared by the device's
  * and the fleet's create forms. `testId` prefixes each field's data-testid.
  */
 export function SessionFields({ form, setForm, testId }: { form: CreateForm; setForm: Dispatch<SetStateAction<CreateForm>>; testId: string }) {
@@ -39,6 +39,19 @@ export function SessionFields({ form, setForm, testId }: { form: CreateForm; set
       <label>
         TTL (s)
         <input type="number" min={1} step={1} value={form.ttl} onChange={set('ttl')} placeholder="default" className="num" data-testid={`${testId}-ttl`} />
+      </label>
+      <label className="check" title={form.kind === 'vnc' ? 'Record the screen (ffmpeg); played back from the session list' : 'Only a VNC session has a screen to record'}>
+        Record
+        <span>
+          <input
+            type="checkbox"
+            checked={form.record && form.kind === 'vnc'}
+            disabled={form.kind !== 'vnc'}
+            onChange={(e) => setForm((f) => ({ ...f, record: e.target.checked }))}
+            data-testid={`${testId}-record`}
+          />{' '}
+          screen
+        </span>
       </label>
     </>
   );

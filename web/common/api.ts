@@ -86,3 +86,15 @@ export function wsUrl(path: string): string {
   if (token) url.searchParams.set('access_token', token);
   return url.toString();
 }
+
+/**
+ * Same-origin URL for a <video> element, with the token as ?access_token=: the element cannot
+ * send a header. Only the recording routes take the token this way (route config queryToken on
+ * the appliance and the monitor); the server's request log redacts it.
+ */
+export function mediaUrl(path: string): string {
+  const url = new URL(path, window.location.href);
+  const token = getToken();
+  if (token) url.searchParams.set('access_token', token);
+  return url.pathname + url.search;
+}

@@ -11,4 +11,10 @@ describe('buildCreateBody', () => {
     });
     expect(buildCreateBody({ ...EMPTY_CREATE_FORM, width: 'wide' })).toEqual({ ok: false, error: 'Width must be a whole number' });
   });
+
+  it('asks for a recording of a VNC session only (a headless one has no screen)', () => {
+    expect(buildCreateBody({ ...EMPTY_CREATE_FORM, kind: 'vnc', record: true })).toEqual({ ok: true, body: { headless: false, vnc: true, record: true } });
+    expect(buildCreateBody({ ...EMPTY_CREATE_FORM, kind: 'vnc', record: false })).toEqual({ ok: true, body: { headless: false, vnc: true } });
+    expect(buildCreateBody({ ...EMPTY_CREATE_FORM, record: true })).toEqual({ ok: true, body: { headless: true, vnc: false } });
+  });
 });

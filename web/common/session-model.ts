@@ -5,7 +5,7 @@ import type { CreateSessionBody, SessionView } from '../../device/src/shared/ind
 
 export type SessionKind = 'headless' | 'vnc';
 
-/** The create form as typed: every field a string, empty meaning "server default". */
+/** The create form as typed: every text field a string, empty meaning "server default". */
 export interface CreateForm {
   kind: SessionKind;
   startUrl: string;
@@ -14,9 +14,11 @@ export interface CreateForm {
   clientId: string;
   profile: string;
   ttl: string;
+  /** Record the screen: a VNC session only (a headless one has none to record). */
+  record: boolean;
 }
 
-export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '' };
+export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '', record: false };
 
 export type BuildResult = { ok: true; body: CreateSessionBody } | { ok: false; error: string };
 
@@ -39,6 +41,9 @@ export function buildCreateBody(form: CreateForm): BuildResult {
   if (clientId) body.client_id = clientId;
   const profile = form.profile.trim();
   if (profile) body.profile = profile;
+  // The box stays ticked when the kind changes to headless, but shows unticked and disabled: what
+  // is sent is what is shown.
+  if (form.record && form.kind === 'vnc') body.record = true;
   const numbers = [
     ['width', 'Width', form.width],
     ['height', 'Height', form.height],
@@ -56,7 +61,7 @@ export function shortId(id: string): string {
   return id.length > 8 ? id.slice(0, 8) : id;
 }
 
-export function kindLabel(s: SessionView): string {
+export function kindLabel(s: Pick<SessionView, 'vnc_enabled' | 'headless'>): string {
   if (s.vnc_enabled) return 'VNC';
   return s.headless ? 'headless' : 'headed';
 }

@@ -1,11 +1,12 @@
 // A session's artifacts over HTTP (issue 15, artifacts.ts): its recording (with range requests,
 // while it records and after), its downloads, listed and served. Live and ended sessions alike,
-// for as long as the artifacts are kept. Behind the token like every route.
+// for as long as the artifacts are kept. Behind the token like every route; the recording also
+// takes it as ?access_token= (queryToken), for the UIs' <video> element.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { sendFile } from '../shared/http/file-range.js';
-import { DOWNLOAD_NAME_PATTERN, DownloadView, SESSION_ID_PATTERN } from '../shared/session-schemas.js';
+import { DOWNLOAD_NAME_PATTERN, RecordingQuery, SESSION_ID_PATTERN, SessionDownloads } from '../shared/session-schemas.js';
 import { NotFoundError, SessionNotFoundError } from '../shared/errors.js';
 
 const Params = Type.Object({ id: Type.String({ pattern: SESSION_ID_PATTERN }) }, { additionalProperties: false });
@@ -23,14 +24,21 @@ const artifactRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/sessions/:id/recording',
-    { schema: { params: Params, response: { 200: { description: 'The screen recording, fragmented MP4 (H.264)', type: 'string', contentMediaType: 'video/mp4' }, 206: { description: 'A byte range of it', type: 'string' }, ...errors } } },
+    {
+      config: { queryToken: true },
+      schema: {
+        params: Params,
+        querystring: RecordingQuery,
+        response: { 200: { description: 'The screen recording, fragmented MP4 (H.264)', type: 'string', contentMediaType: 'video/mp4' }, 206: { description: 'A byte range of it', type: 'string' }, ...errors },
+      },
+    },
     async (req, reply) => {
       await known(req.params.id);
       return sendFile(req, reply, artifacts.recordingPath(req.params.id), { type: 'video/mp4', what: `session ${req.params.id} has no recording (create it with "record": true)` });
     },
   );
 
-  app.get('/api/sessions/:id/downloads', { schema: { params: Params, response: { 200: Type.Object({ session: Type.String(), downloads: Type.Array(DownloadView) }), ...errors } } }, async (req) => {
+  app.get('/api/sessions/:id/downloads', { schema: { params: Params, response: { 200: SessionDownloads, ...errors } } }, async (req) => {
     await known(req.params.id);
     return { session: req.params.id, downloads: await artifacts.downloads(req.params.id) };
   });

@@ -6,7 +6,7 @@ import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
 import { SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
-import { SessionList, SessionParams, SessionView, createSessionBody, touchSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
+import { SessionList, SessionListQuery, SessionLogs, SessionParams, SessionView, createSessionBody, touchSessionBody, wantsEnded, type CreateSessionBody } from '../shared/session-schemas.js';
 import { publicBase, toView } from './session-view.js';
 import { bridgeWebSocketToTcp, playwrightHeaders } from '../shared/ws-relay.js';
 import { relayToSession } from './session-relay.js';
@@ -20,19 +20,11 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
   const limits = { maxTtlS: manager.limits.maxTtlS, maxIdleS: manager.limits.maxIdleS };
   const view = (req: FastifyRequest, s: Session) => toView(manager, s, publicBase(req, opts.publicUrl), opts.backend);
 
-  const ListQuery = Type.Object(
-    {
-      ended: Type.Optional(
-        Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: 'Also list ended sessions whose artifacts are still kept (artifacts.ts)' }),
-      ),
-    },
-    { additionalProperties: false },
-  );
-  app.get('/api/sessions', { schema: { querystring: ListQuery, response: { 200: SessionList, 400: ErrorBody, 401: ErrorBody } } }, async (req) => ({
+  app.get('/api/sessions', { schema: { querystring: SessionListQuery, response: { 200: SessionList, 400: ErrorBody, 401: ErrorBody } } }, async (req) => ({
     sessions: manager.list().map((s) => view(req, s)),
     pool: manager.poolView(),
     capacity: manager.capacityView(),
-    ...(req.query.ended === '1' || req.query.ended === 'true' ? { ended: await app.sessionArtifacts.ended() } : {}),
+    ...(wantsEnded(req.query) ? { ended: await app.sessionArtifacts.ended() } : {}),
   }));
 
   app.post(
@@ -62,12 +54,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox<{ backend: 'process' | 'docker'; 
   });
 
   // What happened in the session (session-logs.ts): readable while it lives, then from its artifacts.
-  const LogEntry = Type.Object(
-    { at: Type.String(), kind: Type.String(), level: Type.String(), message: Type.String(), url: Type.Optional(Type.String()) },
-    { additionalProperties: false },
-  );
-  const Logs = Type.Object({ session: Type.String(), ended: Type.Boolean(), dropped: Type.Integer(), entries: Type.Array(LogEntry) }, { additionalProperties: false });
-  app.get('/api/sessions/:id/logs', { schema: { params: SessionParams, response: { 200: Logs, ...errors } } }, async (req) => {
+  app.get('/api/sessions/:id/logs', { schema: { params: SessionParams, response: { 200: SessionLogs, ...errors } } }, async (req) => {
     const logs = app.sessionLogs.get(req.params.id);
     if (logs) return { session: req.params.id, ...logs };
     // An ended session's, kept with its artifacts (also across a restart).

@@ -129,6 +129,18 @@ export const DownloadView = Type.Object(
 );
 export type DownloadView = Static<typeof DownloadView>;
 
+/**
+ * The query of a recording route (the device's and the monitor's relay): the token, for a <video>
+ * element that cannot send the header (route config `queryToken`, shared/http/auth.ts).
+ */
+export const RecordingQuery = Type.Object(
+  {
+    access_token: Type.Optional(Type.String({ description: 'The API token, for players that cannot send an Authorization header' })),
+    token: Type.Optional(Type.String({ description: 'The same, spelled as connect-and-go clients do' })),
+  },
+  { additionalProperties: false },
+);
+
 /** File names a download is kept under: one path segment, never "." or "..". */
 export const DOWNLOAD_NAME_PATTERN = '^(?!\\.\\.?$)[^/\\x00-\\x1f]{1,255}$';
 
@@ -212,6 +224,19 @@ export const CapacityView = Type.Object(
   { additionalProperties: false },
 );
 
+/** GET /api/sessions's query (the device's, and the monitor's across the fleet). */
+export const SessionListQuery = Type.Object(
+  {
+    ended: Type.Optional(
+      Type.Union([Type.Literal('1'), Type.Literal('true'), Type.Literal('0'), Type.Literal('false')], { description: 'Also list ended sessions whose artifacts are still kept (artifacts.ts)' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SessionListQuery = Static<typeof SessionListQuery>;
+
+export const wantsEnded = (q: SessionListQuery | undefined): boolean => q?.ended === '1' || q?.ended === 'true';
+
 export const SessionList = Type.Object(
   {
     sessions: Type.Array(SessionView),
@@ -223,3 +248,19 @@ export const SessionList = Type.Object(
   { additionalProperties: false },
 );
 export type SessionList = Static<typeof SessionList>;
+
+/** GET /api/sessions/:id/logs (session-logs.ts): what happened in a session, live or ended. */
+export const SessionLogEntry = Type.Object(
+  { at: Type.String(), kind: Type.String(), level: Type.String(), message: Type.String(), url: Type.Optional(Type.String()) },
+  { additionalProperties: false },
+);
+export type SessionLogEntry = Static<typeof SessionLogEntry>;
+export const SessionLogs = Type.Object(
+  { session: Type.String(), ended: Type.Boolean(), dropped: Type.Integer(), entries: Type.Array(SessionLogEntry) },
+  { additionalProperties: false },
+);
+export type SessionLogs = Static<typeof SessionLogs>;
+
+/** GET /api/sessions/:id/downloads (artifact-routes.ts). */
+export const SessionDownloads = Type.Object({ session: Type.String(), downloads: Type.Array(DownloadView) }, { additionalProperties: false });
+export type SessionDownloads = Static<typeof SessionDownloads>;

@@ -2,7 +2,7 @@
 // dashboard (web/fleet/src/api.ts) takes its types from them (type-only imports, `Static`), so the
 // UI cannot drift from what the monitor sends. Shapes are snake_case, times ISO strings.
 import Type, { type Static, type TSchema } from 'typebox';
-import { CLIENT_ID_PATTERN, FleetStatus, PROFILE_NAME_PATTERN, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
+import { ArtifactRecord, CLIENT_ID_PATTERN, FleetStatus, PROFILE_NAME_PATTERN, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -177,14 +177,23 @@ export const CreateSilenceBody = Type.Object(
 );
 export type CreateSilenceBody = Static<typeof CreateSilenceBody>;
 
-/** A device's session as the monitor relays it: URLs rewritten to the monitor's, plus the device id. */
+/**
+ * A device's session as the monitor relays it: URLs rewritten to the monitor's (the websockets,
+ * the live view, `recording.url`), plus the device id.
+ */
 export const FleetSession = Type.Evaluate(Type.Intersect([SessionView, Type.Object({ device: Type.String() })]));
 export type FleetSession = Static<typeof FleetSession>;
 
+/** An ended session a device keeps the artifacts of, with its device; `recording.url` is the monitor's. */
+export const FleetEndedSession = Type.Evaluate(Type.Intersect([ArtifactRecord, Type.Object({ device: Type.String() })]));
+export type FleetEndedSession = Static<typeof FleetEndedSession>;
+
 /** GET /api/sessions: the sessions of every busy device, and the devices that did not answer (the
- * route passes sessions through unserialized, so a newer device's fields reach its clients). */
+ * route passes sessions through unserialized, so a newer device's fields reach its clients). With
+ * ?ended=1, every online device is asked, and `ended` has their ended sessions, newest end first. */
 export const FleetSessionList = Type.Object({
   sessions: Type.Array(FleetSession),
+  ended: Type.Optional(Type.Array(FleetEndedSession)),
   errors: Type.Array(Type.Object({ device: Type.String(), message: Type.String() })),
 });
 export type FleetSessionList = Static<typeof FleetSessionList>;
@@ -206,6 +215,8 @@ export const FleetCreateSessionBody = Type.Object(
     height: Type.Optional(Type.Integer({ minimum: 200, maximum: 4320 })),
     labels: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 256 }), { maxProperties: 32 })),
     profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
+    // Record the screen (headful sessions; the device says so when it cannot).
+    record: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -1,17 +1,18 @@
 // Sessions across the fleet: list, create on a chosen device or the least-loaded online one,
 // delete; the Playwright, VNC and CDP websockets (and CDP's discovery) are relayed through the monitor, so a client needs only
 // the monitor's address (and its token). Device answers are passed through with their URLs
-// rewritten to the monitor's.
+// rewritten to the monitor's. A session's logs, downloads and recording: artifact-routes.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import PQueue from 'p-queue';
 import Type from 'typebox';
-import { AppError, ErrorBody, NotFoundError, playwrightHeaders, relayWebSocket, SESSION_ID_PATTERN, type SessionView } from '../../../device/src/shared/index.js';
+import { AppError, ErrorBody, NotFoundError, playwrightHeaders, relayWebSocket, SESSION_ID_PATTERN, SessionListQuery, wantsEnded, type ArtifactRecord, type RecordingView, type SessionView } from '../../../device/src/shared/index.js';
 import { deviceBaseUrl } from '../devices/device-http.js';
-import type { Device } from '../devices/device-registry.js';
-import { FleetCreateSessionBody, FleetSession, FleetSessionList } from './schemas.js';
+import type { Device, DeviceRegistry } from '../devices/device-registry.js';
+import { FleetCreateSessionBody, FleetSession, FleetSessionList, type FleetEndedSession } from './schemas.js';
 
-const Params = Type.Object(
+/** A session of a device: `/…/:device/:id`. */
+export const Params = Type.Object(
   { device: Type.String({ minLength: 1, maxLength: 253 }), id: Type.String({ pattern: SESSION_ID_PATTERN }) },
   { additionalProperties: false },
 );
@@ -21,8 +22,8 @@ const Params = Type.Object(
  * clients: the response schemas say what this monitor knows of the shape (for the API docs),
  * and this serializer keeps them from filtering it.
  */
-const passThrough = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-const deviceErrors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
+export const passThrough = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
+export const deviceErrors = { 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
 // Refusals before the upgrade (a device that is not online is 409).
 const upgradeErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
@@ -65,6 +66,26 @@ export function publicBase(req: FastifyRequest): { http: string; ws: string } {
   return { http: `${secure ? 'https' : 'http'}://${req.host}`, ws: `${secure ? 'wss' : 'ws'}://${req.host}` };
 }
 
+/** The device an API path names; 404 when the registry has none. */
+export function deviceById(registry: DeviceRegistry, id: string): Device {
+  const d = registry.get(id);
+  if (!d) throw new NotFoundError(`no device with id ${JSON.stringify(id)}`);
+  return d;
+}
+
+/** A recording as the monitor shows it: its URL is the monitor's relay (artifact-routes.ts). */
+function relayedRecording(base: string, device: string, id: string, r: RecordingView): RecordingView {
+  return { ...r, url: `${base}/api/sessions/${encodeURIComponent(device)}/${id}/recording` };
+}
+
+/** Ended sessions newest end first (each device's list is; several are merged). */
+const byEndDesc = (a: FleetEndedSession, b: FleetEndedSession) => Date.parse(b.ended_at ?? '') - Date.parse(a.ended_at ?? '') || a.device.localeCompare(b.device);
+
+/** An ended session of device `d` as the monitor lists it. */
+export function endedView(base: string, d: Device, rec: ArtifactRecord): FleetEndedSession {
+  return { ...rec, device: d.id, recording: rec.recording ? relayedRecording(base, d.id, rec.id, rec.recording) : null };
+}
+
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const { registry, deviceApi, config } = app;
   // The websocket relay opens its own connection to the device, with the same token.
@@ -87,38 +108,44 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
             password_protected: s.vnc.password_protected,
           }
         : null,
+      // A device older than recordings sends none.
+      ...(s.recording === undefined ? {} : { recording: s.recording ? relayedRecording(base.http, d.id, s.id, s.recording) : null }),
     };
   }
 
-  function deviceOf(id: string): Device {
-    const d = registry.get(id);
-    if (!d) throw new NotFoundError(`no device with id ${JSON.stringify(id)}`);
-    return d;
-  }
+  const deviceOf = (id: string) => deviceById(registry, id);
 
   /** Forward to a device; its status and JSON body come back as they are (502 when there is none). */
   const forward = (d: Device, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
     deviceApi.json(d, { method, path, ...(body === undefined ? {} : { body }) });
 
-  app.get('/api/sessions', { ...passThrough, schema: { response: { 200: FleetSessionList, 401: ErrorBody } } }, async (req): Promise<FleetSessionList> => {
-    // Only devices that report sessions are asked; with 10,000 devices most have none.
-    const busy = registry.all().filter((d) => up(d) && (d.health.lastStatus?.sessions.active ?? 0) > 0);
+  app.get('/api/sessions', { ...passThrough, schema: { querystring: SessionListQuery, response: { 200: FleetSessionList, 400: ErrorBody, 401: ErrorBody } } }, async (req): Promise<FleetSessionList> => {
+    const withEnded = wantsEnded(req.query);
+    // Only devices that report sessions are asked; with 10,000 devices most have none. Ended
+    // sessions may be on any device (the status does not count them), so ?ended=1 asks every
+    // device that is up: the dashboard asks for them only while its list of them is open.
+    const asked = registry.all().filter((d) => up(d) && (withEnded || (d.health.lastStatus?.sessions.active ?? 0) > 0));
+    const base = publicBase(req).http;
     const sessions: FleetSessionList['sessions'] = [];
+    const ended: FleetEndedSession[] = [];
     const errors: Array<{ device: string; message: string }> = [];
     const limiter = new PQueue({ concurrency: LIST_CONCURRENCY });
-    for (const d of busy) {
+    for (const d of asked) {
       void limiter.add(async () => {
         try {
-          const { status, data } = await forward(d, 'GET', '/api/sessions');
+          const { status, data } = await forward(d, 'GET', withEnded ? '/api/sessions?ended=1' : '/api/sessions');
           if (status !== 200) throw new Error(`status ${status}`);
-          for (const s of (data as { sessions: DeviceSession[] }).sessions) sessions.push(rewrite(req, d, s));
+          const list = data as { sessions: DeviceSession[]; ended?: ArtifactRecord[] };
+          for (const s of list.sessions) sessions.push(rewrite(req, d, s));
+          // A device older than artifacts sends no `ended`: it keeps none.
+          if (withEnded) for (const e of list.ended ?? []) ended.push(endedView(base, d, e));
         } catch (err) {
           errors.push({ device: d.id, message: (err as Error).message });
         }
       });
     }
     await limiter.onIdle();
-    return { sessions, errors };
+    return { sessions, ...(withEnded ? { ended: ended.sort(byEndDesc) } : {}), errors };
   });
 
   app.post('/api/sessions', { ...passThrough, schema: { body: FleetCreateSessionBody, response: { 200: FleetSession, 201: FleetSession, ...deviceErrors } } }, async (req, reply) => {

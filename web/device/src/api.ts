@@ -22,13 +22,26 @@ export function useFleetStatus() {
 
 const SESSIONS_KEY = ['sessions'] as const;
 
-const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
+/** A session's API path; its artifacts are under it (@common/artifact-model). */
+export const sessionPath = (id: string) => `/api/sessions/${encodeURIComponent(id)}`;
 
 export function useSessions() {
   return useQuery({
     queryKey: SESSIONS_KEY,
     queryFn: () => api<SessionList>('GET', '/api/sessions'),
     refetchInterval: POLL_MS,
+  });
+}
+
+/** Each listing reads every kept session's record from the disk: less often than the live list. */
+export const ENDED_POLL_MS = 5000;
+
+/** GET /api/sessions?ended=1: `ended` has the sessions that ended and whose artifacts are kept, newest first. */
+export function useEndedSessions() {
+  return useQuery({
+    queryKey: [...SESSIONS_KEY, 'ended'],
+    queryFn: () => api<SessionList>('GET', '/api/sessions?ended=1'),
+    refetchInterval: ENDED_POLL_MS,
   });
 }
 

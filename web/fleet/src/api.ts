@@ -4,6 +4,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api } from '@common/api';
 import { apiList, type ListPage } from '@common/api-list';
+import { fleetSessionPath } from './session-model';
 import type {
   AlertState,
   CreateSilenceBody,
@@ -164,6 +165,19 @@ export function useFleetSessions() {
   return useQuery({ queryKey: SESSIONS_KEY, queryFn: () => api<FleetSessionList>('GET', '/api/sessions'), refetchInterval: POLL_MS });
 }
 
+/** Ended sessions are asked of every online device, not only busy ones: less often, and only while shown. */
+export const ENDED_POLL_MS = 15_000;
+
+/** GET /api/sessions?ended=1: `ended` has the ended sessions of every online device, newest end first. */
+export function useEndedFleetSessions(enabled: boolean) {
+  return useQuery({
+    queryKey: [...SESSIONS_KEY, 'ended'],
+    queryFn: () => api<FleetSessionList>('GET', '/api/sessions?ended=1'),
+    enabled,
+    refetchInterval: enabled ? ENDED_POLL_MS : false,
+  });
+}
+
 function useSessionMutation<V>(mutationFn: (vars: V) => Promise<FleetSession>) {
   const qc = useQueryClient();
   return useMutation({
@@ -179,7 +193,7 @@ export function useCreateFleetSession() {
 }
 
 export function useDeleteFleetSession() {
-  return useSessionMutation((s: { device: string; id: string }) => api<FleetSession>('DELETE', `/api/sessions/${enc(s.device)}/${enc(s.id)}`));
+  return useSessionMutation((s: { device: string; id: string }) => api<FleetSession>('DELETE', fleetSessionPath(s)));
 }
 
 // The update server (fleet/src/updates/update-routes.ts): channels, rollouts, their devices and history.

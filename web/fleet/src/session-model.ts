@@ -13,6 +13,11 @@ export function buildFleetCreateBody(form: CreateForm, device: string): FleetBui
   return { ok: true, body: device === LEAST_LOADED ? built.body : { ...built.body, device } };
 }
 
+/** A session's API path on the monitor; its artifacts are under it (artifact-model.ts). */
+export function fleetSessionPath(s: Pick<FleetSession, 'device' | 'id'>): string {
+  return `/api/sessions/${encodeURIComponent(s.device)}/${encodeURIComponent(s.id)}`;
+}
+
 /** Session ids are unique per device only. */
 export function sessionKey(s: Pick<FleetSession, 'device' | 'id'>): string {
   return `${s.device}/${s.id}`;

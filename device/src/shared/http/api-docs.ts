@@ -54,6 +54,8 @@ function describeRoute(route: RouteOptions): Record<string, unknown> {
       .filter(Boolean)
       .join(' ');
     described.response = { 101: { description: 'Switching Protocols: the websocket is open', type: 'null' }, ...(schema.response as object | undefined) };
+  } else if (route.config?.queryToken === true) {
+    described.description = ['A video element cannot send headers, so the token may be given as `?access_token=` here.', schema.description].filter(Boolean).join(' ');
   }
   return described;
 }

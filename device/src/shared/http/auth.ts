@@ -3,8 +3,9 @@
 // is read from the route the router matched, never from the URL as sent. Held for every route in
 // every spelling by route-access.test.ts and fleet-route-access.test.ts.
 // Browsers cannot set headers on a WebSocket, so a websocket upgrade may carry the token as
-// ?access_token=… (or ?token=…, the spelling browserless taught connect-and-go clients); the
-// request serializer in logging.ts keeps both out of the logs.
+// ?access_token=… (or ?token=…, the spelling browserless taught connect-and-go clients); so may a
+// route that says `queryToken` (the recordings: a <video> element cannot send a header either).
+// The request serializer in logging.ts keeps both out of the logs.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { UnauthorizedError } from '../errors.js';
@@ -14,7 +15,7 @@ function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
 
-/** Query parameters that carry the token on a websocket upgrade. */
+/** Query parameters that carry the token on a websocket upgrade or a `queryToken` route. */
 const TOKEN_QUERY_KEYS = ['access_token', 'token'] as const;
 
 export function presentedToken(req: FastifyRequest): string | undefined {
@@ -30,7 +31,7 @@ export function presentedToken(req: FastifyRequest): string | undefined {
     const colon = pair.indexOf(':');
     return colon === -1 ? undefined : pair.slice(colon + 1) || undefined;
   }
-  if (req.headers.upgrade?.toLowerCase() === 'websocket') {
+  if (req.headers.upgrade?.toLowerCase() === 'websocket' || req.routeOptions.config?.queryToken === true) {
     const query = req.query as Record<string, unknown> | undefined;
     for (const key of TOKEN_QUERY_KEYS) {
       const token = query?.[key];

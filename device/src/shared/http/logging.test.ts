@@ -1,4 +1,4 @@
-// The request line that reaches the log never carries a websocket's ?access_token= (or ?token=), however the
+// The request line that reaches the log never carries a websocket's or a recording's ?access_token= (or ?token=), however the
 // key is spelled: the query parser decodes keys, so `%61ccess_token=` is a token to auth.ts and
 // must be one to the redaction too.
 import { describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ describe('stripAccessToken', () => {
     ['with a fragment after it', `/sessions/a/vnc?access_token=${SECRET}#x`],
     ['the connect-and-go spelling ?token=', `/playwright?vnc=true&token=${SECRET}`],
     ['?token= with an encoded letter', `/cdp?%74oken=${SECRET}`],
+    ['a recording for a <video> element', `/api/sessions/kiosk-1/a/recording?access_token=${SECRET}`],
   ])('redacts %s', (_name, url) => {
     const out = stripAccessToken(url);
     expect(out).not.toContain(SECRET);

@@ -25,6 +25,12 @@ declare module 'fastify' {
      * and WebdriverIO clients put credentials in the server URL, `http://:<token>@host/wd/hub`).
      */
     basicAuth?: boolean;
+    /**
+     * The token may also come as ?access_token= (or ?token=) on a plain GET: the recording routes
+     * only, because a <video> element, like a websocket, cannot send a header. Nothing else takes
+     * a token in the URL (auth.ts).
+     */
+    queryToken?: boolean;
   }
   interface FastifyInstance {
     /** Every registered route with what it declares: for audits and route-access.test.ts. */
@@ -39,6 +45,7 @@ export interface CatalogRoute {
   websocket: boolean;
   crossSiteNavigation: 'any' | 'user-activated' | null;
   basicAuth: boolean;
+  queryToken: boolean;
 }
 
 /** Route config of the UI's static files and client-side pages. */
@@ -69,6 +76,7 @@ export function installRouteCatalog(app: FastifyInstance): void {
         websocket: r.config?.websocket === true && method === 'GET',
         crossSiteNavigation: r.config?.crossSiteNavigation ?? null,
         basicAuth: r.config?.basicAuth === true,
+        queryToken: r.config?.queryToken === true,
       })),
     ),
   );

@@ -1,13 +1,16 @@
 import { copyText } from '@common/clipboard';
+import { ArtifactButtons, RecordingBadge, type ArtifactTarget } from '@common/SessionArtifacts';
 import { Badge } from '@common/ui';
 import { useState } from 'react';
-import type { SessionView } from '../../api';
+import { sessionPath, type SessionView } from '../../api';
 import { STATUS_TONE, expiresIn, kindLabel, playwrightSnippet, sessionAge, shortId } from '@common/session-model';
 
 export interface RowActions {
   onLiveView: (id: string) => void;
   onTouch: (id: string) => void;
   onEnd: (id: string) => void;
+  /** Open the session's recording, downloads or logs. */
+  onArtifacts: (t: ArtifactTarget) => void;
   /** Id of the session an action is running for, if any. */
   busyId: string | null;
 }
@@ -46,6 +49,9 @@ export function SessionRow({ session: s, now, actions }: { session: SessionView;
       <td>{expiresIn(s, now)}</td>
       <td>{s.connections}</td>
       <td>
+        <RecordingBadge recording={s.recording} testId={`session-recording-${s.id}`} />
+      </td>
+      <td>
         <div className="snippet-cell">
           <code className="snippet" title={snippet}>
             {snippet}
@@ -59,6 +65,7 @@ export function SessionRow({ session: s, now, actions }: { session: SessionView;
             Live view
           </button>
         ) : null}
+        <ArtifactButtons recording={s.recording} onOpen={(view) => actions.onArtifacts({ path: sessionPath(s.id), id: s.id, recording: s.recording, view })} testId={`session-${s.id}`} />
         <button type="button" className="btn small" disabled={busy || ended} onClick={() => actions.onTouch(s.id)}>
           Touch
         </button>

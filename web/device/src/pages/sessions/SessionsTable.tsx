@@ -1,9 +1,10 @@
+import type { ArtifactTarget } from '@common/SessionArtifacts';
 import { Card, ErrorNote } from '@common/ui';
 import type { SessionView } from '../../api';
 import { useEndSession, useTouchSession } from '../../api';
 import { SessionRow } from './SessionRow';
 
-export function SessionsTable(props: { sessions: SessionView[]; now: number; onLiveView: (id: string) => void }) {
+export function SessionsTable(props: { sessions: SessionView[]; now: number; onLiveView: (id: string) => void; onArtifacts: (t: ArtifactTarget) => void }) {
   const touch = useTouchSession();
   const end = useEndSession();
   const busyId = touch.isPending ? touch.variables : end.isPending ? end.variables : null;
@@ -11,6 +12,7 @@ export function SessionsTable(props: { sessions: SessionView[]; now: number; onL
     onLiveView: props.onLiveView,
     onTouch: (id: string) => touch.mutate(id),
     onEnd: (id: string) => end.mutate(id),
+    onArtifacts: props.onArtifacts,
     busyId: busyId ?? null,
   };
   return (
@@ -33,6 +35,7 @@ export function SessionsTable(props: { sessions: SessionView[]; now: number; onL
               <th>Age</th>
               <th>Expires in</th>
               <th>Conns</th>
+              <th>Recording</th>
               <th>Playwright</th>
               <th>Actions</th>
             </tr>

@@ -2,11 +2,12 @@ import { copyText } from '@common/clipboard';
 import { useNow } from '@common/hooks';
 import { AppLink } from '@common/link';
 import { Badge, Card, ErrorNote } from '@common/ui';
+import { ArtifactButtons, RecordingBadge, type ArtifactTarget } from '@common/SessionArtifacts';
 import { useState } from 'react';
 import { STATUS_TONE, expiresIn, kindLabel, sessionAge, shortId } from '@common/session-model';
 import { useDeleteFleetSession, type FleetSession } from '../../api';
 import { deviceHref } from '../../device-model';
-import { sessionKey } from '../../session-model';
+import { fleetSessionPath, sessionKey } from '../../session-model';
 
 function CopyWs({ url }: { url: string }) {
   const [copied, setCopied] = useState<boolean | null>(null);
@@ -21,7 +22,7 @@ function CopyWs({ url }: { url: string }) {
   );
 }
 
-function SessionRow({ session: s, now, busy, onDelete }: { session: FleetSession; now: number; busy: boolean; onDelete: () => void }) {
+function SessionRow({ session: s, now, busy, onDelete, onArtifacts }: { session: FleetSession; now: number; busy: boolean; onDelete: () => void; onArtifacts: (t: ArtifactTarget) => void }) {
   const ended = s.status === 'closed' || s.status === 'closing';
   return (
     <tr data-testid={`fleet-session-row-${s.device}-${s.id}`}>
@@ -45,12 +46,20 @@ function SessionRow({ session: s, now, busy, onDelete }: { session: FleetSession
       <td className="nowrap" title={new Date(s.expires_at).toLocaleString()}>
         {expiresIn(s, now)}
       </td>
+      <td>
+        <RecordingBadge recording={s.recording} testId={`fleet-session-recording-${s.device}-${s.id}`} />
+      </td>
       <td className="row-actions">
         {s.vnc ? (
           <a className="btn small" href={s.vnc.http} target="_blank" rel="noopener noreferrer" data-testid="fleet-session-live">
             Live view
           </a>
         ) : null}
+        <ArtifactButtons
+          recording={s.recording}
+          onOpen={(view) => onArtifacts({ path: fleetSessionPath(s), id: s.id, device: s.device, recording: s.recording, view })}
+          testId={`fleet-session-${s.device}-${s.id}`}
+        />
         <CopyWs url={s.ws_endpoint} />
         <button type="button" className="btn small danger" disabled={busy || ended} onClick={onDelete}>
           Delete
@@ -60,7 +69,7 @@ function SessionRow({ session: s, now, busy, onDelete }: { session: FleetSession
   );
 }
 
-export function FleetSessionsTable({ sessions }: { sessions: FleetSession[] }) {
+export function FleetSessionsTable({ sessions, onArtifacts }: { sessions: FleetSession[]; onArtifacts: (t: ArtifactTarget) => void }) {
   const del = useDeleteFleetSession();
   const now = useNow(1000);
   const busyKey = del.isPending && del.variables ? sessionKey(del.variables) : null;
@@ -80,12 +89,13 @@ export function FleetSessionsTable({ sessions }: { sessions: FleetSession[] }) {
               <th>Size</th>
               <th>Created</th>
               <th>Expires in</th>
+              <th>Recording</th>
               <th>Actions</th>
             </tr>
           </thead>
           <tbody>
             {sessions.map((s) => (
-              <SessionRow key={sessionKey(s)} session={s} now={now} busy={busyKey === sessionKey(s)} onDelete={() => del.mutate({ device: s.device, id: s.id })} />
+              <SessionRow key={sessionKey(s)} session={s} now={now} busy={busyKey === sessionKey(s)} onDelete={() => del.mutate({ device: s.device, id: s.id })} onArtifacts={onArtifacts} />
             ))}
           </tbody>
         </table>
