@@ -203,7 +203,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     opts.admit?.();
     const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
     await capacity.admit(policy, wait);
-    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts cold.
+    // Pool browsers run plain (session-settings.ts): a session with a profile or identity settings starts cold.
     const claimed = init.profile === null && init.identity === null ? pool.claim(init.kind, init.width, init.height) : null;
     if (claimed) {
       claimed.pool = false;
@@ -257,7 +257,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const kind: SessionKind = vnc ? 'vnc' : 'headless';
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
-    const settings = settingsOf(req, backend);
+    const settings = settingsOf(req, backend, { headless, extensionsDir: join(config.dataDir, 'extensions') });
     const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, ...settings };
     if (!req.client_id) return createNew(req, init, policy, protocol);
     const clientId = req.client_id;
