@@ -14,9 +14,13 @@ export interface CreateForm {
   clientId: string;
   profile: string;
   ttl: string;
+  /** URL patterns, separated by spaces or new lines. */
+  blockUrls: string;
+  /** Installed extensions' names, separated by spaces or commas. */
+  extensions: string;
 }
 
-export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '' };
+export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '', blockUrls: '', extensions: '' };
 
 export type BuildResult = { ok: true; body: CreateSessionBody } | { ok: false; error: string };
 
@@ -39,6 +43,11 @@ export function buildCreateBody(form: CreateForm): BuildResult {
   if (clientId) body.client_id = clientId;
   const profile = form.profile.trim();
   if (profile) body.profile = profile;
+  // A pattern may hold a comma (a query string); names never do.
+  const blockUrls = form.blockUrls.split(/\s+/).filter(Boolean);
+  if (blockUrls.length > 0) body.block_urls = blockUrls;
+  const extensions = form.extensions.split(/[\s,]+/).filter(Boolean);
+  if (extensions.length > 0) body.extensions = extensions;
   const numbers = [
     ['width', 'Width', form.width],
     ['height', 'Height', form.height],
