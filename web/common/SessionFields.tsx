@@ -3,9 +3,10 @@ import type { CreateForm, SessionKind } from './session-model';
 
 /**
  * The fields of a new session (kind, start URL, size, client id, profile, TTL, recording), shared by the device's
- * and the fleet's create forms. `testId` prefixes each field's data-testid.
+ * and the fleet's create forms; with `settings`, also blocked URLs and extensions (the device's form:
+ * the monitor's create body does not take them). `testId` prefixes each field's data-testid.
  */
-export function SessionFields({ form, setForm, testId }: { form: CreateForm; setForm: Dispatch<SetStateAction<CreateForm>>; testId: string }) {
+export function SessionFields({ form, setForm, testId, settings = false }: { form: CreateForm; setForm: Dispatch<SetStateAction<CreateForm>>; testId: string; settings?: boolean }) {
   const set = (key: keyof CreateForm) => (ev: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: ev.target.value }));
   return (
     <>
@@ -53,6 +54,18 @@ export function SessionFields({ form, setForm, testId }: { form: CreateForm; set
           screen
         </span>
       </label>
+      {settings ? (
+        <>
+          <label className="grow">
+            Blocked URLs
+            <input type="text" value={form.blockUrls} onChange={set('blockUrls')} placeholder="*.png ads.example.com (optional)" data-testid={`${testId}-block-urls`} />
+          </label>
+          <label>
+            Extensions
+            <input type="text" value={form.extensions} onChange={set('extensions')} placeholder="none (headful only)" data-testid={`${testId}-extensions`} />
+          </label>
+        </>
+      ) : null}
     </>
   );
 }

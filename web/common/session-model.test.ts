@@ -17,4 +17,12 @@ describe('buildCreateBody', () => {
     expect(buildCreateBody({ ...EMPTY_CREATE_FORM, kind: 'vnc', record: false })).toEqual({ ok: true, body: { headless: false, vnc: true } });
     expect(buildCreateBody({ ...EMPTY_CREATE_FORM, record: true })).toEqual({ ok: true, body: { headless: true, vnc: false } });
   });
+
+  it('sends blocked URLs split at spaces and extensions at spaces or commas, only when given', () => {
+    expect(buildCreateBody({ ...EMPTY_CREATE_FORM, kind: 'vnc', blockUrls: ' *.png\n/track?a=1,2 ', extensions: 'stamp, other' })).toEqual({
+      ok: true,
+      body: { headless: false, vnc: true, block_urls: ['*.png', '/track?a=1,2'], extensions: ['stamp', 'other'] },
+    });
+    expect(buildCreateBody({ ...EMPTY_CREATE_FORM, blockUrls: '  ', extensions: ' , ' })).toEqual({ ok: true, body: { headless: true, vnc: false } });
+  });
 });

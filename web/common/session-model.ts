@@ -16,9 +16,13 @@ export interface CreateForm {
   ttl: string;
   /** Record the screen: a VNC session only (a headless one has none to record). */
   record: boolean;
+  /** URL patterns, separated by spaces or new lines. */
+  blockUrls: string;
+  /** Installed extensions' names, separated by spaces or commas. */
+  extensions: string;
 }
 
-export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '', record: false };
+export const EMPTY_CREATE_FORM: CreateForm = { kind: 'headless', startUrl: '', width: '', height: '', clientId: '', profile: '', ttl: '', record: false, blockUrls: '', extensions: '' };
 
 export type BuildResult = { ok: true; body: CreateSessionBody } | { ok: false; error: string };
 
@@ -44,6 +48,11 @@ export function buildCreateBody(form: CreateForm): BuildResult {
   // The box stays ticked when the kind changes to headless, but shows unticked and disabled: what
   // is sent is what is shown.
   if (form.record && form.kind === 'vnc') body.record = true;
+  // A pattern may hold a comma (a query string); names never do.
+  const blockUrls = form.blockUrls.split(/\s+/).filter(Boolean);
+  if (blockUrls.length > 0) body.block_urls = blockUrls;
+  const extensions = form.extensions.split(/[\s,]+/).filter(Boolean);
+  if (extensions.length > 0) body.extensions = extensions;
   const numbers = [
     ['width', 'Width', form.width],
     ['height', 'Height', form.height],

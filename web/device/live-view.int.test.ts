@@ -182,6 +182,8 @@ describe('live view', () => {
     await page.getByTestId('create-width').fill('900');
     await page.getByTestId('create-height').fill('640');
     await page.getByTestId('create-client-id').fill('operator-1');
+    // A blocked URL the start page never asks for: the session starts cold with it, and shows its page.
+    await page.getByTestId('create-block-urls').fill('/never-asked/');
     await page.getByTestId('create-submit').click();
 
     const row = page.locator('[data-testid^="session-row-"]').filter({ hasText: 'operator-1' });

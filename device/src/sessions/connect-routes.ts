@@ -2,8 +2,9 @@
 // for clients that cannot make a POST first (Uptime Kuma's real-browser monitor, a Puppeteer
 // script given only a browserWSEndpoint). The connection opens a session, from the warm pool
 // when its options match, and the session ends when its last such client disconnects (or at its
-// TTL). Options are query parameters (vnc, headless, width, height, ttl_s, idle_s, client_id,
-// start_url, start_url_wait, profile, record, and the identity fields); the token is ?token=, ?access_token= or the Authorization header.
+// TTL). Options are query parameters (the create body's fields but labels; a list as the parameter
+// repeated, geolocation as lat,lon[,accuracy]); the token is ?token=, ?access_token= or the
+// Authorization header.
 // A refusal (a bad option, capacity, the drain) is an HTTP answer before the upgrade, as
 // browserless gives it, so the client sees the status and the reason.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -11,19 +12,37 @@ import type { FastifyRequest } from 'fastify';
 import type { Socket } from 'node:net';
 import Type from 'typebox';
 import { ErrorBody } from '../shared/contract.js';
-import { createSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
+import { BadRequestError } from '../shared/errors.js';
+import { checkValue } from '../shared/http/validation.js';
+import { SessionGeolocation, createSessionBody, type CreateSessionBody } from '../shared/session-schemas.js';
 import { browserSocketUrl } from './devtools.js';
 import type { Session } from './session-manager.js';
 import { playwrightHeaders } from '../shared/ws-relay.js';
 import { relayToSession } from './session-relay.js';
 
-/** The query a connect-and-go URL takes: the create body's scalar fields, and the token. */
+const NUMBER = '-?\\d+(\\.\\d+)?';
+
+/** The query a connect-and-go URL takes: the create body's fields but labels, and the token. */
 export function connectQuery(limits: Parameters<typeof createSessionBody>[0]) {
-  const { labels: _labels, ...fields } = createSessionBody(limits).properties;
+  const { labels: _labels, geolocation: _geolocation, ...fields } = createSessionBody(limits).properties;
   return Type.Object(
-    { ...fields, token: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) },
+    {
+      ...fields,
+      geolocation: Type.Optional(Type.String({ pattern: `^${NUMBER},${NUMBER}(,${NUMBER})?$` })),
+      token: Type.Optional(Type.String()),
+      access_token: Type.Optional(Type.String()),
+    },
     { additionalProperties: false },
   );
+}
+
+/** `lat,lon[,accuracy]` as the create body's geolocation, checked like the body's. */
+export function queryGeolocation(text: string): CreateSessionBody['geolocation'] {
+  const [latitude, longitude, accuracy] = text.split(',').map(Number);
+  const geolocation = { latitude: latitude!, longitude: longitude!, ...(accuracy !== undefined ? { accuracy } : {}) };
+  const problem = checkValue(SessionGeolocation, geolocation, 'querystring.geolocation');
+  if (problem !== null) throw new BadRequestError(problem);
+  return geolocation;
 }
 
 const upgradeErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody };
@@ -57,8 +76,9 @@ const connectRoutes: FastifyPluginAsyncTypebox = async (app) => {
         schema: { querystring: Query, response: upgradeErrors },
         // After validation (preHandler), so the options are checked before a session is made.
         preHandler: async (req: FastifyRequest) => {
-          const { token: _t, access_token: _a, ...fields } = req.query as CreateSessionBody & { token?: string; access_token?: string };
-          const { session } = await manager.create(fields, { protocol });
+          const { token: _t, access_token: _a, geolocation, ...fields } = req.query as Omit<CreateSessionBody, 'geolocation'> & { geolocation?: string; token?: string; access_token?: string };
+          const create: CreateSessionBody = geolocation === undefined ? fields : { ...fields, geolocation: queryGeolocation(geolocation) };
+          const { session } = await manager.create(create, { protocol });
           holdUntilClosed(session, req.raw.socket);
           try {
             const target = protocol === 'playwright' ? session.browser!.wsEndpoint : await browserSocketUrl(session);

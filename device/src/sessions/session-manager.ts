@@ -215,8 +215,8 @@ export function createSessionManager(opts: SessionManagerOptions) {
     opts.admit?.();
     const wait: Wait = { deadline: null, onQueued: () => events.queued?.(protocol) };
     await capacity.admit(policy, wait);
-    // Pool browsers run plain (session-settings.ts): a session with a profile or an identity starts
-    // cold, and so does a headful one without VNC (the pool has headless and VNC browsers only).
+    // Pool browsers run plain (session-settings.ts): a session with a profile or identity settings
+    // starts cold, and so does a headful one without VNC (the pool has headless and VNC browsers only).
     const poolable = init.profile === null && init.identity === null && (init.vnc || init.headless);
     const claimed = poolable ? pool.claim(init.kind, init.width, init.height) : null;
     if (claimed) {
@@ -271,7 +271,7 @@ export function createSessionManager(opts: SessionManagerOptions) {
     const kind: SessionKind = vnc ? 'vnc' : 'headless';
     const width = req.width ?? limits.defaultWidth;
     const height = req.height ?? limits.defaultHeight;
-    const settings = settingsOf(req, backend);
+    const settings = settingsOf(req, backend, { headless, extensionsDir: join(config.dataDir, 'extensions') });
     checkRecordable(req, headless, backend, opts.recording);
     const init: SessionInit = { kind, headless, vnc, width, height, clientId: req.client_id ?? null, pool: false, ...settings };
     if (!req.client_id) return createNew(req, init, policy, protocol);

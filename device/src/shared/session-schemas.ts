@@ -54,6 +54,21 @@ export type ProfileDeleted = Static<typeof ProfileDeleted>;
 /** http://, https:// or socks5:// proxy, with optional user:password@, host and port; no path. */
 export const PROXY_PATTERN = '^(http|https|socks5)://([^\\s:@/]+(:[^\\s@/]*)?@)?[A-Za-z0-9.-]+(:\\d{1,5})?/?$';
 
+/** A position every page of the session sees from navigator.geolocation: degrees, accuracy in metres. */
+export const SessionGeolocation = Type.Object(
+  {
+    latitude: Type.Number({ minimum: -90, maximum: 90 }),
+    longitude: Type.Number({ minimum: -180, maximum: 180 }),
+    accuracy: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
+  },
+  { additionalProperties: false },
+);
+export type SessionGeolocation = Static<typeof SessionGeolocation>;
+
+export const MAX_BLOCK_URLS = 100;
+export const MAX_EXTRA_ARGS = 32;
+export const MAX_EXTENSIONS = 16;
+
 /** POST /api/sessions. Limits come from config, so the schema is built at registration. */
 export function createSessionBody(limits: SessionLimits) {
   return Type.Object(
@@ -70,11 +85,19 @@ export function createSessionBody(limits: SessionLimits) {
       labels: Type.Optional(Labels),
       // A persistent profile (cookies, storage and logins kept between sessions) by name.
       profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
-      // The session's identity and egress (a session with any of them starts cold, never from the pool).
+      // The session's identity, egress and browser settings (a session with any of them starts cold,
+      // never from the pool).
       proxy: Type.Optional(Type.String({ maxLength: 2048, pattern: PROXY_PATTERN })),
       user_agent: Type.Optional(Type.String({ minLength: 1, maxLength: 512, pattern: '^[\\x20-\\x7e]+$' })),
       locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$' })),
       timezone: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+){0,2}$' })),
+      geolocation: Type.Optional(SessionGeolocation),
+      // URL patterns, `*` matching any run of characters, anywhere in the URL (DevTools' request blocking).
+      block_urls: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048, pattern: '^[\\x21-\\x7e]+$' }), { maxItems: MAX_BLOCK_URLS })),
+      // Chromium switches from an allow-list (extra-args.ts), checked by the session manager.
+      extra_args: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 1024 }), { maxItems: MAX_EXTRA_ARGS })),
+      // Unpacked extensions installed under ${OUTPOST_DATA_DIR}/extensions/<name>, by name.
+      extensions: Type.Optional(Type.Array(Type.String({ pattern: PROFILE_NAME_PATTERN }), { maxItems: MAX_EXTENSIONS, uniqueItems: true })),
       // Record the session's screen (headful sessions: vnc, or headless false).
       record: Type.Optional(Type.Boolean()),
     },

@@ -36,9 +36,17 @@ describe('readSessionRequest', () => {
     expect(r.create).toEqual({ headless: true, width: 1024, height: 700 });
   });
 
+  it('takes the switches of extra_args\' allow-list as the session\'s extra_args, with those of outpost:options', () => {
+    const r = read({
+      capabilities: { alwaysMatch: { 'goog:chromeOptions': { args: ['--disable-blink-features=AutomationControlled', '--no-sandbox'] }, 'outpost:options': { extra_args: ['--mute-audio'], ttl_s: 60 } } },
+    });
+    expect(r.create).toEqual({ extra_args: ['--disable-blink-features=AutomationControlled', '--mute-audio'], ttl_s: 60 });
+  });
+
   it('refuses other browsers, other switches, other chrome options and bad outpost:options, naming them', () => {
     expect(refusal({ capabilities: { firstMatch: [{ browserName: 'firefox' }, { browserName: 'safari' }] } })).toMatchObject({ w3c: 'session not created', status: 400, message: expect.stringMatching(/firefox.*safari/) });
-    expect(refusal({ capabilities: { alwaysMatch: { 'goog:chromeOptions': { args: ['--load-extension=/x'] } } } }).message).toMatch(/"--load-extension=\/x" is not allowed/);
+    expect(refusal({ capabilities: { alwaysMatch: { 'goog:chromeOptions': { args: ['--load-extension=/x'] } } } }).message).toMatch(/^goog:chromeOptions\.args: --load-extension is not allowed: use "extensions"/);
+    expect(refusal({ capabilities: { alwaysMatch: { 'goog:chromeOptions': { args: ['--remote-debugging-port=9222'] } } } }).message).toMatch(/--remote-debugging-port is not allowed/);
     expect(refusal({ capabilities: { alwaysMatch: { 'goog:chromeOptions': { binary: '/bin/sh' } } } }).message).toMatch(/goog:chromeOptions\.binary is not supported/);
     expect(refusal({ capabilities: { alwaysMatch: { 'goog:chromeOptions': { debuggerAddress: '10.0.0.1:9222' } } } }).message).toMatch(/debuggerAddress/);
     expect(refusal({ capabilities: { alwaysMatch: { 'outpost:options': { ttl_s: 99999 } } } })).toMatchObject({ w3c: 'invalid argument', message: expect.stringMatching(/outpost:options\.ttl_s/) });

@@ -1,11 +1,13 @@
 // A WebDriver new-session request (W3C `capabilities` with alwaysMatch/firstMatch, or the legacy
 // `desiredCapabilities`) read as an Outpost session and what chromedriver is asked for when it
 // attaches to that session's browser. The browser already runs (it may come from the warm pool), so
-// chromium command-line switches cannot be applied to it: `goog:chromeOptions.args` takes only an
-// allow-list, switches that say what Outpost does anyway or that map to session fields
-// (--window-size, --headless). Everything Outpost-specific goes in `outpost:options`.
+// most chromium command-line switches cannot be applied to it: `goog:chromeOptions.args` takes
+// switches that say what Outpost does anyway, switches that map to session fields (--window-size,
+// --headless), and those of the create field extra_args' allow-list (extra-args.ts), which make the
+// session start cold with them. Everything Outpost-specific goes in `outpost:options`.
 import { checkValue } from '../shared/http/validation.js';
 import type { createSessionBody, CreateSessionBody } from '../shared/session-schemas.js';
+import { extraArgsProblem } from '../sessions/extra-args.js';
 
 /**
  * Refused with W3C's `session not created` (or `invalid argument`), a message naming what is wrong.
@@ -116,9 +118,13 @@ export function readSessionRequest(body: unknown, sessionSchema: ReturnType<type
         create.height = Number(size[2]);
       } else if (arg === '--headless' || arg === '--headless=new' || arg === '--headless=old') create.headless = true;
       else if (!HARMLESS_ARGS.has(arg)) {
-        throw new SessionNotCreatedError(
-          `goog:chromeOptions.args: ${JSON.stringify(arg)} is not allowed; allowed are --window-size=W,H, --headless and ${[...HARMLESS_ARGS].join(', ')} (use "outpost:options" for the session's settings)`,
-        );
+        const problem = extraArgsProblem([arg]);
+        if (problem !== null) {
+          throw new SessionNotCreatedError(
+            `goog:chromeOptions.args: ${problem.replace(/^extra_args: /, '')}; besides those, --window-size=W,H, --headless and ${[...HARMLESS_ARGS].join(', ')} are taken (use "outpost:options" for the session's settings)`,
+          );
+        }
+        (create.extra_args ??= []).push(arg);
       }
     }
   }
@@ -126,7 +132,9 @@ export function readSessionRequest(body: unknown, sessionSchema: ReturnType<type
   if (outpost !== undefined) {
     const problem = checkValue(sessionSchema, outpost, 'outpost:options');
     if (problem !== null) throw new SessionNotCreatedError(problem, 'invalid argument');
+    const fromArgs = create.extra_args ?? [];
     Object.assign(create, outpost as CreateSessionBody);
+    if (fromArgs.length > 0) create.extra_args = [...fromArgs, ...((outpost as CreateSessionBody).extra_args ?? [])];
   }
   // --window-size may be out of range too.
   const problem = checkValue(sessionSchema, create, 'the session (goog:chromeOptions.args)');

@@ -25,10 +25,12 @@ import {
   removeOrphanProfiles,
 } from './owned-processes.js';
 import { chromiumType } from '../playwright.js';
-import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend, SessionIdentity } from './session-backend.js';
+import type { LaunchSpec, LaunchedBrowser, PersistedSession, RecoveredSession, SessionBackend } from './session-backend.js';
 import { startRecording, type Recording } from './screen-recorder.js';
 import { writeXAuthority } from './x-authority.js';
 import { DEVTOOLS_ARGS, devToolsPort } from './devtools-port.js';
+import { identityLaunch } from './identity-launch.js';
+import { startPagePolicies, type PagePolicies } from '../page-policies.js';
 
 export interface ProcessBackendOptions {
   chromiumPath: string;
@@ -181,9 +183,11 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
     let vnc: LaunchedBrowser['vnc'] = null;
     let cdpPort = 0;
     const recordings: Recording[] = [];
+    let policies: PagePolicies | null = null;
     const cleanup = async () => {
       // The recording first, while its display still runs: ffmpeg writes its last fragment.
       await Promise.all(recordings.map((r) => r.stop()));
+      policies?.close();
       if (server) await server.close().catch(() => server?.kill().catch(() => undefined));
       await stopChild(x11vnc);
       await stopChild(xvfb);
@@ -214,7 +218,7 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       // internal (`_userDataDir`, and `_sharedBrowser` so that clients see the profile's context as
       // browser.contexts()[0]); a --user-data-dir argument it refuses. Held by profiles.int.test.ts.
       const persistent = spec.profileDir ? ({ _userDataDir: spec.profileDir, _sharedBrowser: true } as object) : {};
-      const identity = identityLaunch(spec.identity ?? null, env);
+      const identity = await identityLaunch(spec.identity ?? null, env, join(opts.dataDir, 'extensions'));
       server = await chromium.launchServer({
         ...persistent,
         ...identity.options,
@@ -249,6 +253,8 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
         ],
       });
       cdpPort = await devToolsPort(server.process().pid!, launchTimeoutMs, spec.signal);
+      // Geolocation, blocked URLs and extensions, in place before the session is handed out.
+      policies = await startPagePolicies({ devtools: { host: '127.0.0.1', port: cdpPort }, identity: spec.identity ?? null, extensionDirs: identity.extensionDirs, log, timeoutMs: launchTimeoutMs, signal: spec.signal });
     } catch (err) {
       await cleanup();
       throw err;
@@ -324,29 +330,4 @@ export function createProcessBackend(opts: ProcessBackendOptions): SessionBacken
       await Promise.all([...live].map((l) => l.close()));
     },
   };
-}
-
-/**
- * A session's own egress and identity as chromium takes them: the proxy through Playwright's
- * launch option (which answers the proxy's credential challenge, never on a command line), the
- * user agent and language as switches, the time zone as the browser's TZ. Sets `env` in place.
- */
-export function identityLaunch(identity: SessionIdentity | null, env: NodeJS.ProcessEnv): { options: { proxy?: { server: string; username?: string; password?: string } }; args: string[] } {
-  if (!identity) return { options: {}, args: [] };
-  const args: string[] = [];
-  const options: { proxy?: { server: string; username?: string; password?: string } } = {};
-  if (identity.proxy) {
-    const u = new URL(identity.proxy);
-    options.proxy = {
-      server: `${u.protocol}//${u.host}`,
-      ...(u.username ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : {}),
-    };
-  }
-  if (identity.userAgent) args.push(`--user-agent=${identity.userAgent}`);
-  if (identity.locale) {
-    args.push(`--lang=${identity.locale}`, `--accept-lang=${identity.locale}`);
-    env.LANGUAGE = identity.locale.replace('-', '_');
-  }
-  if (identity.timezone) env.TZ = identity.timezone;
-  return { options, args };
 }

@@ -25,12 +25,23 @@ export interface LaunchSpec {
   signal?: AbortSignal;
 }
 
-/** What a session's browser presents to the sites it visits (create fields proxy, user_agent, locale, timezone). */
+/**
+ * What a session's browser presents to the sites it visits and what it may reach (create fields
+ * proxy, user_agent, locale, timezone, geolocation, block_urls, extra_args, extensions), checked
+ * by session-settings.ts.
+ */
 export interface SessionIdentity {
   proxy: string | null;
   userAgent: string | null;
   locale: string | null;
   timezone: string | null;
+  geolocation: { latitude: number; longitude: number; accuracy: number } | null;
+  /** URL patterns whose requests fail in every page (`*` matches any run of characters). */
+  blockUrls: string[];
+  /** Chromium switches from the allow-list (extra-args.ts). */
+  extraArgs: string[];
+  /** Names of unpacked extensions under `${OUTPOST_DATA_DIR}/extensions`. */
+  extensions: string[];
 }
 
 /** Backend-specific facts kept in state.json to find a session again after a restart. */

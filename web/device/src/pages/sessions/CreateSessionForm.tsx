@@ -23,7 +23,7 @@ export function CreateSessionForm() {
   return (
     <Card title="New session">
       <form className="form-row" onSubmit={submit} data-testid="create-session-form">
-        <SessionFields form={form} setForm={setForm} testId="create" />
+        <SessionFields form={form} setForm={setForm} testId="create" settings />
         <button type="submit" className="btn primary" disabled={create.isPending} data-testid="create-submit">
           {create.isPending ? 'Creating…' : 'Create session'}
         </button>
