@@ -3,8 +3,8 @@ import type { CreateForm, SessionKind } from './session-model';
 
 /**
  * The fields of a new session (kind, start URL, size, client id, profile, TTL, recording), shared by the device's
- * and the fleet's create forms; with `settings`, also blocked URLs and extensions (the device's form:
- * the monitor's create body does not take them). `testId` prefixes each field's data-testid.
+ * and the fleet's create forms; with `settings`, also blocked URLs and extensions (both forms ask
+ * for them; the monitor passes them on to the device). `testId` prefixes each field's data-testid.
  */
 export function SessionFields({ form, setForm, testId, settings = false }: { form: CreateForm; setForm: Dispatch<SetStateAction<CreateForm>>; testId: string; settings?: boolean }) {
   const set = (key: keyof CreateForm) => (ev: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: ev.target.value }));

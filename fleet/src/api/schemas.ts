@@ -2,7 +2,7 @@
 // dashboard (web/fleet/src/api.ts) takes its types from them (type-only imports, `Static`), so the
 // UI cannot drift from what the monitor sends. Shapes are snake_case, times ISO strings.
 import Type, { type Static, type TSchema } from 'typebox';
-import { ArtifactRecord, CLIENT_ID_PATTERN, FleetStatus, PROFILE_NAME_PATTERN, SessionView, StartUrlWait } from '../../../device/src/shared/index.js';
+import { ArtifactRecord, CLIENT_ID_PATTERN, FleetStatus, PROFILE_NAME_PATTERN, SessionView, StartUrlWait, createSessionBody } from '../../../device/src/shared/index.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
@@ -201,6 +201,9 @@ export type FleetSessionList = Static<typeof FleetSessionList>;
 // The device validates the session fields in full; the monitor checks their shape to answer bad
 // input itself instead of forwarding it.
 /** POST /api/sessions: a device session's fields, on a given device or (device omitted) the least-loaded one. */
+const { proxy, user_agent, locale, timezone, geolocation, block_urls, extra_args, extensions } = createSessionBody({ maxTtlS: Number.MAX_SAFE_INTEGER, maxIdleS: Number.MAX_SAFE_INTEGER }).properties;
+const identityFields = { proxy, user_agent, locale, timezone, geolocation, block_urls, extra_args, extensions };
+
 export const FleetCreateSessionBody = Type.Object(
   {
     device: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
@@ -217,13 +220,20 @@ export const FleetCreateSessionBody = Type.Object(
     profile: Type.Optional(Type.String({ pattern: PROFILE_NAME_PATTERN })),
     // Record the screen (headful sessions; the device says so when it cannot).
     record: Type.Optional(Type.Boolean()),
+    // The session's identity, egress and browser settings, in the device's own shapes (the device
+    // checks the rest: time zones, the switches' allow-list, installed extensions).
+    ...identityFields,
   },
   { additionalProperties: false },
 );
 export type FleetCreateSessionBody = Static<typeof FleetCreateSessionBody>;
 
-/** ws://<monitor>/playwright and /cdp (connect-routes.ts): the create body's scalar fields, and the token. */
-const { labels: _labels, ...connectFields } = FleetCreateSessionBody.properties;
+/**
+ * ws://<monitor>/playwright and /cdp (connect-routes.ts): the create body's scalar fields, and the
+ * token. The list and position fields stay out: connect through the device (its connect URL takes
+ * them) or create the session first.
+ */
+const { labels: _labels, geolocation: _g, block_urls: _b, extra_args: _e, extensions: _x, ...connectFields } = FleetCreateSessionBody.properties;
 export const FleetConnectQuery = Type.Object(
   { ...connectFields, token: Type.Optional(Type.String()), access_token: Type.Optional(Type.String()) },
   { additionalProperties: false },

@@ -201,6 +201,11 @@ describe('sessions through the fleet monitor', () => {
     const fromDevice = await api('POST', '/api/sessions', { device: 'kiosk-1', ttl_s: 10_000_000 });
     expect(fromDevice.status).toBe(400);
     expect(fromDevice.body.error.message).toMatch(/ttl_s/);
+     // The identity and browser settings pass through; the device checks what only it can.
+    const refusedSwitch = await api('POST', '/api/sessions', { device: 'kiosk-1', extra_args: ['--renderer-cmd-prefix=gdb'] });
+    expect(refusedSwitch.status).toBe(400);
+    expect(refusedSwitch.body.error.message).toMatch(/--renderer-cmd-prefix is not on the allow-list/);
+    expect((await api('POST', '/api/sessions', { block_urls: 'x' })).body.error.message).toMatch(/body\.block_urls must be array/);
   });
 
   it('drains a device for an operator: no session is placed there, the dashboard shows it, and it ends', async () => {

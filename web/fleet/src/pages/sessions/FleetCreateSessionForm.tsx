@@ -40,7 +40,7 @@ export function FleetCreateSessionForm() {
     <Card title="New session">
       <form className="form-row" onSubmit={submit} data-testid="fleet-create-session">
         <DeviceSelect value={device} onChange={setDevice} />
-        <SessionFields form={form} setForm={setForm} testId="fleet-create" />
+        <SessionFields form={form} setForm={setForm} testId="fleet-create" settings />
         <button type="submit" className="btn primary" disabled={create.isPending} data-testid="fleet-create-submit">
           {create.isPending ? 'Creating…' : 'Create session'}
         </button>
