@@ -5,16 +5,14 @@
 // through the monitor's relay (the token in the query, the one thing a <video> can send); its
 // download saves byte for byte; its logs are a table. No CSP violation on the way.
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rootDir } from '../../device/src/shared/index.js';
 import { CHROMIUM, startAppliance, startTestPages, tempDir, testDownloadBytes, testToken, useToken, waitFor, watchCspViolations, type TestAppliance, type TestPages } from '../../device/test/index.js';
-import { buildFleetApp } from '../../fleet/src/app.js';
-import { loadFleetConfig } from '../../fleet/src/config.js';
+import { monitorOver, type TestMonitor } from '../../fleet/test/test-fleet.js';
 
 const run = promisify(execFile);
 const DEVICE_TOKEN = testToken();
@@ -31,42 +29,24 @@ describe('recordings, downloads and logs in the fleet dashboard', () => {
   const shots = join(rootDir, 'test-results');
   let pages: TestPages;
   let device: TestAppliance;
-  let fleet: FastifyInstance;
+  let monitor: TestMonitor;
   let base: string;
   let browser: Browser;
   const auth = { authorization: `Bearer ${FLEET_TOKEN}` };
-  const api = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(base + url, { method, headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const poll = async () => {
-    for (const d of fleet.registry.all()) d.nextPollAt = 0;
-    await fleet.monitor.poller.runCycle();
-  };
+  const api = (method: string, url: string, body?: unknown) => monitor.api(method, url, body);
+  const poll = () => monitor.poll();
 
   beforeAll(async () => {
     pages = await startTestPages();
     device = await startAppliance({ OUTPOST_API_TOKEN: DEVICE_TOKEN, OUTPOST_DEVICE_ID: 'kiosk-1', OUTPOST_RECORDING_FPS: '10' });
-    writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: ${new URL(device.base).port}}\n`);
-    fleet = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
-        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
-      }),
-      { autoStart: false },
-    );
-    await fleet.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(fleet.server.address() as { port: number }).port}`;
-    await poll();
+    monitor = await monitorOver(dir.path, [{ id: 'kiosk-1', port: new URL(device.base).port }], { token: FLEET_TOKEN, deviceToken: DEVICE_TOKEN });
+    base = monitor.base;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
     mkdirSync(shots, { recursive: true });
   });
   afterAll(async () => {
     await browser?.close();
-    await fleet?.close();
+    await monitor?.close();
     await device?.close();
     await pages?.close();
     dir.remove();

@@ -3,14 +3,10 @@
 // ranges at the monitor's address while it records and after the session ended; a download made
 // by a Playwright client connected through the monitor, relayed byte for byte; the ended session
 // listed with its device, and its logs.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAppliance, startTestPages, tempDir, testDownloadBytes, testToken, waitFor, type TestAppliance, type TestPages } from '../../../device/test/index.js';
-import { buildFleetApp } from '../app.js';
-import { loadFleetConfig } from '../config.js';
+import { monitorOver, type TestMonitor } from '../../test/test-fleet.js';
 
 const DEVICE_TOKEN = testToken();
 const FLEET_TOKEN = testToken();
@@ -18,18 +14,11 @@ const FLEET_TOKEN = testToken();
 describe('session artifacts through the fleet monitor', () => {
   const dir = tempDir('outpost-fleet-artifacts-');
   let device: TestAppliance;
-  let fleet: FastifyInstance;
+  let monitor: TestMonitor;
   let fleetBase: string;
   let pages: TestPages;
   const auth = { authorization: `Bearer ${FLEET_TOKEN}` };
-  const api = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(fleetBase + url, {
-      method,
-      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
+  const api = (method: string, url: string, body?: unknown) => monitor.api(method, url, body);
   const bytes = async (url: string, headers: Record<string, string> = auth) => {
     const res = await fetch(fleetBase + url, { headers });
     return { status: res.status, headers: res.headers, bytes: Buffer.from(await res.arrayBuffer()) };
@@ -38,25 +27,11 @@ describe('session artifacts through the fleet monitor', () => {
   beforeAll(async () => {
     pages = await startTestPages();
     device = await startAppliance({ OUTPOST_API_TOKEN: DEVICE_TOKEN, OUTPOST_DEVICE_ID: 'kiosk-1', OUTPOST_RECORDING_FPS: '10' });
-    writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: ${new URL(device.base).port}}\n`);
-    fleet = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
-        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
-      }),
-      { autoStart: false },
-    );
-    await fleet.listen({ host: '127.0.0.1', port: 0 });
-    const addr = fleet.server.address();
-    fleetBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    for (const d of fleet.registry.all()) d.nextPollAt = 0;
-    await fleet.monitor.poller.runCycle();
+    monitor = await monitorOver(dir.path, [{ id: 'kiosk-1', port: new URL(device.base).port }], { token: FLEET_TOKEN, deviceToken: DEVICE_TOKEN });
+    fleetBase = monitor.base;
   });
   afterAll(async () => {
-    await fleet?.close();
+    await monitor?.close();
     await device?.close();
     await pages?.close();
     dir.remove();

@@ -1,15 +1,11 @@
 // Sessions across the fleet with a real appliance behind the monitor: create on the least-loaded
 // device, drive it with Playwright and watch it live through the monitor's address only.
-import { writeFileSync } from 'node:fs';
 import { CHROMIUM, liveViewCenterPixel, startAppliance, startTestPages, tempDir, type TestAppliance, type TestPages, testToken, useToken } from '../../../device/test/index.js';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser } from 'playwright-core';
 import puppeteer from 'puppeteer-core';
 import { Builder, By } from 'selenium-webdriver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildFleetApp } from '../app.js';
-import { loadFleetConfig } from '../config.js';
+import { monitorOver, type TestMonitor } from '../../test/test-fleet.js';
 
 const DEVICE_TOKEN = testToken();
 const FLEET_TOKEN = testToken();
@@ -17,49 +13,25 @@ const FLEET_TOKEN = testToken();
 describe('sessions through the fleet monitor', () => {
   const dir = tempDir('outpost-fleet-sessions-');
   let device: TestAppliance;
-  let fleet: FastifyInstance;
+  let monitor: TestMonitor;
   let fleetBase: string;
   let pages: TestPages;
   let browser: Browser;
   const auth = { authorization: `Bearer ${FLEET_TOKEN}` };
-  const api = async (method: string, url: string, body?: unknown) => {
-    const res = await fetch(fleetBase + url, {
-      method,
-      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: (await res.json()) as any };
-  };
-  const cycle = async () => {
-    for (const d of fleet.registry.all()) d.nextPollAt = 0;
-    await fleet.monitor.poller.runCycle();
-  };
+  const api = (method: string, url: string, body?: unknown) => monitor.api(method, url, body);
+  const cycle = () => monitor.poll();
 
   beforeAll(async () => {
     pages = await startTestPages();
     device = await startAppliance({ OUTPOST_API_TOKEN: DEVICE_TOKEN, OUTPOST_DEVICE_ID: 'kiosk-1' });
     const port = new URL(device.base).port;
-    writeFileSync(join(dir.path, 'fleet.yaml'), `devices:\n  - {id: kiosk-1, address: 127.0.0.1, port: ${port}}\n  - {id: kiosk-gone, address: 127.0.0.1, port: 1}\n`);
-    fleet = await buildFleetApp(
-      loadFleetConfig({
-        OUTPOST_LOG_LEVEL: 'silent',
-        OUTPOST_FLEET_INVENTORY: join(dir.path, 'fleet.yaml'),
-        OUTPOST_FLEET_DB: join(dir.path, 'fleet.sqlite'),
-        OUTPOST_FLEET_TOKEN: FLEET_TOKEN,
-        OUTPOST_FLEET_DEVICE_TOKEN: DEVICE_TOKEN,
-        OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1',
-      }),
-      { autoStart: false },
-    );
-    await fleet.listen({ host: '127.0.0.1', port: 0 });
-    const addr = fleet.server.address();
-    fleetBase = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
-    await cycle();
+    monitor = await monitorOver(dir.path, [{ id: 'kiosk-1', port }, { id: 'kiosk-gone', port: 1 }], { token: FLEET_TOKEN, deviceToken: DEVICE_TOKEN }, { OUTPOST_FLEET_FAILURES_TO_OFFLINE: '1' });
+    fleetBase = monitor.base;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] });
   });
   afterAll(async () => {
     await browser?.close();
-    await fleet?.close();
+    await monitor?.close();
     await device?.close();
     await pages?.close();
     dir.remove();
