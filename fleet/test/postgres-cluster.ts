@@ -1,8 +1,10 @@
 // A throwaway PostgreSQL cluster for tests, from Debian's `postgresql` package (bootstrap installs it
 // for the tests): initdb in a temp dir, the server on a free loopback port with its unix socket in
-// that dir, trust authentication (loopback only, no password anywhere), fsync off. Stopped, and the
-// dir removed, by stop() and, should a test file end without it, when the process exits. Tests run
-// as root and PostgreSQL refuses root, so the server runs as the `postgres` user, which owns the dir.
+// that dir, trust authentication (loopback only, no password anywhere), fsync off. Tests run as root
+// and PostgreSQL refuses root, so the server runs as the `postgres` user, which owns the dir.
+// Stopped, and the dir removed, by stop(); and whatever ends the test process (a crash, a kill, a
+// timeout), by a small shell that holds the server: it waits for its stdin, a pipe from the test
+// process, to close, which happens when that process ends however it ends (WATCHDOG).
 // One cluster per test file; each test takes a fresh database of its own (createDatabase).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -39,6 +41,21 @@ function serverUser(): { uid: number; gid: number } | undefined {
   return { uid: id('-u'), gid: id('-g') };
 }
 
+// $1: the dir to remove once the server has stopped; then the server's command line. The server
+// runs in the background; beside it, `cat` reads the shell's stdin (fd 3: an asynchronous list's
+// own stdin would be /dev/null) until EOF, then stops the server. The shell ends with the server,
+// whether it was stopped or failed on its own.
+const WATCHDOG = `dir="$1"; shift
+exec 3<&0
+"$@" </dev/null &
+pid=$!
+{ cat <&3 >/dev/null; kill -INT "$pid" 2>/dev/null; } &
+exec 3<&-
+wait "$pid"
+status=$?
+rm -rf "$dir"
+exit $status`;
+
 function run(cmd: string, args: string[], opts: { cwd: string; user: { uid: number; gid: number } | undefined }): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], ...opts.user, env: { PATH: process.env.PATH ?? '', LANG: 'C' } });
@@ -63,19 +80,12 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   }
   let server: ChildProcess | undefined;
   let log = '';
-  // Whatever happens to the test file, no server or dir outlives the process.
-  const onExit = () => {
-    server?.kill('SIGQUIT');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.once('exit', onExit);
   const cleanUp = async () => {
-    process.off('exit', onExit);
     if (server && server.exitCode === null && server.signalCode === null) {
       const exited = new Promise((resolve) => server!.once('exit', resolve));
-      // SIGINT: fast shutdown (active connections are ended).
-      server.kill('SIGINT');
-      const killer = setTimeout(() => server?.kill('SIGKILL'), 10_000);
+      // The watchdog's stdin closes: it stops the server (fast shutdown: connections are ended).
+      server.stdin!.end();
+      const killer = setTimeout(() => server?.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(killer);
     }
@@ -87,11 +97,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   try {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--no-locale', '--encoding=UTF8'], { cwd: dir, user });
     port = await freePort();
-    server = spawn(
-      join(bin, 'postgres'),
-      ['-D', data, '-k', socketDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
-      { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], ...user, env: { PATH: process.env.PATH ?? '', LANG: 'C' } },
-    );
+    const postgres = [join(bin, 'postgres'), '-D', data, '-k', socketDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+    server = spawn('/bin/sh', ['-c', WATCHDOG, 'outpost-pg-watchdog', dir, ...postgres], {
+      cwd: dir,
+      stdio: ['pipe', 'ignore', 'pipe'],
+      ...user,
+      env: { PATH: process.env.PATH ?? '', LANG: 'C' },
+    });
     server.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-8000)));
     const exited = new Promise<never>((_, reject) => server!.once('exit', (code, signal) => reject(new Error(`postgres exited with ${code ?? signal} at start:\n${log}`))));
     exited.catch(() => undefined);

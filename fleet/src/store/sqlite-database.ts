@@ -52,7 +52,7 @@ function createTurns() {
   };
 }
 
-export function insertSql(table: string, columns: readonly string[], tail = ''): string {
+function insertSql(table: string, columns: readonly string[], tail = ''): string {
   return `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})${tail ? ` ${tail}` : ''}`;
 }
 
