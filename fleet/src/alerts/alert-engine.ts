@@ -4,7 +4,8 @@
 // forgets what is open; in memory it is what the rules read. Store writes go out in the order they
 // were made, one after another: the poll path (evaluate, for every device of every cycle) does not
 // wait for them, and a write that needs an earlier one's id (resolving an alert just opened) finds
-// it set. The API's changes (acks, silences) wait for theirs.
+// it set (alert-engine.cases.ts, "writes an alert opened and resolved at once in order"). The API's
+// changes (acks, silences) wait for theirs.
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';

@@ -1,6 +1,7 @@
 // The PostgreSQL store (OUTPOST_FLEET_DB=postgres://…): a small node-postgres pool, the schema
 // version in a table (schema_migrations: one row per migration run), the migrations run under an
-// advisory lock so that monitors starting at once against one database migrate it once. Why the
+// advisory lock so that monitors starting at once against one database migrate it once
+// (store-database.int.test.ts, "migrates once when several monitors open one database"). Why the
 // interface is asynchronous and how the SQL is shared with SQLite: store-database.ts.
 import pg from 'pg';
 import type { Log } from '../../../device/src/shared/index.js';

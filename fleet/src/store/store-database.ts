@@ -14,9 +14,11 @@
 // - the per-cycle batch is still one transaction, and its rows go in through insertMany, which on
 //   SQLite runs one prepared statement per row in a plain loop: three awaits per batch, not one per row.
 // One SQLite connection means one transaction at a time and nothing else on it meanwhile (a
-// statement would join the transaction), so while one is open other calls wait their turn, in order.
+// statement would join the transaction), so while one is open other calls wait their turn, in order
+// (store-database.cases.ts, "keeps a call made while a transaction is open out of it").
 // PostgreSQL runs a transaction on a connection of its own from a small pool; insertMany sends
-// multi-row INSERTs there (one round trip per thousand rows, not per row).
+// multi-row INSERTs there (one round trip per thousand rows, not per row). Several monitors on one
+// database (leases, a leader) are not built yet; they would use this same transaction API.
 //
 // SQL. Queries are written once with `@name` (an object of parameters) or `?` (an array)
 // placeholders, in the SQL both dialects share: INSERT … ON CONFLICT … DO UPDATE with `excluded`,
