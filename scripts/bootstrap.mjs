@@ -38,6 +38,8 @@ const TEST = [
   'x11-utils',
   // The admission test loads the host with it (sessions/pressure.int.test.ts).
   'stress-ng',
+  // The store's tests run it against a throwaway PostgreSQL cluster too (fleet/test/postgres-cluster.ts).
+  'postgresql',
 ];
 const PACKAGES = { start: RUNTIME, device: RUNTIME, fleet: ['ca-certificates'], test: TEST, build: [] };
 

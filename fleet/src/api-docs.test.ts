@@ -90,8 +90,8 @@ describe('fleet API docs', () => {
   });
 
   it('serializes notifications and http_sd targets with every field their handlers return', async () => {
-    const alertId = app.store.openAlert({ key: 'device:kiosk-1:offline', device_id: 'kiosk-1', rule: 'offline', severity: 'critical', title: 't', message: 'm', opened_at: 1 });
-    app.store.recordNotification({ alert_id: alertId, kind: 'opened', channel: 'webhook', ts: Date.UTC(2030, 0, 1), ok: 0, attempts: 3, error: 'status 500' });
+    const alertId = await app.store.openAlert({ key: 'device:kiosk-1:offline', device_id: 'kiosk-1', rule: 'offline', severity: 'critical', title: 't', message: 'm', opened_at: 1 });
+    await app.store.recordNotification({ alert_id: alertId, kind: 'opened', channel: 'webhook', ts: Date.UTC(2030, 0, 1), ok: 0, attempts: 3, error: 'status 500' });
     const notifications = await app.inject({ url: '/api/notifications', headers: auth });
     expect(notifications.json()).toEqual([{ alert_id: alertId, kind: 'opened', channel: 'webhook', ts: '2030-01-01T00:00:00.000Z', ok: false, attempts: 3, error: 'status 500' }]);
 

@@ -55,3 +55,25 @@ describe('OUTPOST_FLEET_TOKENS_FILE', () => {
     expect(() => load(`alice ${secret}\n`, {})).toThrow(/^OUTPOST_FLEET_TOKENS_FILE: expected OUTPOST_FLEET_TOKEN set as well/);
   });
 });
+
+describe('OUTPOST_FLEET_DB', () => {
+  it('takes a file path as the SQLite store, the data dir beside it', () => {
+    const c = loadFleetConfig({ OUTPOST_FLEET_DB: '/var/lib/fleet/fleet.sqlite' });
+    expect(c.db).toMatchObject({ kind: 'sqlite', file: '/var/lib/fleet/fleet.sqlite' });
+    expect(c.dataDir).toBe('/var/lib/fleet');
+  });
+
+  it('takes a postgres:// URL, keeping its password out of what is logged', () => {
+    const c = loadFleetConfig({ OUTPOST_FLEET_DB: 'postgres://outpost:pw-123@db.fleet.internal:5432/fleet', OUTPOST_FLEET_DATA_DIR: '/var/lib/fleet' });
+    expect(c.db).toMatchObject({ kind: 'postgres', url: 'postgres://outpost:pw-123@db.fleet.internal:5432/fleet', display: 'postgres://outpost:***@db.fleet.internal:5432/fleet' });
+    expect(JSON.stringify({ db: c.db })).toBe('{"db":"postgres://outpost:***@db.fleet.internal:5432/fleet"}');
+    expect(c.dataDir).toBe('/var/lib/fleet');
+  });
+
+  it('stops at boot, naming the variable, on a URL of another kind, without its password', () => {
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: 'mysql://outpost:pw-123@db/fleet' })).toThrow(
+      'OUTPOST_FLEET_DB: expected a file path or a postgres:// (postgresql://) URL (mysql: is not supported), got "mysql://outpost:***@db/fleet"',
+    );
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: 'http://db.fleet.internal/fleet' })).toThrow(/^OUTPOST_FLEET_DB: .*http: is not supported/);
+  });
+});

@@ -3,6 +3,7 @@
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseStoreLocation, type StoreLocation } from './store/store-location.js';
 import { parseReleasePublicKey } from './updates/release-verify.js';
 import { ConfigError, type Env, envEnum, envInt, envListenWithToken, envNumber, envOptionalString, envString, envToken, LOG_LEVELS, TOKEN_RULE, type LogLevel, readVersion } from '../../device/src/shared/index.js';
 
@@ -22,7 +23,8 @@ export interface FleetConfig {
   /** host:port of the device watched when no inventory is configured (npm start). */
   localDevice: { address: string; port: number };
   deviceToken: string | undefined;
-  db: string;
+  /** OUTPOST_FLEET_DB: a SQLite file or a PostgreSQL URL (store/store-location.ts). */
+  db: StoreLocation;
   dataDir: string;
   poll: {
     intervalS: number;
@@ -69,10 +71,11 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     expected: 'host:port of the local device',
   });
   const [localHost, localPort] = local.split(':') as [string, string];
-  const db = resolve(envString(env, 'OUTPOST_FLEET_DB', './data/fleet.sqlite'));
+  const db = parseStoreLocation(envString(env, 'OUTPOST_FLEET_DB', './data/fleet.sqlite'));
   const channelEnv: Env = {};
   for (const [k, v] of Object.entries(env)) if (k.startsWith('OUTPOST_ALERT_')) channelEnv[k] = v;
-  const dataDir = resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', resolve(db, '..')));
+  // Beside the SQLite file by default; with PostgreSQL, ./data as for the file's default.
+  const dataDir = resolve(envString(env, 'OUTPOST_FLEET_DATA_DIR', db.kind === 'sqlite' ? resolve(db.file, '..') : './data'));
   const updateToken = envToken(env, 'OUTPOST_FLEET_UPDATE_TOKEN');
   // Devices hold the update token; if it were the API token, every device could run the fleet.
   if (updateToken !== undefined && updateToken === token) {

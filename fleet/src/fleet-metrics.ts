@@ -18,8 +18,8 @@ const ROLLOUT_OUTCOMES = ['selected', 'updated', 'failed', 'postponed', 'waiting
 export interface FleetMetricsSources {
   registry: () => DeviceRegistry;
   alerts: () => AlertEngine;
-  /** Each channel's rollout with its figures (rollouts.list()). */
-  rollouts: () => RolloutView[];
+  /** Each channel's rollout with its figures (rollouts.list(), which reads the store). */
+  rollouts: () => Promise<RolloutView[]>;
   /** The version devices should run (drift is measured against it), or null. */
   targetVersion: () => string | null;
 }
@@ -107,8 +107,8 @@ export function createFleetMetrics(opts: FleetMetricsSources) {
     },
   });
   // The three rollout gauges read one rollouts.list() per scrape: it counts every selected device.
-  let rollouts: { at: number; views: RolloutView[] } | null = null;
-  const rolloutViews = (): RolloutView[] => {
+  let rollouts: { at: number; views: Promise<RolloutView[]> } | null = null;
+  const rolloutViews = (): Promise<RolloutView[]> => {
     const now = Date.now();
     if (rollouts === null || now - rollouts.at > 1000) rollouts = { at: now, views: opts.rollouts() };
     return rollouts.views;
@@ -118,9 +118,10 @@ export function createFleetMetrics(opts: FleetMetricsSources) {
     help: "Share of the channel's devices the rollout offers its version to, in percent",
     labelNames: ['channel', 'version'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const views = await rolloutViews();
       this.reset();
-      for (const r of rolloutViews()) this.set({ channel: r.channel, version: r.version }, r.percent);
+      for (const r of views) this.set({ channel: r.channel, version: r.version }, r.percent);
     },
   });
   new Gauge({
@@ -128,9 +129,10 @@ export function createFleetMetrics(opts: FleetMetricsSources) {
     help: "Each channel's rollout state (1 for the current one: active, halted or complete)",
     labelNames: ['channel', 'version', 'state'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const views = await rolloutViews();
       this.reset();
-      for (const r of rolloutViews()) for (const state of ROLLOUT_STATES) this.set({ channel: r.channel, version: r.version, state }, r.state === state ? 1 : 0);
+      for (const r of views) for (const state of ROLLOUT_STATES) this.set({ channel: r.channel, version: r.version, state }, r.state === state ? 1 : 0);
     },
   });
   new Gauge({
@@ -138,9 +140,10 @@ export function createFleetMetrics(opts: FleetMetricsSources) {
     help: "Devices of each channel's rollout: selected by it, and by the outcome of their latest update report about its version",
     labelNames: ['channel', 'version', 'outcome'],
     registers: [registry],
-    collect() {
+    async collect() {
+      const views = await rolloutViews();
       this.reset();
-      for (const r of rolloutViews()) for (const outcome of ROLLOUT_OUTCOMES) this.set({ channel: r.channel, version: r.version, outcome }, r[outcome]);
+      for (const r of views) for (const outcome of ROLLOUT_OUTCOMES) this.set({ channel: r.channel, version: r.version, outcome }, r[outcome]);
     },
   });
   const reports = new Counter({

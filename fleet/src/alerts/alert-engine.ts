@@ -1,7 +1,11 @@
 // Fleet alerts (DESIGN.md, "Alerts"): derived from each device's state after every poll, deduped
 // on a stable key, resolved when the condition clears (with a recovery message), reminded while
-// open. The open set lives in SQLite (one open row per key) so a restart neither re-notifies nor
-// forgets what is open.
+// open. The open set lives in the store (one open row per key) so a restart neither re-notifies nor
+// forgets what is open; in memory it is what the rules read. Store writes go out in the order they
+// were made, one after another: the poll path (evaluate, for every device of every cycle) does not
+// wait for them, and a write that needs an earlier one's id (resolving an alert just opened) finds
+// it set (alert-engine.cases.ts, "writes an alert opened and resolved at once in order"). The API's
+// changes (acks, silences) wait for theirs.
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';
@@ -105,7 +109,7 @@ export function desiredAlerts(d: Device, rules: AlertRules, target: string | nul
 const DATA_PREFIXES = ['device:', 'disk:', 'memory:', 'temperature:', 'payload:', 'update:', 'version_drift:'];
 const UP_DOWN_RULES = new Set(['device_offline']);
 
-export function createAlertEngine(opts: AlertEngineOptions) {
+export async function createAlertEngine(opts: AlertEngineOptions) {
   const { store, log } = opts;
   const now = opts.now ?? Date.now;
   const open = new Map<string, AlertRow>();
@@ -113,13 +117,27 @@ export function createAlertEngine(opts: AlertEngineOptions) {
   const pending = new Set<Promise<unknown>>();
   const names = new Map<string, string>();
   let reminder: NodeJS.Timeout | undefined;
-  let silences: SilenceRow[] = store.silences(0);
+  const [initialSilences, initialOpen] = await Promise.all([store.silences(0), store.openAlerts()]);
+  let silences: SilenceRow[] = initialSilences;
   // Alerts whose first message a silence held back: it goes out when no silence matches any more
   // (Alertmanager notifies an alert it never sent once its silence ends). In memory only: after a
   // restart such an alert gets its reminders instead.
   const held = new Set<string>();
 
-  for (const a of store.openAlerts()) index(a);
+  for (const a of initialOpen) index(a);
+
+  let writes: Promise<unknown> = Promise.resolve();
+  const settle = () => undefined;
+  /** Runs fn after every store write made before it. */
+  function queued<R>(fn: () => Promise<R>): Promise<R> {
+    const p = writes.then(fn);
+    writes = p.then(settle, settle);
+    return p;
+  }
+  /** A write nobody waits for: a failure is logged (the alert stays as memory has it until a restart). */
+  function later(alert: string, fn: () => Promise<unknown>): void {
+    queued(fn).catch((err: unknown) => log.error({ err, alert }, 'cannot write the alert to the store'));
+  }
 
   function subject(a: AlertRow): AlertSubject {
     const info = a.device_id ? opts.deviceInfo?.(a.device_id) : null;
@@ -184,12 +202,13 @@ export function createAlertEngine(opts: AlertEngineOptions) {
     // once the first was due, and /api/alerts showed open alerts as never notified).
     a.last_notified_at = at;
     a.notify_count += 1;
-    store.markNotified(a.id, at);
+    later(a.key, () => store.markNotified(a.id, at));
     const p = opts.channels
       .send(n)
       .then((results) => {
+        const ts = now();
         for (const r of results) {
-          store.recordNotification({ alert_id: a.id, kind, channel: r.channel, ts: now(), ok: r.ok ? 1 : 0, attempts: r.attempts, error: r.error });
+          later(a.key, () => store.recordNotification({ alert_id: a.id, kind, channel: r.channel, ts, ok: r.ok ? 1 : 0, attempts: r.attempts, error: r.error }));
         }
       })
       .catch((err: unknown) => log.error({ err, alert: a.key }, 'notification failed'))
@@ -202,7 +221,7 @@ export function createAlertEngine(opts: AlertEngineOptions) {
     if (existing) {
       if (existing.severity !== d.severity || existing.title !== d.title || existing.message !== d.message) {
         Object.assign(existing, { severity: d.severity, title: d.title, message: d.message });
-        store.updateAlert(existing);
+        later(key, () => store.updateAlert(existing));
       }
       return;
     }
@@ -221,15 +240,18 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       acked_at: null,
       acked_by: null,
     };
-    row.id = store.openAlert(row);
+    // The id comes with the insert; writes queued after it (resolve, notified) read it then.
+    later(key, async () => {
+      row.id = await store.openAlert(row);
+    });
     index(row);
     log.info({ alert: key, severity: d.severity }, d.title);
     notify(row, 'open', flapping);
   }
 
   function resolveOne(a: AlertRow, flapping: boolean): void {
-    a.resolved_at = now();
-    store.resolveAlert(a.id, a.resolved_at);
+    const at = (a.resolved_at = now());
+    later(a.key, () => store.resolveAlert(a.id, at));
     unindex(a);
     held.delete(a.key);
     log.info({ alert: a.key }, `resolved: ${a.title}`);
@@ -290,22 +312,22 @@ export function createAlertEngine(opts: AlertEngineOptions) {
     /** Ids of the active silences that mute this alert (none for a resolved one). */
     silencedBy: (a: AlertRow): number[] => (a.resolved_at === null ? silencedNow(a) : []),
     /** Stops the alert's reminders; it stays open. Acknowledging again keeps the first who and when. */
-    ack(key: string, by: string): AlertRow {
+    async ack(key: string, by: string): Promise<AlertRow> {
       const a = open.get(key);
       if (!a) throw new AlertNotOpenError(key);
       if (a.acked_at === null) {
-        a.acked_at = now();
+        const at = (a.acked_at = now());
         a.acked_by = by;
-        store.ackAlert(a.id, a.acked_at, by);
+        await queued(() => store.ackAlert(a.id, at, by));
       }
       return a;
     },
-    unack(key: string): AlertRow {
+    async unack(key: string): Promise<AlertRow> {
       const a = open.get(key);
       if (!a) throw new AlertNotOpenError(key);
       a.acked_at = null;
       a.acked_by = null;
-      store.ackAlert(a.id, null, null);
+      await queued(() => store.ackAlert(a.id, null, null));
       return a;
     },
     /** Active and planned silences, and those that ended within EXPIRED_SILENCES_SHOWN_MS. */
@@ -315,35 +337,41 @@ export function createAlertEngine(opts: AlertEngineOptions) {
       return [...silences];
     },
     /** Throws SilenceInputError on bad matchers or window. */
-    createSilence(input: NewSilence, createdBy: string): SilenceRow {
+    async createSilence(input: NewSilence, createdBy: string): Promise<SilenceRow> {
       const t = now();
       const window = newSilenceWindow(input, t);
       const row: SilenceRow = { id: 0, matchers: input.matchers, ...window, comment: input.comment.trim(), created_by: createdBy, created_at: t };
-      row.id = store.insertSilence(row);
+      row.id = await queued(() => store.insertSilence(row));
       silences.push(row);
       log.info({ silence: row.id, matchers: row.matchers, starts_at: row.starts_at, ends_at: row.ends_at, by: createdBy }, 'silence created');
       return row;
     },
     /** Ends a silence now (a planned one never starts); alerts it held back are sent at once. */
-    expireSilence(id: number): SilenceRow {
+    async expireSilence(id: number): Promise<SilenceRow> {
       const row = silences.find((x) => x.id === id);
       if (!row) throw new SilenceNotFoundError(id);
       const t = now();
       if (row.ends_at > t) {
         row.starts_at = Math.min(row.starts_at, t);
         row.ends_at = t;
-        store.endSilence(id, t);
+        await queued(() => store.endSilence(id, t));
         log.info({ silence: id }, 'silence ended early');
         releaseHeld();
       }
       return row;
     },
     openCount: () => open.size,
+    /** Resolves once every store write made so far is done (or has failed and been logged). */
+    written: async (): Promise<void> => {
+      await writes;
+    },
+    /** Idempotent: stops reminders, waits for notifications under way and the writes they make. */
     async close(): Promise<void> {
       clearInterval(reminder);
       await Promise.allSettled([...pending]);
+      await writes;
     },
   };
 }
 
-export type AlertEngine = ReturnType<typeof createAlertEngine>;
+export type AlertEngine = Awaited<ReturnType<typeof createAlertEngine>>;

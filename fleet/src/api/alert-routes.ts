@@ -69,15 +69,15 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { state = 'open', device, limit = 500 } = req.query;
     let rows: AlertRow[] = [];
     if (state === 'open' || state === 'all') rows = rows.concat(alertEngine.open());
-    if (state === 'resolved' || state === 'all') rows = rows.concat(store.resolvedAlerts(limit));
+    if (state === 'resolved' || state === 'all') rows = rows.concat(await store.resolvedAlerts(limit));
     if (device) rows = rows.filter((a) => a.device_id === device);
     return rows.slice(0, limit).map((a) => view(a, alertEngine));
   });
 
   // Acknowledge: reminders stop, the alert stays open (and still resolves with a message).
   const ackSchema = { params: KeyParams, response: { 200: FleetAlert, 400: ErrorBody, 404: ErrorBody } };
-  app.post('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(alertEngine.ack(req.params.key, actorOf(req)), alertEngine));
-  app.delete('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(alertEngine.unack(req.params.key), alertEngine));
+  app.post('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(await alertEngine.ack(req.params.key, actorOf(req)), alertEngine));
+  app.delete('/api/alerts/:key/ack', { schema: ackSchema }, async (req) => view(await alertEngine.unack(req.params.key), alertEngine));
 
   app.get('/api/silences', { schema: { response: { 200: Type.Array(Silence) } } }, async () => {
     const now = Date.now();
@@ -87,17 +87,17 @@ const alertRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { matchers, comment, duration_s } = req.body;
     const starts_at = time('starts_at', req.body.starts_at);
     const ends_at = time('ends_at', req.body.ends_at);
-    const row = alertEngine.createSilence({ matchers, comment, ...(starts_at !== undefined ? { starts_at } : {}), ...(ends_at !== undefined ? { ends_at } : {}), ...(duration_s !== undefined ? { duration_s } : {}) }, actorOf(req));
+    const row = await alertEngine.createSilence({ matchers, comment, ...(starts_at !== undefined ? { starts_at } : {}), ...(ends_at !== undefined ? { ends_at } : {}), ...(duration_s !== undefined ? { duration_s } : {}) }, actorOf(req));
     return reply.code(201).send(silenceView(row, Date.now()));
   });
   // Ending early: DELETE as Alertmanager's API has it, or POST …/expire for clients that avoid DELETE.
   const expireSchema = { params: SilenceParams, response: { 200: Silence, 400: ErrorBody, 404: ErrorBody } };
-  const expire = async (req: { params: { id: number } }) => silenceView(alertEngine.expireSilence(req.params.id), Date.now());
+  const expire = async (req: { params: { id: number } }) => silenceView(await alertEngine.expireSilence(req.params.id), Date.now());
   app.delete('/api/silences/:id', { schema: expireSchema }, expire);
   app.post('/api/silences/:id/expire', { schema: expireSchema }, expire);
 
   app.get('/api/notifications', { schema: { querystring: NotificationsQuery, response: { 200: Type.Array(NotificationView), 400: ErrorBody, 401: ErrorBody } } }, async (req) =>
-    store.notifications(req.query.limit ?? 200).map((n) => ({ ...n, ok: n.ok === 1, ts: new Date(n.ts).toISOString() })),
+    (await store.notifications(req.query.limit ?? 200)).map((n) => ({ ...n, ok: n.ok === 1, ts: new Date(n.ts).toISOString() })),
   );
 };
 

@@ -113,8 +113,8 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const d = getDevice(req.params.id);
     return {
       ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length),
-      transitions: store.transitions(d.id, 0, 50).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
-      alerts_recent: store.deviceAlerts(d.id, 50).map((a) => ({
+      transitions: (await store.transitions(d.id, 0, 50)).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
+      alerts_recent: (await store.deviceAlerts(d.id, 50)).map((a) => ({
         id: a.id,
         key: a.key,
         rule: a.rule,
@@ -131,8 +131,8 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const since = Date.now() - (req.query.hours ?? 24) * 3_600_000;
     return {
       device: d.id,
-      snapshots: store.history(d.id, since).map((s) => ({ ...s, ts: new Date(s.ts).toISOString() })),
-      transitions: store.transitions(d.id, since, 1000).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
+      snapshots: (await store.history(d.id, since)).map((s) => ({ ...s, ts: new Date(s.ts).toISOString() })),
+      transitions: (await store.transitions(d.id, since, 1000)).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
     };
   });
 };

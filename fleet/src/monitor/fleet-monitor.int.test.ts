@@ -82,6 +82,8 @@ describe('fleet monitor', () => {
       for (const d of app.registry.all()) d.nextPollAt = 0;
       await app.monitor.poller.runCycle();
     }
+    // The cycle's batch goes to the store without the poller waiting for it.
+    await app.monitor.flush();
   };
   const api = async (url: string) => {
     const res = await app.inject({ url, headers: { authorization: `Bearer ${TOKEN}` } });
@@ -230,7 +232,7 @@ describe('fleet monitor', () => {
     await app.close();
     app = await buildFleetApp(loadFleetConfig(env()), { autoStart: false, webRoot: join(dir.path, 'no-ui') });
     await app.ready();
-    app.monitor.start();
+    await app.monitor.start();
     await app.monitor.poller.stop();
     const after = (await api('/api/devices')).body.map((d: { id: string; status: string }) => `${d.id}:${d.status}`);
     expect(after.sort()).toEqual(before.sort());

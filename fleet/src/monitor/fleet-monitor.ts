@@ -1,5 +1,6 @@
 // Ties the fleet together: inventory → registry → poller → state, store and alerts. One instance per
-// fleet process; the API reads from it.
+// fleet process; the API reads from it. Its store writes (a cycle's batch, a device forgotten) go
+// out one after another in the order they were made; the poller does not wait for them.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
@@ -48,6 +49,15 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
   let pendingTransitions: TransitionRow[] = [];
   let pendingSnapshots: Array<SnapshotRow & { device_id: string }> = [];
   let pruneTask: ScheduledTask | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  /** After every write before it; a failure is logged, and the next write goes ahead. */
+  function write(what: string, fn: () => Promise<unknown>): Promise<void> {
+    writing = writing.then(fn).then(
+      () => undefined,
+      (err: unknown) => log.error({ err }, `cannot write to the store (${what})`),
+    );
+    return writing;
+  }
   const listeners = new Set<(d: Device, t: Transition) => void>();
 
   const poller: Poller = createPoller({
@@ -75,7 +85,7 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       opts.onPoll?.(d, result);
     },
     onCycle(stats) {
-      flush();
+      void flush();
       opts.onCycle?.(stats);
     },
   });
@@ -95,8 +105,8 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
   }
 
   const lastPersisted = new Map<string, string>();
-  /** Write what changed in this cycle in one transaction. */
-  function flush(): void {
+  /** Write what changed in this cycle in one transaction; resolves when it (and every write before it) is done. */
+  function flush(): Promise<void> {
     const now = Date.now();
     const rows: DeviceRow[] = [];
     for (const d of registry.all()) {
@@ -112,19 +122,15 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     const trans = pendingTransitions;
     pendingSnapshots = [];
     pendingTransitions = [];
-    if (rows.length === 0 && snaps.length === 0 && trans.length === 0) return;
-    try {
-      store.writeBatch(rows, snaps, trans);
-    } catch (err) {
-      log.error({ err }, 'cannot write to the store');
-    }
+    if (rows.length === 0 && snaps.length === 0 && trans.length === 0) return writing;
+    return write('poll cycle', () => store.writeBatch(rows, snaps, trans));
   }
 
   function applyInventory(identities: DeviceIdentity[]): void {
     const { added, removed, changed } = registry.sync(identities);
     for (const id of removed) {
       alerts.forgetDevice(id);
-      store.forgetDevice(id);
+      void write(`forget ${id}`, () => store.forgetDevice(id));
       lastPersisted.delete(id);
     }
     if (added.length || removed.length || changed.length) {
@@ -133,8 +139,8 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
   }
 
   /** Start from the last known state: statuses, last answers, counters. */
-  function restore(): void {
-    for (const row of store.devices()) {
+  async function restore(): Promise<void> {
+    for (const row of await store.devices()) {
       const d = registry.get(row.id);
       if (!d) continue;
       const health: Partial<DeviceHealth> = {
@@ -162,21 +168,25 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
-    start(): void {
-      restore();
+    async start(): Promise<void> {
+      await restore();
       poller.start();
       alerts.startReminders();
-      pruneTask = cron.schedule(config.store.pruneSchedule, () => {
+      pruneTask = cron.schedule(config.store.pruneSchedule, async () => {
         const before = Date.now() - config.store.retentionDays * 86_400_000;
-        const removed = store.prune(before);
-        log.info({ ...removed, before: new Date(before).toISOString() }, 'pruned history');
+        try {
+          const removed = await store.prune(before);
+          log.info({ ...removed, before: new Date(before).toISOString() }, 'pruned history');
+        } catch (err) {
+          log.error({ err }, 'cannot prune the store');
+        }
       }, { name: `outpost-prune-${process.pid}-${Math.random()}`, noOverlap: true });
       pruneTask.unref();
     },
     async stop(): Promise<void> {
       await pruneTask?.destroy();
       await poller.stop();
-      flush();
+      await flush();
       await alerts.close();
     },
     flush,

@@ -18,21 +18,23 @@ export default fp(
     const channels = channelsFromEnv(config.alerts.channelEnv);
     const channelSet = channels.length > 0 ? createChannelSet(channels, { log: app.log.child({ module: 'notify' }), maxPerMinute: config.alerts.ratePerMinute }) : null;
     const publicUrl = config.publicUrl?.replace(/\/$/, '');
-    app.decorate(
-      'alerts',
-      createAlertEngine({
-        store: app.store,
-        channels: channelSet,
-        rules: config.alerts,
-        // Read when rules run, after the update server is up (plugins/updates.ts).
-        targetVersion: () => app.targetVersion(),
-        deviceUrl: (id) => (publicUrl ? `${publicUrl}/devices/${encodeURIComponent(id)}` : null),
-        // Silences match a device's groups and labels as the inventory has them now.
-        deviceInfo: (id) => app.registry.get(id) ?? null,
-        log,
-      }),
-    );
-    app.addHook('onClose', async () => channelSet?.close());
+    const engine = await createAlertEngine({
+      store: app.store,
+      channels: channelSet,
+      rules: config.alerts,
+      // Read when rules run, after the update server is up (plugins/updates.ts).
+      targetVersion: () => app.targetVersion(),
+      deviceUrl: (id) => (publicUrl ? `${publicUrl}/devices/${encodeURIComponent(id)}` : null),
+      // Silences match a device's groups and labels as the inventory has them now.
+      deviceInfo: (id) => app.registry.get(id) ?? null,
+      log,
+    });
+    app.decorate('alerts', engine);
+    // After the monitor's stop (registered later, so closed earlier), before the store's close.
+    app.addHook('onClose', async () => {
+      await engine.close();
+      await channelSet?.close();
+    });
   },
   { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry'] },
 );

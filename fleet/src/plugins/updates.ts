@@ -17,7 +17,7 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { config } = app;
-    const rollouts = createRolloutService({ store: app.store, config, registry: app.registry, alerts: app.alerts, log: app.log.child({ module: 'updates' }) });
+    const rollouts = await createRolloutService({ store: app.store, config, registry: app.registry, alerts: app.alerts, log: app.log.child({ module: 'updates' }) });
     app.decorate('rollouts', rollouts);
     const { releasesDir, releasePublicKey, releaseMaxBytes } = config.updates;
     app.decorate('releaseUploads', createReleaseUploads({ dir: releasesDir, publicKey: releasePublicKey, maxBytes: releaseMaxBytes, log: app.log.child({ module: 'release-uploads' }) }));

@@ -3,10 +3,16 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../device/test/index.js';
+import { useTestStores } from '../../test/test-stores.js';
+import { fleetStoreCases, HOUR, LATEST, T } from './fleet-store.cases.js';
 import { checkFleetStoreVersion, openFleetStore } from './fleet-store.js';
-import { MIGRATIONS } from './migrations.js';
-import { openStoreDatabase } from './store-database.js';
 import { StoreTooNewError } from './store-errors.js';
+import { parseStoreLocation, type StoreLocation } from './store-location.js';
+
+// The cases both stores share run here on SQLite; fleet-store.int.test.ts runs them on PostgreSQL too.
+// Below them, what only SQLite has: files written before numbered migrations (PostgreSQL came later).
+const stores = useTestStores();
+describe.each(['sqlite'] as const)('fleet store on %s', (kind) => fleetStoreCases(kind, stores));
 
 // The schema as the code before numbered migrations wrote it, copied verbatim (commit 3f03fed):
 // SCHEMA from fleet/src/store/fleet-store.ts, which every start ran, then what
@@ -96,9 +102,6 @@ ALTER TABLE rollouts ADD COLUMN previous_version TEXT;
 CREATE INDEX IF NOT EXISTS update_reports_to_version ON update_reports (to_version, device_id);
 `;
 
-const LATEST = MIGRATIONS.length;
-const HOUR = 3_600_000;
-const T = 1_700_000_000_000;
 
 /** Every table, column and index, to compare two files' schemas (the SQL text may differ). */
 function schemaOf(file: string) {
@@ -112,12 +115,14 @@ function schemaOf(file: string) {
   return shape;
 }
 
-describe('fleet store', () => {
+describe('fleet store on sqlite: files from before numbered migrations', () => {
   let dir: { path: string; remove: () => void };
   let file: string;
+  let location: StoreLocation;
   beforeEach(() => {
     dir = tempDir('outpost-fleet-store-');
     file = join(dir.path, 'fleet.sqlite');
+    location = parseStoreLocation(file);
   });
   afterEach(() => dir.remove());
 
@@ -152,29 +157,29 @@ describe('fleet store', () => {
     db.close();
   }
 
-  it('opens a store written before numbered migrations with its data', () => {
+  it('opens a store written before numbered migrations with its data', async () => {
     writeOldStore({ updateServerRan: true });
-    const store = openFleetStore(file);
+    const store = await openFleetStore(location);
     expect(store.schema).toEqual({ from: 0, to: LATEST });
-    expect(store.devices().map((d) => [d.id, d.status, d.version, d.failures, d.last_status])).toEqual([
+    expect((await store.devices()).map((d) => [d.id, d.status, d.version, d.failures, d.last_status])).toEqual([
       ['kiosk-1', 'online', '1.0.0', 0, '{"schema":1}'],
       ['kiosk-2', 'offline', null, 3, null],
     ]);
-    expect(store.history('kiosk-1', 0)).toEqual([
+    expect(await store.history('kiosk-1', 0)).toEqual([
       { ts: T, status: 'online', cpu_pct: 12.5, mem_pct: null, disk_pct: null, temperature_c: null, sessions_active: null, latency_ms: null, version: '1.0.0' },
     ]);
-    expect(store.transitions('kiosk-2', 0)).toEqual([{ device_id: 'kiosk-2', ts: T, from_status: 'suspect', to_status: 'offline', reason: 'no answer: timeout' }]);
-    expect(store.openAlerts().map((a) => a.key)).toEqual(['device:kiosk-2:offline']);
-    expect(store.resolvedAlerts(10).map((a) => a.key)).toEqual(['disk:kiosk-1']);
-    expect(store.notifications(10)).toEqual([{ alert_id: 1, kind: 'open', channel: 'webhook', ts: T, ok: 1, attempts: 1, error: null }]);
-    expect(store.reports(0, 10)).toEqual([{ device_id: 'kiosk-1', ts: T, channel: 'stable', from_version: '0.9.0', to_version: '1.0.0', result: 'updated', message: null }]);
-    expect(store.reportOutcomes('1.0.0', 'stable')).toEqual([{ device_id: 'kiosk-1', result: 'updated' }]);
-    expect(store.allRollouts()).toEqual([
+    expect(await store.transitions('kiosk-2', 0)).toEqual([{ device_id: 'kiosk-2', ts: T, from_status: 'suspect', to_status: 'offline', reason: 'no answer: timeout' }]);
+    expect((await store.openAlerts()).map((a) => a.key)).toEqual(['device:kiosk-2:offline']);
+    expect((await store.resolvedAlerts(10)).map((a) => a.key)).toEqual(['disk:kiosk-1']);
+    expect(await store.notifications(10)).toEqual([{ alert_id: 1, kind: 'open', channel: 'webhook', ts: T, ok: 1, attempts: 1, error: null }]);
+    expect(await store.reports(0, 10)).toEqual([{ device_id: 'kiosk-1', ts: T, channel: 'stable', from_version: '0.9.0', to_version: '1.0.0', result: 'updated', message: null }]);
+    expect(await store.reportOutcomes('1.0.0', 'stable')).toEqual([{ device_id: 'kiosk-1', result: 'updated' }]);
+    expect(await store.allRollouts()).toEqual([
       { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: '0.9.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
     // The alerts' unique open key survived: a second open row for the same key is still refused.
-    expect(() => store.openAlert({ key: 'device:kiosk-2:offline', device_id: 'kiosk-2', rule: 'device_offline', severity: 'critical', title: 't', message: 'm', opened_at: T })).toThrow(/UNIQUE/);
-    store.close();
+    await expect(store.openAlert({ key: 'device:kiosk-2:offline', device_id: 'kiosk-2', rule: 'device_offline', severity: 'critical', title: 't', message: 'm', opened_at: T })).rejects.toThrow(/UNIQUE/);
+    await store.close();
 
     const db = new Database(file, { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST);
@@ -182,125 +187,34 @@ describe('fleet store', () => {
     db.close();
   });
 
-  it('adds rollouts.previous_version to a store written before the update server had it', () => {
+  it('adds rollouts.previous_version to a store written before the update server had it', async () => {
     writeOldStore({ updateServerRan: false });
-    const store = openFleetStore(file);
-    expect(store.allRollouts()).toEqual([
+    const store = await openFleetStore(location);
+    expect(await store.allRollouts()).toEqual([
       { channel: 'stable', version: '1.0.0', percent: 100, state: 'complete', previous_version: null, started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
     ]);
-    expect(store.devices()).toHaveLength(2);
-    store.close();
+    expect(await store.devices()).toHaveLength(2);
+    await store.close();
   });
 
-  it('adds rollouts.force, off, to a store written before it', () => {
-    // Migrations 1 and 2 are what the release before rollouts.force left.
-    openStoreDatabase(file, MIGRATIONS.slice(0, 2)).close();
-    const db = new Database(file);
-    db.prepare(
-      "INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason) VALUES ('beta', '1.1.0', 50, 'active', '1.0.0', ?, ?, NULL)",
-    ).run(T - HOUR, T);
-    db.close();
-
-    const store = openFleetStore(file);
-    expect(store.schema).toEqual({ from: 2, to: LATEST });
-    expect(store.allRollouts()).toEqual([
-      { channel: 'beta', version: '1.1.0', percent: 50, state: 'active', previous_version: '1.0.0', started_at: T - HOUR, updated_at: T, halted_reason: null, force: false, target: null, deploy_id: null },
-    ]);
-    store.saveRollout({ ...store.allRollouts()[0]!, force: true });
-    expect(store.allRollouts()[0]?.force).toBe(true);
-    store.close();
-  });
-
-  it('adds rollout targets and the deploy history to a store written before them, keeping its rollouts', () => {
-    // Migrations 1 to 3 are what the release before targeting left.
-    openStoreDatabase(file, MIGRATIONS.slice(0, 3)).close();
-    const db = new Database(file);
-    db.prepare(
-      "INSERT INTO rollouts (channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force) VALUES ('stable', '1.1.0', 50, 'active', '1.0.0', ?, ?, NULL, 1)",
-    ).run(T - HOUR, T);
-    db.close();
-
-    const store = openFleetStore(file);
-    expect(store.schema).toEqual({ from: 3, to: LATEST });
-    expect(store.allRollouts()[0]).toMatchObject({ channel: 'stable', force: true, target: null, deploy_id: null });
-    expect(store.deploys(null, 10)).toEqual([]);
-    store.saveRollout({ ...store.allRollouts()[0]!, target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
-    expect(store.allRollouts()[0]).toMatchObject({ target: { group: 'lab', labels: { site: 'lab' } }, deploy_id: 7 });
-    const id = store.insertDeploy({ source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T });
-    store.addDeployEvent({ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] });
-    expect(store.endDeploy(id, T + 1, 'succeeded')).toBe(true);
-    expect(store.endDeploy(id, T + 2, 'failed')).toBe(false);
-    expect(store.deploys(null, 10)).toEqual([{ id, source: 'ansible', channel: null, version: '1.1.0', target: null, started_by: 'admin', started_at: T, ended_at: T + 1, outcome: 'succeeded' }]);
-    expect(store.deployEvents(id)).toEqual([{ deploy_id: id, ts: T, kind: 'wave', message: 'wave 1', devices: ['kiosk-1'] }]);
-    store.close();
-  });
-
-  it('gives a new file and an adopted old file the same tables, columns and indexes', () => {
+  it('gives a new file and an adopted old file the same tables, columns and indexes', async () => {
     writeOldStore({ updateServerRan: true });
-    openFleetStore(file).close();
+    await (await openFleetStore(location)).close();
     const fresh = join(dir.path, 'fresh.sqlite');
-    openFleetStore(fresh).close();
+    await (await openFleetStore(parseStoreLocation(fresh))).close();
     expect(schemaOf(fresh)).toEqual(schemaOf(file));
   });
 
-  it('keeps its data and schema version across reopening', () => {
-    const store = openFleetStore(file);
-    expect(store.schema).toEqual({ from: 0, to: LATEST });
-    store.writeBatch([{ id: 'kiosk-1', status: 'online', reason: null, version: '1.0.0', last_seen: T, last_status: null, failures: 0, successes: 1, updated_at: T }], [], []);
-    store.close();
-    const again = openFleetStore(file);
-    expect(again.schema).toEqual({ from: LATEST, to: LATEST });
-    expect(again.devices().map((d) => d.id)).toEqual(['kiosk-1']);
-    again.close();
-  });
-
-  it("writes a poll cycle's batch in one transaction: all of it or, when a row is refused, none", () => {
-    const store = openFleetStore(file);
-    const row = (id: string) => ({ id, status: 'online' as const, reason: null, version: '1.0.0', last_seen: T, last_status: null, failures: 0, successes: 1, updated_at: T });
-    const snapshot = { device_id: 'kiosk-1', ts: T, status: 'online' as const, cpu_pct: 1, mem_pct: 2, disk_pct: 3, temperature_c: 40, sessions_active: 0, latency_ms: 5, version: '1.0.0' };
-    const refused = { device_id: 'kiosk-2', ts: T, from_status: 'online' as const, to_status: null as unknown as 'offline', reason: null };
-    expect(() => store.writeBatch([row('kiosk-1'), row('kiosk-2')], [snapshot], [refused])).toThrow(/NOT NULL/);
-    expect(store.devices()).toEqual([]);
-    expect(store.history('kiosk-1', 0)).toEqual([]);
-
-    store.writeBatch([row('kiosk-1'), row('kiosk-2')], [snapshot], [{ ...refused, to_status: 'suspect' }]);
-    expect(store.devices()).toHaveLength(2);
-    expect(store.history('kiosk-1', 0)).toHaveLength(1);
-    expect(store.transitions('kiosk-2', 0)).toHaveLength(1);
-    store.close();
-  });
-
-  it('prunes history older than the retention, keeping open alerts and rollouts whatever their age', () => {
-    writeOldStore({ updateServerRan: true });
-    const store = openFleetStore(file);
-    const old = T - 48 * HOUR;
-    store.writeBatch([], [{ device_id: 'kiosk-1', ts: old, status: 'online', cpu_pct: null, mem_pct: null, disk_pct: null, temperature_c: null, sessions_active: null, latency_ms: null, version: null }], [
-      { device_id: 'kiosk-1', ts: old, from_status: 'unknown', to_status: 'online', reason: null },
-    ]);
-    store.recordReport({ device_id: 'kiosk-1', ts: old, channel: 'stable', from_version: null, to_version: '0.9.0', result: 'updated', message: null });
-    const openedLongAgo = store.openAlert({ key: 'memory:kiosk-1', device_id: 'kiosk-1', rule: 'memory', severity: 'warning', title: 't', message: 'm', opened_at: old });
-    store.recordNotification({ alert_id: openedLongAgo, kind: 'open', channel: 'slack', ts: old, ok: 1, attempts: 1, error: null });
-    const resolvedLongAgo = store.openAlert({ key: 'disk:kiosk-2', device_id: 'kiosk-2', rule: 'disk', severity: 'warning', title: 't', message: 'm', opened_at: old });
-    store.resolveAlert(resolvedLongAgo, old + 1);
-
-    expect(store.prune(T - 24 * HOUR)).toEqual({ snapshots: 1, transitions: 1, alerts: 1, notifications: 1, reports: 1, silences: 0 });
-    expect(store.history('kiosk-1', 0).map((s) => s.ts)).toEqual([T]);
-    expect(store.openAlerts().map((a) => a.key).sort()).toEqual(['device:kiosk-2:offline', 'memory:kiosk-1']);
-    expect(store.reports(0, 10).map((r) => r.ts)).toEqual([T]);
-    expect(store.allRollouts()).toHaveLength(1);
-    store.close();
-  });
-
-  it('refuses, naming OUTPOST_FLEET_DB, a file a newer release has migrated, and leaves it as it was', () => {
+  it('refuses, naming OUTPOST_FLEET_DB, a file a newer release has migrated, and leaves it as it was', async () => {
     writeOldStore({ updateServerRan: true });
     const db = new Database(file);
     db.pragma(`user_version = ${LATEST + 1}`);
     db.close();
 
-    expect(() => openFleetStore(file)).toThrow(StoreTooNewError);
-    expect(() => openFleetStore(file)).toThrow(/^OUTPOST_FLEET_DB: /);
-    expect(() => openFleetStore(file)).toThrow(`${file} has schema version ${LATEST + 1}, but this monitor knows versions up to ${LATEST}`);
-    expect(() => checkFleetStoreVersion(file)).toThrow(StoreTooNewError);
+    await expect(openFleetStore(location)).rejects.toThrow(StoreTooNewError);
+    await expect(openFleetStore(location)).rejects.toThrow(/^OUTPOST_FLEET_DB: /);
+    await expect(openFleetStore(location)).rejects.toThrow(`${file} has schema version ${LATEST + 1}, but this monitor knows versions up to ${LATEST}`);
+    await expect(checkFleetStoreVersion(location)).rejects.toThrow(StoreTooNewError);
     const after = new Database(file, { readonly: true });
     expect(after.pragma('user_version', { simple: true })).toBe(LATEST + 1);
     // Migration 2 (drop meta) did not run.
@@ -308,8 +222,8 @@ describe('fleet store', () => {
     after.close();
   });
 
-  it('checks the version of a file that does not exist yet without creating it', () => {
-    expect(() => checkFleetStoreVersion(file)).not.toThrow();
+  it('checks the version of a file that does not exist yet without creating it', async () => {
+    await checkFleetStoreVersion(location);
     expect(existsSync(file)).toBe(false);
   });
 });

@@ -27,43 +27,39 @@ export function createDeployHistory(opts: {
 }) {
   const { store, now } = opts;
 
-  function require(id: number): DeployRow {
-    const d = store.deploy(id);
+  async function require(id: number): Promise<DeployRow> {
+    const d = await store.deploy(id);
     if (!d) throw new DeployNotFoundError(id);
     return d;
   }
+  const withEvents = async (d: DeployRow): Promise<DeployEntry> => ({ ...d, events: (await store.deployEvents(d.id)).map(({ deploy_id: _, ...e }) => e) });
 
   return {
-    start(s: DeployStart): number {
+    async start(s: DeployStart): Promise<number> {
       const t = now();
-      const id = store.insertDeploy({ source: s.source, channel: s.channel, version: s.version, target: s.target, started_by: s.startedBy, started_at: t });
-      store.addDeployEvent({ deploy_id: id, ts: t, kind: 'started', message: s.message, devices: [] });
+      const id = await store.insertDeploy({ source: s.source, channel: s.channel, version: s.version, target: s.target, started_by: s.startedBy, started_at: t });
+      await store.addDeployEvent({ deploy_id: id, ts: t, kind: 'started', message: s.message, devices: [] });
       return id;
     },
 
     /** Record a change; refused once the entry has ended. */
-    event(id: number, kind: string, message: string, devices: string[] = []): void {
-      if (require(id).ended_at !== null) throw new DeployEndedError(id);
-      store.addDeployEvent({ deploy_id: id, ts: now(), kind, message, devices });
+    async event(id: number, kind: string, message: string, devices: string[] = []): Promise<void> {
+      if ((await require(id)).ended_at !== null) throw new DeployEndedError(id);
+      await store.addDeployEvent({ deploy_id: id, ts: now(), kind, message, devices });
     },
 
     /** End the entry with `outcome`; false (and nothing written) when it had already ended. */
-    end(id: number, outcome: string, message: string, devices: string[] = []): boolean {
+    async end(id: number, outcome: string, message: string, devices: string[] = []): Promise<boolean> {
       const t = now();
-      if (require(id).ended_at !== null) return false;
-      store.addDeployEvent({ deploy_id: id, ts: t, kind: outcome, message, devices });
+      if ((await require(id)).ended_at !== null) return false;
+      await store.addDeployEvent({ deploy_id: id, ts: t, kind: outcome, message, devices });
       return store.endDeploy(id, t, outcome);
     },
 
-    get(id: number): DeployEntry {
-      const d = require(id);
-      return { ...d, events: store.deployEvents(id).map(({ deploy_id: _, ...e }) => e) };
-    },
+    get: async (id: number): Promise<DeployEntry> => withEvents(await require(id)),
 
     /** Newest first, each with its events. */
-    list(channel: string | null, limit: number): DeployEntry[] {
-      return store.deploys(channel, limit).map((d) => ({ ...d, events: store.deployEvents(d.id).map(({ deploy_id: _, ...e }) => e) }));
-    },
+    list: async (channel: string | null, limit: number): Promise<DeployEntry[]> => Promise.all((await store.deploys(channel, limit)).map(withEvents)),
   };
 }
 

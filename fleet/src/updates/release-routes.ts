@@ -20,7 +20,7 @@ const releaseRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (version === null) return;
       byVersion.set(version, [...(byVersion.get(version) ?? []), use]);
     };
-    for (const r of rollouts.list()) {
+    for (const r of rollouts.rollouts()) {
       add(r.version, { channel: r.channel, role: 'current', state: r.state });
       add(r.previous_version, { channel: r.channel, role: 'previous', state: r.state });
     }

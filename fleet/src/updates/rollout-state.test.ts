@@ -3,6 +3,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../device/test/index.js';
 import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
+import { parseStoreLocation } from '../store/store-location.js';
 import { createDeployHistory } from './deploy-history.js';
 import { createReleaseCatalog } from './releases.js';
 import { createRolloutStates, shouldHalt } from './rollout-state.js';
@@ -36,53 +37,53 @@ describe('rollout states: force', () => {
   const make = () =>
     createRolloutStates({
       store: {
-        allRollouts: () => [...saved.values()],
-        saveRollout: (r: Rollout) => (saved.set(r.channel, r), { changes: 1, lastInsertRowid: 0 }),
+        allRollouts: async () => [...saved.values()],
+        saveRollout: async (r: Rollout) => (saved.set(r.channel, r), 1),
       },
       channels: ['stable'],
       failureThreshold: 20,
       releases: createReleaseCatalog(join(dir.path, 'releases')),
-      counts: () => ({ selected: 1, updated: 0, failed, postponed: 0, waiting_window: 0 }),
-      devices: () => [{ device: 'dev-0', status: failed > 0 ? 'failed' : 'pending' }],
+      counts: async () => ({ selected: 1, updated: 0, failed, postponed: 0, waiting_window: 0 }),
+      devices: async () => [{ device: 'dev-0', status: failed > 0 ? 'failed' : 'pending' }],
       history: createDeployHistory({ store: historyStore, now: () => 1_700_000_000_000 }),
       alerts: { raise: () => undefined, clear: () => undefined },
       log: pino({ level: 'silent' }),
       now: () => 1_700_000_000_000,
     });
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir('outpost-rollout-state-');
     for (const v of ['1.0.0', '1.1.0']) writeRelease(join(dir.path, 'releases'), v);
     saved = new Map();
     failed = 0;
-    historyStore = openFleetStore(join(dir.path, 'history.sqlite'));
+    historyStore = await openFleetStore(parseStoreLocation(join(dir.path, 'history.sqlite')));
   });
-  afterEach(() => {
-    historyStore.close();
+  afterEach(async () => {
+    await historyStore.close();
     dir.remove();
   });
 
   it('starts a rollout unforced unless asked, and stores force with it', async () => {
-    const states = make();
+    const states = await make();
     expect(await states.start('stable', '1.0.0', 10)).toMatchObject({ force: false });
     expect(await states.start('stable', '1.0.0', 10, true)).toMatchObject({ force: true, percent: 10 });
     expect(saved.get('stable')).toMatchObject({ force: true });
     // A restart reads it back.
-    expect(make().get('stable')).toMatchObject({ force: true });
+    expect(await (await make()).get('stable')).toMatchObject({ force: true });
   });
 
   it('keeps force through an operator halt, an automatic halt and a resume', async () => {
-    const states = make();
+    const states = await make();
     await states.start('stable', '1.1.0', 50, true);
-    expect(states.halt('stable')).toMatchObject({ state: 'halted', force: true });
-    expect(states.resume('stable')).toMatchObject({ state: 'active', force: true });
+    expect(await states.halt('stable')).toMatchObject({ state: 'halted', force: true });
+    expect(await states.resume('stable')).toMatchObject({ state: 'active', force: true });
     failed = 1;
-    states.failureReported('stable', '1.1.0');
+    await states.failureReported('stable', '1.1.0');
     expect(saved.get('stable')).toMatchObject({ state: 'halted', force: true });
   });
 
   it('clears force when a post (a percent move or a re-target) leaves it out', async () => {
-    const states = make();
+    const states = await make();
     await states.start('stable', '1.0.0', 10, true);
     expect(await states.start('stable', '1.0.0', 50)).toMatchObject({ percent: 50, force: false });
     await states.start('stable', '1.0.0', 50, true);

@@ -8,7 +8,9 @@
 // version. This module is the only writer of the rollouts table, so the rows live in memory too.
 // Each rollout is an entry of the deploy history (deploy-history.ts): started by whom, each change,
 // and its end — completed when every selected device has reported updated, superseded when another
-// version is rolled out on the channel.
+// version is rolled out on the channel. The store answers asynchronously, so changes to the rollouts
+// (start, halt, resume, the automatic halt and completion) take turns: each reads the rows as the
+// previous one left them.
 import { join } from 'node:path';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
@@ -53,19 +55,27 @@ export interface RolloutStatesOptions {
   failureThreshold: number;
   releases: ReleaseCatalog;
   /** A rollout's figures from the update reports (update-reports.ts). */
-  counts: (r: Rollout) => RolloutCounts;
+  counts: (r: Rollout) => Promise<RolloutCounts>;
   /** A rollout's selected devices with their latest report (update-reports.ts). */
-  devices: (r: Rollout) => Array<{ device: string; status: DeviceRolloutStatus }>;
+  devices: (r: Rollout) => Promise<Array<{ device: string; status: DeviceRolloutStatus }>>;
   history: DeployHistory;
   alerts: Pick<AlertEngine, 'raise' | 'clear'>;
   log: Log;
   now: () => number;
 }
 
-export function createRolloutStates(opts: RolloutStatesOptions) {
+export async function createRolloutStates(opts: RolloutStatesOptions) {
   const { store, channels, failureThreshold, releases, counts, history, alerts, log, now } = opts;
   // A manifest request (every device, every cron tick) reads these, not the table.
-  const rows = new Map<string, Rollout>(store.allRollouts().map((r) => [r.channel, r]));
+  const rows = new Map<string, Rollout>((await store.allRollouts()).map((r) => [r.channel, r]));
+  let turn: Promise<unknown> = Promise.resolve();
+  const settle = () => undefined;
+  /** Runs fn once every change started before it has ended. */
+  function inTurn<R>(fn: () => Promise<R>): Promise<R> {
+    const p = turn.then(fn);
+    turn = p.then(settle, settle);
+    return p;
+  }
   // Checksums verified at rollout start, by file, size and mtime: advancing a rollout's percent
   // must not re-read a large tarball.
   const verified = new Map<string, string>();
@@ -81,13 +91,13 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
     return r;
   }
 
-  function save(r: Rollout): Rollout {
-    store.saveRollout(r);
+  async function save(r: Rollout): Promise<Rollout> {
+    await store.saveRollout(r);
     rows.set(r.channel, r);
     return r;
   }
 
-  const view = (r: Rollout): RolloutView => ({ ...r, ...counts(r) });
+  const view = async (r: Rollout): Promise<RolloutView> => ({ ...r, ...(await counts(r)) });
 
   async function requireSignedRelease(version: string): Promise<Release> {
     const rel = await releases.get(version, { fresh: true });
@@ -103,21 +113,21 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
   }
 
   /** The rollout's history entry; a rollout from before migration 6 gets one at its first change. */
-  function deployOf(r: Rollout, startedBy: string): number {
+  async function deployOf(r: Rollout, startedBy: string): Promise<number> {
     if (r.deploy_id !== null) return r.deploy_id;
-    const id = history.start({ source: 'rollout', channel: r.channel, version: r.version, target: r.target, startedBy, message: `rollout of ${r.version} at ${r.percent}% (recorded from its first change)` });
-    save({ ...r, deploy_id: id });
+    const id = await history.start({ source: 'rollout', channel: r.channel, version: r.version, target: r.target, startedBy, message: `rollout of ${r.version} at ${r.percent}% (recorded from its first change)` });
+    await save({ ...r, deploy_id: id });
     return id;
   }
 
-  function haltIfFailing(r: Rollout): void {
-    const { selected, failed } = counts(r);
+  async function haltIfFailing(r: Rollout): Promise<void> {
+    const { selected, failed } = await counts(r);
     if (!shouldHalt(failed, selected, failureThreshold)) return;
     const reason = `${failed} of ${selected} devices failed to update to ${r.version}`;
-    const failing = opts.devices(r).filter((d) => d.status === 'failed').map((d) => d.device).sort();
-    const deployId = deployOf(r, 'admin');
-    save({ ...r, state: 'halted', halted_reason: reason, updated_at: now(), deploy_id: deployId });
-    history.event(deployId, 'halted', `halted automatically: ${reason} (threshold ${failureThreshold}%)`, failing);
+    const failing = (await opts.devices(r)).filter((d) => d.status === 'failed').map((d) => d.device).sort();
+    const deployId = await deployOf(r, 'admin');
+    await save({ ...r, state: 'halted', halted_reason: reason, updated_at: now(), deploy_id: deployId });
+    await history.event(deployId, 'halted', `halted automatically: ${reason} (threshold ${failureThreshold}%)`, failing);
     log.warn({ channel: r.channel, version: r.version, failed, selected, thresholdPct: failureThreshold }, `rollout halted: ${reason}`);
     alerts.raise(`rollout:${r.channel}`, null, {
       rule: 'rollout',
@@ -131,11 +141,11 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
    * A rollout at 100% (not halted) whose selected devices have all reported updated ends its history
    * entry as completed. The rollout row stays: it is what the channel runs.
    */
-  function completeIfDone(r: Rollout): void {
+  async function completeIfDone(r: Rollout): Promise<void> {
     if (r.state !== 'complete' || r.deploy_id === null) return;
-    const { selected, updated } = counts(r);
+    const { selected, updated } = await counts(r);
     if (selected === 0 || updated < selected) return;
-    if (history.end(r.deploy_id, 'completed', `completed: all ${selected} selected devices updated to ${r.version}`)) {
+    if (await history.end(r.deploy_id, 'completed', `completed: all ${selected} selected devices updated to ${r.version}`)) {
       log.info({ channel: r.channel, version: r.version, selected }, `rollout completed: ${r.channel} → ${r.version}`);
     }
   }
@@ -144,7 +154,7 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
     assertChannel,
 
     /** The selected devices with their latest report, for the dashboard. */
-    devices: (channel: string) => opts.devices(requireRollout(channel)),
+    devices: async (channel: string) => opts.devices(requireRollout(channel)),
 
     /** The channel's rollout, if any; for manifests. */
     current: (channel: string): Rollout | undefined => rows.get(channel),
@@ -157,14 +167,13 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
       });
     },
 
-    list(): RolloutView[] {
-      return channels.flatMap((c) => {
-        const r = rows.get(c);
-        return r ? [view(r)] : [];
-      });
-    },
+    /** Every configured channel's rollout, without figures (no store read). */
+    rollouts: (): Rollout[] => channels.flatMap((c) => rows.get(c) ?? []),
 
-    get: (channel: string): RolloutView => view(requireRollout(channel)),
+    /** Every configured channel's rollout with its figures. */
+    list: (): Promise<RolloutView[]> => Promise.all(channels.flatMap((c) => rows.get(c) ?? []).map(view)),
+
+    get: async (channel: string): Promise<RolloutView> => view(requireRollout(channel)),
 
     /**
      * Start a rollout of `version`, or move the current one to a new percent; lifts a halt (as resume
@@ -176,85 +185,94 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
       await requireSignedRelease(version);
       const target = normalTarget(more.target ?? null);
       const startedBy = more.startedBy ?? 'admin';
-      // Read after the await: a concurrent start may have changed the row meanwhile.
-      const existing = rows.get(channel);
-      const same = existing?.version === version;
-      const previous = !existing ? null : same || existing.state !== 'complete' ? existing.previous_version : existing.version;
-      const t = now();
-      const targetText = describeTarget(target);
-      let deployId: number;
-      if (existing && same) {
-        deployId = deployOf(existing, startedBy);
-        const ended = history.get(deployId).ended_at !== null;
-        if (ended) deployId = history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} posted again at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
-        if (existing.state === 'halted') history.event(deployId, 'resumed', `halted rollout restarted at ${percent}% by ${startedBy}`);
-        if (existing.percent !== percent) history.event(deployId, 'percent', `percent ${existing.percent < percent ? 'raised' : 'lowered'} from ${existing.percent}% to ${percent}% by ${startedBy}`);
-        if (existing.force !== force) history.event(deployId, 'force', `${force ? 'forced' : 'no longer forced'} by ${startedBy}`);
-        if (describeTarget(existing.target) !== targetText) history.event(deployId, 'target', `target changed from ${describeTarget(existing.target)} to ${targetText} by ${startedBy}`);
-      } else {
-        if (existing && existing.deploy_id !== null) history.end(existing.deploy_id, 'superseded', `superseded by the rollout of ${version}`);
-        deployId = history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} started at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
-      }
-      const r = save({
-        channel,
-        version,
-        percent,
-        state: percent === 100 ? 'complete' : 'active',
-        previous_version: previous,
-        started_at: same && existing ? existing.started_at : t,
-        updated_at: t,
-        halted_reason: null,
-        force,
-        target,
-        deploy_id: deployId,
+      return inTurn(async () => {
+        // Read in turn: a concurrent change may have changed the row meanwhile.
+        const existing = rows.get(channel);
+        const same = existing?.version === version;
+        const previous = !existing ? null : same || existing.state !== 'complete' ? existing.previous_version : existing.version;
+        const t = now();
+        const targetText = describeTarget(target);
+        let deployId: number;
+        if (existing && same) {
+          deployId = await deployOf(existing, startedBy);
+          const ended = (await history.get(deployId)).ended_at !== null;
+          if (ended) deployId = await history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} posted again at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
+          if (existing.state === 'halted') await history.event(deployId, 'resumed', `halted rollout restarted at ${percent}% by ${startedBy}`);
+          if (existing.percent !== percent) await history.event(deployId, 'percent', `percent ${existing.percent < percent ? 'raised' : 'lowered'} from ${existing.percent}% to ${percent}% by ${startedBy}`);
+          if (existing.force !== force) await history.event(deployId, 'force', `${force ? 'forced' : 'no longer forced'} by ${startedBy}`);
+          if (describeTarget(existing.target) !== targetText) await history.event(deployId, 'target', `target changed from ${describeTarget(existing.target)} to ${targetText} by ${startedBy}`);
+        } else {
+          if (existing && existing.deploy_id !== null) await history.end(existing.deploy_id, 'superseded', `superseded by the rollout of ${version}`);
+          deployId = await history.start({ source: 'rollout', channel, version, target, startedBy, message: `rollout of ${version} started at ${percent}%${force ? ', forced' : ''} to ${targetText}` });
+        }
+        const r = await save({
+          channel,
+          version,
+          percent,
+          state: percent === 100 ? 'complete' : 'active',
+          previous_version: previous,
+          started_at: same && existing ? existing.started_at : t,
+          updated_at: t,
+          halted_reason: null,
+          force,
+          target,
+          deploy_id: deployId,
+        });
+        alerts.clear(`rollout:${channel}`);
+        const change = !existing
+          ? 'rollout started'
+          : !same
+            ? `rollout re-targeted from ${existing.version}`
+            : existing.state === 'halted'
+              ? 'halted rollout restarted'
+              : existing.percent !== percent
+                ? `rollout moved from ${existing.percent}%`
+                : existing.force !== force
+                  ? `rollout ${force ? 'forced' : 'no longer forced'}`
+                  : 'rollout unchanged';
+        log.info(
+          { channel, version, percent, force, target, state: r.state, previous_version: previous, startedBy },
+          `${change}: ${channel} → ${version} at ${percent}%${force ? ', forced' : ''} of ${targetText} (${r.state})`,
+        );
+        await completeIfDone(r);
+        return view(r);
       });
-      alerts.clear(`rollout:${channel}`);
-      const change = !existing
-        ? 'rollout started'
-        : !same
-          ? `rollout re-targeted from ${existing.version}`
-          : existing.state === 'halted'
-            ? 'halted rollout restarted'
-            : existing.percent !== percent
-              ? `rollout moved from ${existing.percent}%`
-              : existing.force !== force
-                ? `rollout ${force ? 'forced' : 'no longer forced'}`
-                : 'rollout unchanged';
-      log.info(
-        { channel, version, percent, force, target, state: r.state, previous_version: previous, startedBy },
-        `${change}: ${channel} → ${version} at ${percent}%${force ? ', forced' : ''} of ${targetText} (${r.state})`,
-      );
-      completeIfDone(r);
-      return view(r);
     },
 
-    halt(channel: string, reason?: string, by = 'admin'): RolloutView {
-      const r = requireRollout(channel);
-      if (r.state === 'halted') return view(r);
-      const deployId = deployOf(r, by);
-      const halted = save({ ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now(), deploy_id: deployId });
-      if (history.get(deployId).ended_at === null) history.event(deployId, 'halted', `halted by ${by}${reason ? `: ${reason}` : ''}`);
-      log.warn({ channel, version: r.version, reason: halted.halted_reason }, `rollout halted: ${channel} → ${r.version}`);
-      return view(halted);
+    async halt(channel: string, reason?: string, by = 'admin'): Promise<RolloutView> {
+      assertChannel(channel);
+      return inTurn(async () => {
+        const r = requireRollout(channel);
+        if (r.state === 'halted') return view(r);
+        const deployId = await deployOf(r, by);
+        const halted = await save({ ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now(), deploy_id: deployId });
+        if ((await history.get(deployId)).ended_at === null) await history.event(deployId, 'halted', `halted by ${by}${reason ? `: ${reason}` : ''}`);
+        log.warn({ channel, version: r.version, reason: halted.halted_reason }, `rollout halted: ${channel} → ${r.version}`);
+        return view(halted);
+      });
     },
 
-    resume(channel: string, by = 'admin'): RolloutView {
-      const r = requireRollout(channel);
-      if (r.state !== 'halted') return view(r);
-      const deployId = deployOf(r, by);
-      const resumed = save({ ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now(), deploy_id: deployId });
-      if (history.get(deployId).ended_at === null) history.event(deployId, 'resumed', `resumed by ${by}`);
-      alerts.clear(`rollout:${channel}`);
-      log.info({ channel, version: r.version, percent: r.percent, state: resumed.state }, `rollout resumed: ${channel} → ${r.version}`);
-      completeIfDone(resumed);
-      return view(resumed);
+    async resume(channel: string, by = 'admin'): Promise<RolloutView> {
+      assertChannel(channel);
+      return inTurn(async () => {
+        const r = requireRollout(channel);
+        if (r.state !== 'halted') return view(r);
+        const deployId = await deployOf(r, by);
+        const resumed = await save({ ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now(), deploy_id: deployId });
+        if ((await history.get(deployId)).ended_at === null) await history.event(deployId, 'resumed', `resumed by ${by}`);
+        alerts.clear(`rollout:${channel}`);
+        log.info({ channel, version: r.version, percent: r.percent, state: resumed.state }, `rollout resumed: ${channel} → ${r.version}`);
+        await completeIfDone(resumed);
+        return view(resumed);
+      });
     },
 
     /** After a success report about `version`: end the history entry of a rollout every selected device has now taken. */
-    updateReported(channel: string | null, version: string): void {
-      const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
-      for (const r of candidates) if (r && r.version === version && channels.includes(r.channel)) completeIfDone(r);
-    },
+    updateReported: (channel: string | null, version: string): Promise<void> =>
+      inTurn(async () => {
+        const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
+        for (const r of candidates) if (r && r.version === version && channels.includes(r.channel)) await completeIfDone(r);
+      }),
 
     /**
      * After a failure report about `version`: halt the rollouts of it (on `channel`, or on any
@@ -262,13 +280,14 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
      * failure can start a halt: after an operator resumes, the next success report must not halt
      * the rollout again on the failures the operator has already seen.
      */
-    failureReported(channel: string | null, version: string): void {
-      const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
-      for (const r of candidates) {
-        // A rollout at 100% can still be failing: it halts too, so the devices not yet updated stay.
-        if (r && r.state !== 'halted' && r.version === version && channels.includes(r.channel)) haltIfFailing(r);
-      }
-    },
+    failureReported: (channel: string | null, version: string): Promise<void> =>
+      inTurn(async () => {
+        const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
+        for (const r of candidates) {
+          // A rollout at 100% can still be failing: it halts too, so the devices not yet updated stay.
+          if (r && r.state !== 'halted' && r.version === version && channels.includes(r.channel)) await haltIfFailing(r);
+        }
+      }),
 
     /** Stable's settled version (or the first configured channel's, when there is no stable). */
     targetVersion(): string | null {
@@ -278,4 +297,4 @@ export function createRolloutStates(opts: RolloutStatesOptions) {
   };
 }
 
-export type RolloutStates = ReturnType<typeof createRolloutStates>;
+export type RolloutStates = Awaited<ReturnType<typeof createRolloutStates>>;

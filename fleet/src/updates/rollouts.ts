@@ -38,7 +38,7 @@ export interface RolloutServiceOptions {
   now?: () => number;
 }
 
-export function createRolloutService(opts: RolloutServiceOptions) {
+export async function createRolloutService(opts: RolloutServiceOptions) {
   const { store, log, alerts } = opts;
   const { channels, failureThreshold } = opts.config.updates;
   const now = opts.now ?? Date.now;
@@ -46,13 +46,14 @@ export function createRolloutService(opts: RolloutServiceOptions) {
   const selection = createRolloutSelection(opts.registry);
   const reports = createUpdateReports({ store, selection, alerts, log, now });
   const history = createDeployHistory({ store, now });
-  const states = createRolloutStates({ store, channels, failureThreshold, releases, counts: reports.counts, devices: reports.devices, history, alerts, log, now });
+  const states = await createRolloutStates({ store, channels, failureThreshold, releases, counts: reports.counts, devices: reports.devices, history, alerts, log, now });
   // Manifest requests whose release went missing: warn once per version, not once per device.
   const warnedMissing = new Set<string>();
 
   return {
     releases,
     channels: states.channels,
+    rollouts: states.rollouts,
     list: states.list,
     get: states.get,
     start: states.start,
@@ -88,15 +89,15 @@ export function createRolloutService(opts: RolloutServiceOptions) {
     },
 
     /** Record a device's update result; raise or clear its alert; halt the rollout when failures pass the threshold. */
-    report(rep: UpdateReport): void {
-      reports.record(rep);
+    async report(rep: UpdateReport): Promise<void> {
+      await reports.record(rep);
       const to = rep.to_version ?? null;
-      if (isFailure(rep.result) && to !== null) states.failureReported(rep.channel ?? null, to);
-      if (rep.result === 'updated' && to !== null) states.updateReported(rep.channel ?? null, to);
+      if (isFailure(rep.result) && to !== null) await states.failureReported(rep.channel ?? null, to);
+      if (rep.result === 'updated' && to !== null) await states.updateReported(rep.channel ?? null, to);
     },
 
     reports: reports.list,
   };
 }
 
-export type RolloutService = ReturnType<typeof createRolloutService>;
+export type RolloutService = Awaited<ReturnType<typeof createRolloutService>>;

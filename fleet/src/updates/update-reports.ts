@@ -57,10 +57,11 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
    * its failure rate is taken over them alone. An untargeted rollout also counts a failed device
    * the registry does not know (or did not select): it was still part of the rollout.
    */
-  function devices(r: Rollout): Array<{ device: string; status: DeviceRolloutStatus }> {
+  async function devices(r: Rollout): Promise<Array<{ device: string; status: DeviceRolloutStatus }>> {
+    const outcomes = await store.reportOutcomes(r.version, r.channel);
     const selected = opts.selection.inRegistry(r);
     const status = new Map<string, DeviceRolloutStatus>([...selected].map((id) => [id, 'pending']));
-    for (const o of store.reportOutcomes(r.version, r.channel)) {
+    for (const o of outcomes) {
       const known = status.has(o.device_id);
       let s: DeviceRolloutStatus | null = null;
       if (UPDATED.has(o.result)) s = 'updated';
@@ -75,10 +76,10 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
 
   return {
     /** Store a device's report, and raise or clear its update alert. */
-    record(rep: UpdateReport): void {
+    async record(rep: UpdateReport): Promise<void> {
       const channel = rep.channel ?? null;
       const to = rep.to_version ?? null;
-      store.recordReport({
+      await store.recordReport({
         device_id: rep.device,
         ts: now(),
         channel,
@@ -105,9 +106,9 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
     },
 
     /** Each selected device counted by its latest report about the rollout's version. */
-    counts(r: Rollout): RolloutCounts {
+    async counts(r: Rollout): Promise<RolloutCounts> {
       const c = { selected: 0, updated: 0, failed: 0, postponed: 0, waiting_window: 0 };
-      for (const d of devices(r)) {
+      for (const d of await devices(r)) {
         c.selected++;
         if (d.status !== 'pending') c[d.status]++;
       }
@@ -117,12 +118,12 @@ export function createUpdateReports(opts: UpdateReportsOptions) {
     devices,
 
     /** Newest first. */
-    deviceReports(deviceId: string, limit: number): ReportRow[] {
+    deviceReports(deviceId: string, limit: number): Promise<ReportRow[]> {
       return store.deviceReports(deviceId, limit);
     },
 
     /** Newest first. */
-    list(since: number, limit: number): ReportRow[] {
+    list(since: number, limit: number): Promise<ReportRow[]> {
       return store.reports(since, limit);
     },
   };

@@ -195,7 +195,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/channels', { schema: { response: { 200: Type.Array(ChannelView), 401: ErrorBody } } }, async () => rollouts.channels());
 
-  app.get('/api/rollouts', { schema: { response: { 200: Type.Array(RolloutBody), 401: ErrorBody } } }, async () => rollouts.list().map(rolloutView));
+  app.get('/api/rollouts', { schema: { response: { 200: Type.Array(RolloutBody), 401: ErrorBody } } }, async () => (await rollouts.list()).map(rolloutView));
 
   app.post(
     '/api/rollouts/:channel',
@@ -206,15 +206,15 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/rollouts/history', { schema: { querystring: HistoryQuery, response: { 200: Type.Array(DeployView), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
     if (req.query.channel !== undefined) rollouts.assertChannel(req.query.channel);
-    return rollouts.history.list(req.query.channel ?? null, req.query.limit ?? 50).map(deployView);
+    return (await rollouts.history.list(req.query.channel ?? null, req.query.limit ?? 50)).map(deployView);
   });
 
   app.get('/api/rollouts/:channel/devices', { schema: { params: ChannelParams, response: { 200: Type.Array(RolloutDevice), ...Errors } } }, async (req) =>
-    rollouts.devices(req.params.channel).sort((a, b) => a.device.localeCompare(b.device)),
+    (await rollouts.devices(req.params.channel)).sort((a, b) => a.device.localeCompare(b.device)),
   );
 
   app.get('/api/devices/:id/updates', { schema: { params: DeviceParams, querystring: DeviceUpdatesQuery, response: { 200: Type.Array(DeviceUpdateView), ...Errors } } }, async (req) => {
-    const rows = rollouts.deviceReports(req.params.id, req.query.limit ?? 100);
+    const rows = await rollouts.deviceReports(req.params.id, req.query.limit ?? 100);
     // A device the inventory no longer lists keeps its timeline while reports about it remain.
     if (rows.length === 0 && !registry.get(req.params.id)) throw new NotFoundError(`device ${JSON.stringify(req.params.id)} is not in the fleet's inventory`);
     return rows.map((r) => ({ ts: iso(r.ts), channel: r.channel, from_version: r.from_version, to_version: r.to_version, result: r.result, message: r.message }));
@@ -225,7 +225,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { version, kind = 'deploy', channel = null, target = null, hosts = [] } = req.body;
     if (channel !== null) rollouts.assertChannel(channel);
     const by = actorOf(req);
-    const id = rollouts.history.start({
+    const id = await rollouts.history.start({
       source: 'ansible',
       channel,
       version,
@@ -233,16 +233,16 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
       startedBy: by,
       message: req.body.message ?? `Ansible ${kind === 'rollback' ? 'rollback to' : 'deploy of'} ${version} started by ${by}${hosts.length ? ` on ${hosts.length} host${hosts.length === 1 ? '' : 's'}` : ''}`,
     });
-    return reply.code(201).send(deployView(rollouts.history.get(id)));
+    return reply.code(201).send(deployView(await rollouts.history.get(id)));
   });
 
   app.patch('/api/deploys/:id', { schema: { params: DeployParams, body: DeployPatchBody, response: { 200: DeployView, ...Errors, 409: ErrorBody } } }, async (req) => {
     const { id } = req.params;
     const { event, outcome, message, devices = [] } = req.body;
     if (!event && !outcome) throw new BadRequestError('nothing to record: give an event ({kind, message}) and/or an outcome');
-    if (event) rollouts.history.event(id, event.kind, event.message, event.devices ?? []);
-    if (outcome && !rollouts.history.end(id, outcome, message ?? `ended: ${outcome}`, devices)) throw new DeployEndedError(id);
-    return deployView(rollouts.history.get(id));
+    if (event) await rollouts.history.event(id, event.kind, event.message, event.devices ?? []);
+    if (outcome && !(await rollouts.history.end(id, outcome, message ?? `ended: ${outcome}`, devices))) throw new DeployEndedError(id);
+    return deployView(await rollouts.history.get(id));
   });
 
   app.post(
@@ -254,11 +254,11 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         if (req.body === undefined || req.body === null) req.body = {};
       },
     },
-    async (req) => rolloutView(rollouts.halt(req.params.channel, req.body.reason, actorOf(req))),
+    async (req) => rolloutView(await rollouts.halt(req.params.channel, req.body.reason, actorOf(req))),
   );
 
   app.post('/api/rollouts/:channel/resume', { schema: { params: ChannelParams, response: { 200: RolloutBody, ...Errors } } }, async (req) =>
-    rolloutView(rollouts.resume(req.params.channel, actorOf(req))),
+    rolloutView(await rollouts.resume(req.params.channel, actorOf(req))),
   );
 
   app.route({
@@ -289,7 +289,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
     { schema: { body: ReportBody, response: { 202: Type.Object({ recorded: Type.Literal(true) }), ...Errors, 403: ErrorBody } } },
     async (req, reply) => {
       requireSelf(req, req.body.device);
-      rollouts.report(req.body);
+      await rollouts.report(req.body);
       app.fleetMetrics.updateReport(req.body.result);
       return reply.code(202).send({ recorded: true as const });
     },
@@ -305,7 +305,7 @@ const updateRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/api/updates/reports', { schema: { querystring: ReportsQuery, response: { 200: Type.Array(ReportView), 400: ErrorBody, 401: ErrorBody } } }, async (req) => {
     const since = req.query.since ? Date.parse(req.query.since) : 0;
-    return rollouts.reports(since, req.query.limit ?? 200).map((r) => ({
+    return (await rollouts.reports(since, req.query.limit ?? 200)).map((r) => ({
       device: r.device_id,
       ts: iso(r.ts),
       channel: r.channel,
