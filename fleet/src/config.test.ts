@@ -1,10 +1,14 @@
 // The fleet monitor's configuration as a new operator gets it wrong: each mistake stops the monitor
 // at boot with a message naming the variable (and the line, never the secret on it).
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir, testToken } from '../../device/test/index.js';
 import { loadFleetConfig } from './config.js';
+
+/** A password of the test's own: only its redaction is under test. */
+const PW = `pw-${randomBytes(6).toString('hex')}`;
 
 describe('OUTPOST_FLEET_TOKENS_FILE', () => {
   const dir = tempDir('outpost-fleet-config-');
@@ -64,14 +68,14 @@ describe('OUTPOST_FLEET_DB', () => {
   });
 
   it('takes a postgres:// URL, keeping its password out of what is logged', () => {
-    const c = loadFleetConfig({ OUTPOST_FLEET_DB: 'postgres://outpost:pw-123@db.fleet.internal:5432/fleet', OUTPOST_FLEET_DATA_DIR: '/var/lib/fleet' });
-    expect(c.db).toMatchObject({ kind: 'postgres', url: 'postgres://outpost:pw-123@db.fleet.internal:5432/fleet', display: 'postgres://outpost:***@db.fleet.internal:5432/fleet' });
+    const c = loadFleetConfig({ OUTPOST_FLEET_DB: `postgres://outpost:${PW}@db.fleet.internal:5432/fleet`, OUTPOST_FLEET_DATA_DIR: '/var/lib/fleet' });
+    expect(c.db).toMatchObject({ kind: 'postgres', url: `postgres://outpost:${PW}@db.fleet.internal:5432/fleet`, display: 'postgres://outpost:***@db.fleet.internal:5432/fleet' });
     expect(JSON.stringify({ db: c.db })).toBe('{"db":"postgres://outpost:***@db.fleet.internal:5432/fleet"}');
     expect(c.dataDir).toBe('/var/lib/fleet');
   });
 
   it('stops at boot, naming the variable, on a URL of another kind, without its password', () => {
-    expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: 'mysql://outpost:pw-123@db/fleet' })).toThrow(
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: `mysql://outpost:${PW}@db/fleet` })).toThrow(
       'OUTPOST_FLEET_DB: expected a file path or a postgres:// (postgresql://) URL (mysql: is not supported), got "mysql://outpost:***@db/fleet"',
     );
     expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: 'http://db.fleet.internal/fleet' })).toThrow(/^OUTPOST_FLEET_DB: .*http: is not supported/);

@@ -2,6 +2,7 @@
 // cannot work stops it at boot with status 1 and a message naming what to fix, read once (the
 // store, the inventory and the alert channels while the app is built); a good one listens until
 // SIGTERM, on a SQLite file or on PostgreSQL (a throwaway cluster, fleet/test/postgres-cluster.ts).
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -9,6 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { freePort, runBuiltMain, tempDir, waitFor } from '../../device/test/index.js';
 import { MIGRATIONS } from './store/migrations.js';
 import { startPostgresCluster } from '../test/postgres-cluster.js';
+
+/** A password of the test's own: only its redaction is under test. */
+const PW = `pw-${randomBytes(6).toString('hex')}`;
 
 const runMain = (env: Record<string, string>) => runBuiltMain('fleet', env);
 
@@ -37,10 +41,10 @@ describe('fleet monitor process', () => {
     const port = await freePort();
     const dir = tempDir();
     try {
-      const run = runMain({ OUTPOST_FLEET_DB: `postgres://outpost:pw-2@127.0.0.1:${port}/fleet`, OUTPOST_FLEET_DATA_DIR: dir.path, OUTPOST_FLEET_PORT: String(await freePort()) });
+      const run = runMain({ OUTPOST_FLEET_DB: `postgres://outpost:${PW}@127.0.0.1:${port}/fleet`, OUTPOST_FLEET_DATA_DIR: dir.path, OUTPOST_FLEET_PORT: String(await freePort()) });
       expect(await run.exited).toBe(1);
       expect(run.output()).toContain(`outpost-fleet: configuration error: OUTPOST_FLEET_DB: cannot open the store at postgres://outpost:***@127.0.0.1:${port}/fleet: `);
-      expect(run.output()).not.toContain('pw-2');
+      expect(run.output()).not.toContain(PW);
       expect(run.output()).not.toMatch(/\n\s+at /);
     } finally {
       dir.remove();
