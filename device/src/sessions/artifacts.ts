@@ -78,21 +78,26 @@ export function createArtifacts(opts: ArtifactsOptions) {
     };
   }
 
-  /** Ended-or-not records of every directory; a directory left by a run that ended abruptly counts as ended then. */
+  /** One directory's record; one a run that ended abruptly left unfinished counts as ended then. */
+  async function recordOf(id: string, live: ReadonlySet<string>): Promise<ArtifactRecord | null> {
+    const rec = await readJson<ArtifactRecord>(join(dirOf(id), RECORD_FILE));
+    if (rec && rec.ended_at === null && !live.has(id)) {
+      const mtime = (await stat(dirOf(id)).catch(() => null))?.mtime ?? new Date(now());
+      rec.ended_at = mtime.toISOString();
+      rec.end_reason = 'appliance_stopped';
+      if (rec.recording?.status === 'recording') rec.recording.status = 'finished';
+    }
+    return rec;
+  }
+
+  /** The records of every directory. */
   async function records(): Promise<ArtifactRecord[]> {
     const live = opts.live();
     const ids = (await readdir(root, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
     const out: ArtifactRecord[] = [];
     for (const id of ids) {
-      const rec = await readJson<ArtifactRecord>(join(dirOf(id), RECORD_FILE));
-      if (!rec) continue;
-      if (rec.ended_at === null && !live.has(id)) {
-        const mtime = (await stat(dirOf(id)).catch(() => null))?.mtime ?? new Date(now());
-        rec.ended_at = mtime.toISOString();
-        rec.end_reason = 'appliance_stopped';
-        if (rec.recording?.status === 'recording') rec.recording.status = 'finished';
-      }
-      out.push(rec);
+      const rec = await recordOf(id, live);
+      if (rec) out.push(rec);
     }
     return out;
   }
@@ -157,7 +162,7 @@ export function createArtifacts(opts: ArtifactsOptions) {
     },
     /** One session's record (live or ended), or null when it has no artifacts here. */
     async record(id: string): Promise<ArtifactRecord | null> {
-      return (await records()).find((r) => r.id === id) ?? null;
+      return recordOf(id, opts.live());
     },
     async logs(id: string): Promise<StoredLogs | null> {
       return readJson<StoredLogs>(join(dirOf(id), LOGS_FILE));

@@ -1,5 +1,6 @@
 // A session browser's DevTools endpoint on loopback (backends/devtools-port.ts), as the CDP relays
 // reach it: the origin, chromium's JSON discovery, and the browser-level socket.
+import WebSocket from 'ws';
 import { BrowserUnreachableError, SessionNotFoundError } from '../shared/errors.js';
 import type { Session } from './session-manager.js';
 
@@ -44,4 +45,43 @@ export async function ensurePageTarget(s: Session): Promise<void> {
   } catch (err) {
     throw new BrowserUnreachableError(s.id, (err as Error).message);
   }
+}
+
+/** A DevTools event (or an answer, which watchers ignore). */
+export interface DevtoolsMessage {
+  method?: string;
+  params?: Record<string, any>;
+  sessionId?: string;
+}
+
+/** A command on a watcher's connection: dropped once the socket is not open. */
+export type DevtoolsSend = (method: string, params?: object, sessionId?: string) => void;
+
+/**
+ * The appliance's own connection to a session browser's DevTools (session-logs.ts,
+ * session-downloads.ts): `onOpen` sends the first commands, every event goes to `onMessage`.
+ * Resolves with the socket once it is open (or has failed: a watcher never fails its session).
+ */
+export async function watchBrowser(s: Session, handlers: { onOpen(send: DevtoolsSend): void; onMessage(msg: DevtoolsMessage, send: DevtoolsSend): void }): Promise<WebSocket> {
+  const socket = new WebSocket(await browserSocketUrl(s), { perMessageDeflate: false });
+  let nextId = 1;
+  const send: DevtoolsSend = (method, params = {}, sessionId) => {
+    if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id: nextId++, method, params, ...(sessionId ? { sessionId } : {}) }));
+  };
+  socket.on('open', () => handlers.onOpen(send));
+  socket.on('message', (data) => {
+    let msg: DevtoolsMessage;
+    try {
+      msg = JSON.parse(data.toString()) as DevtoolsMessage;
+    } catch {
+      return;
+    }
+    handlers.onMessage(msg, send);
+  });
+  socket.on('error', () => undefined);
+  await new Promise<void>((resolve) => {
+    socket.once('open', () => resolve());
+    socket.once('close', () => resolve());
+  });
+  return socket;
 }

@@ -10,8 +10,8 @@
 // the link stays.
 import { copyFile, link, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import WebSocket from 'ws';
-import { browserSocketUrl } from './devtools.js';
+import type WebSocket from 'ws';
+import { watchBrowser } from './devtools.js';
 import type { Session } from './session-manager.js';
 
 export interface DownloadsOptions {
@@ -53,43 +53,33 @@ export function createSessionDownloads(opts: DownloadsOptions) {
   }
 
   async function watch(s: Session, downloadsDir: string): Promise<void> {
-    const socket = new WebSocket(await browserSocketUrl(s), { perMessageDeflate: false });
-    sockets.set(s.id, socket);
     const pending = new Map<string, { name: string; url: string }>();
-    socket.on('open', () => {
+    const socket = await watchBrowser(s, {
       // The default context (CDP and WebDriver clients); Playwright's contexts get the same directory
       // from Playwright. eventsEnabled: this connection hears of downloads in every context.
-      socket.send(JSON.stringify({ id: 1, method: 'Browser.setDownloadBehavior', params: { behavior: 'allowAndName', downloadPath: downloadsDir, eventsEnabled: true } }));
-    });
-    socket.on('message', (data) => {
-      let msg: { method?: string; params?: Record<string, any> };
-      try {
-        msg = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      const p = msg.params ?? {};
-      if (msg.method === 'Browser.downloadWillBegin') {
-        if (pending.size < 1000) pending.set(String(p.guid), { name: String(p.suggestedFilename ?? 'download'), url: String(p.url ?? '') });
-      } else if (msg.method === 'Browser.downloadProgress' && (p.state === 'completed' || p.state === 'canceled')) {
-        const d = pending.get(String(p.guid));
-        pending.delete(String(p.guid));
-        if (!d) return;
-        if (p.state === 'canceled') {
-          opts.note(s, `download of ${JSON.stringify(d.name)} from ${d.url} was canceled`, 'warning');
-          return;
+      onOpen: (send) => send('Browser.setDownloadBehavior', { behavior: 'allowAndName', downloadPath: downloadsDir, eventsEnabled: true }),
+      onMessage(msg) {
+        const p = msg.params ?? {};
+        if (msg.method === 'Browser.downloadWillBegin') {
+          if (pending.size < 1000) pending.set(String(p.guid), { name: String(p.suggestedFilename ?? 'download'), url: String(p.url ?? '') });
+        } else if (msg.method === 'Browser.downloadProgress' && (p.state === 'completed' || p.state === 'canceled')) {
+          const d = pending.get(String(p.guid));
+          pending.delete(String(p.guid));
+          if (!d) return;
+          if (p.state === 'canceled') {
+            opts.note(s, `download of ${JSON.stringify(d.name)} from ${d.url} was canceled`, 'warning');
+            return;
+          }
+          const from = typeof p.filePath === 'string' ? p.filePath : join(downloadsDir, String(p.guid));
+          keep(s, from, d.name, d.url).catch((err: unknown) => opts.note(s, `download of ${JSON.stringify(d.name)} could not be kept: ${(err as Error).message}`, 'warning'));
         }
-        const from = typeof p.filePath === 'string' ? p.filePath : join(downloadsDir, String(p.guid));
-        keep(s, from, d.name, d.url).catch((err: unknown) => opts.note(s, `download of ${JSON.stringify(d.name)} could not be kept: ${(err as Error).message}`, 'warning'));
-      }
+      },
     });
-    socket.on('error', () => undefined);
+    // The session may have ended while the connection opened.
+    if (s.status === 'closing' || s.status === 'closed') socket.terminate();
+    else sockets.set(s.id, socket);
     socket.on('close', () => {
       if (sockets.get(s.id) === socket) sockets.delete(s.id);
-    });
-    await new Promise<void>((resolve) => {
-      socket.once('open', () => resolve());
-      socket.once('close', () => resolve());
     });
   }
 

@@ -3,8 +3,8 @@
 // watches the browser over its DevTools endpoint (devtools.ts), attached to every page of every
 // context, whoever opened it (a Playwright client's context, a CDP client's tab, WebDriver's).
 // Bounded per session; kept for a while after the session ends so a finished run can be read.
-import WebSocket from 'ws';
-import { browserSocketUrl } from './devtools.js';
+import type WebSocket from 'ws';
+import { watchBrowser } from './devtools.js';
 import type { Session } from './session-manager.js';
 
 export type LogKind = 'console' | 'browser' | 'request_failed' | 'lifecycle';
@@ -57,63 +57,50 @@ export function createSessionLogs(now: () => number = Date.now) {
 
   /** Attaches to every target of the browser and records what its pages say. */
   async function attach(s: Session, w: Watch): Promise<void> {
-    const url = await browserSocketUrl(s);
-    const socket = new WebSocket(url, { perMessageDeflate: false });
-    w.socket = socket;
     /** URLs of requests in flight, to name a failed one (bounded). */
     const requests = new Map<string, string>();
-    let nextId = 1;
-    const send = (method: string, params: object = {}, sessionId?: string) => {
-      if (socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify({ id: nextId++, method, params, ...(sessionId ? { sessionId } : {}) }));
-    };
-    socket.on('open', () => send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }));
-    socket.on('message', (data) => {
-      let msg: { method?: string; params?: Record<string, any>; sessionId?: string };
-      try {
-        msg = JSON.parse(data.toString());
-      } catch {
-        return;
-      }
-      const p = msg.params ?? {};
-      switch (msg.method) {
-        case 'Target.attachedToTarget': {
-          const sid = p.sessionId as string;
-          // Pages (and their workers) report; attach to what they open too.
-          send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sid);
-          if (p.targetInfo?.type === 'page' || p.targetInfo?.type === 'iframe') {
-            send('Runtime.enable', {}, sid);
-            send('Log.enable', {}, sid);
-            send('Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 }, sid);
+    const socket = await watchBrowser(s, {
+      onOpen: (send) => send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }),
+      onMessage(msg, send) {
+        const p = msg.params ?? {};
+        switch (msg.method) {
+          case 'Target.attachedToTarget': {
+            const sid = p.sessionId as string;
+            // Pages (and their workers) report; attach to what they open too.
+            send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: true }, sid);
+            if (p.targetInfo?.type === 'page' || p.targetInfo?.type === 'iframe') {
+              send('Runtime.enable', {}, sid);
+              send('Log.enable', {}, sid);
+              send('Network.enable', { maxTotalBufferSize: 0, maxResourceBufferSize: 0 }, sid);
+            }
+            break;
           }
-          break;
+          case 'Runtime.consoleAPICalled':
+            add(w, { kind: 'console', level: String(p.type ?? 'log'), message: consoleText(p.args ?? []) });
+            break;
+          case 'Runtime.exceptionThrown':
+            add(w, { kind: 'console', level: 'error', message: p.exceptionDetails?.exception?.description ?? p.exceptionDetails?.text ?? 'uncaught exception' });
+            break;
+          case 'Log.entryAdded':
+            add(w, { kind: 'browser', level: String(p.entry?.level ?? 'info'), message: String(p.entry?.text ?? ''), ...(p.entry?.url ? { url: String(p.entry.url) } : {}) });
+            break;
+          case 'Network.loadingFailed':
+            if (!p.canceled) add(w, { kind: 'request_failed', level: 'error', message: String(p.errorText ?? 'failed'), ...(requests.get(p.requestId) ? { url: requests.get(p.requestId) } : {}) });
+            requests.delete(p.requestId);
+            break;
+          case 'Network.requestWillBeSent':
+            // Only the URL is kept, until the request finishes or fails (bounded).
+            if (requests.size < 5000) requests.set(p.requestId, String(p.request?.url ?? ''));
+            break;
+          case 'Network.loadingFinished':
+            requests.delete(p.requestId);
+            break;
         }
-        case 'Runtime.consoleAPICalled':
-          add(w, { kind: 'console', level: String(p.type ?? 'log'), message: consoleText(p.args ?? []) });
-          break;
-        case 'Runtime.exceptionThrown':
-          add(w, { kind: 'console', level: 'error', message: p.exceptionDetails?.exception?.description ?? p.exceptionDetails?.text ?? 'uncaught exception' });
-          break;
-        case 'Log.entryAdded':
-          add(w, { kind: 'browser', level: String(p.entry?.level ?? 'info'), message: String(p.entry?.text ?? ''), ...(p.entry?.url ? { url: String(p.entry.url) } : {}) });
-          break;
-        case 'Network.loadingFailed':
-          if (!p.canceled) add(w, { kind: 'request_failed', level: 'error', message: String(p.errorText ?? 'failed'), ...(requests.get(p.requestId) ? { url: requests.get(p.requestId) } : {}) });
-          requests.delete(p.requestId);
-          break;
-        case 'Network.requestWillBeSent':
-          // Only the URL is kept, until the request finishes or fails (bounded).
-          if (requests.size < 5000) requests.set(p.requestId, String(p.request?.url ?? ''));
-          break;
-        case 'Network.loadingFinished':
-          requests.delete(p.requestId);
-          break;
-      }
+      },
     });
-    socket.on('error', () => undefined);
-    await new Promise<void>((resolve) => {
-      socket.once('open', () => resolve());
-      socket.once('close', () => resolve());
-    });
+    // The session may have ended while the connection opened.
+    if (w.endedAt !== null || s.status === 'closing' || s.status === 'closed') socket.terminate();
+    else w.socket = socket;
   }
 
   return {
