@@ -29,7 +29,7 @@ function counts(values: Iterable<string>): Array<{ key: string; count: number }>
 }
 
 const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { registry, alerts, store, monitor } = app;
+  const { registry, alerts, store, monitor, cluster } = app;
 
   function openAlertsByDevice(): Map<string, number> {
     const m = new Map<string, number>();
@@ -60,7 +60,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const page = matching.slice(offset, limit === undefined ? undefined : offset + limit);
     const perDevice = openAlertsByDevice();
     void reply.header('x-total-count', String(matching.length));
-    return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0));
+    return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0, cluster.ownerOf(d.id)));
   });
 
   app.get('/api/devices/summary', { schema: { response: { 200: FleetSummary } } }, async () => {
@@ -112,7 +112,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/devices/:id', { schema: { params: IdParams, response: { 200: DeviceDetail, 404: ErrorBody } } }, async (req) => {
     const d = getDevice(req.params.id);
     return {
-      ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length),
+      ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length, cluster.ownerOf(d.id)),
       transitions: (await store.transitions(d.id, 0, 50)).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
       alerts_recent: (await store.deviceAlerts(d.id, 50)).map((a) => ({
         id: a.id,
