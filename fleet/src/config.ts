@@ -61,7 +61,10 @@ export interface FleetConfig {
   updates: {
     channels: string[];
     failureThreshold: number;
-    /** Release files served to devices: ${dataDir}/releases. */
+    /**
+     * Release files served to devices: OUTPOST_FLEET_RELEASES_DIR, default ${dataDir}/releases. Monitors
+     * sharing a store must all see the same files: a shared mount, or each its own copy (README).
+     */
     releasesDir: string;
     /** What devices hold: opens release downloads, manifests and reports only (never the rest of the API). */
     token: string | undefined;
@@ -149,7 +152,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
         expected: 'comma-separated channel names',
       }).split(','),
       failureThreshold: envInt(env, 'OUTPOST_FLEET_ROLLOUT_FAILURE_PCT', 20, 0, 100),
-      releasesDir: resolve(dataDir, 'releases'),
+      releasesDir: resolve(envString(env, 'OUTPOST_FLEET_RELEASES_DIR', resolve(dataDir, 'releases'))),
       token: updateToken,
       releasePublicKey: pubkeyPath === undefined ? undefined : releasePublicKey(pubkeyPath),
       releaseMaxBytes: envInt(env, 'OUTPOST_FLEET_RELEASE_MAX_MB', 500, 1, 16_384) * 1024 * 1024,
