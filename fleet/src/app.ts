@@ -7,6 +7,7 @@ import { acceptEmptyJsonBodies, errorHandler, HealthResponse, registerApiDocs, i
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
+import monitorRoutes from './api/monitor-routes.js';
 import connectRoutes from './api/connect-routes.js';
 import webdriverRoutes from './api/webdriver-routes.js';
 import sessionRoutes from './api/session-routes.js';
@@ -111,6 +112,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   // The one public API route: probes carry no token.
   app.get('/api/health', { config: { public: true }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, version: config.version }));
   await app.register(deviceRoutes);
+  await app.register(monitorRoutes);
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
   await app.register(artifactRoutes);

@@ -41,6 +41,8 @@ export const DeviceView = Type.Object({
   /** The device's drain (it takes no new sessions): null when it takes sessions. */
   drain: Nullable(Type.Union([Type.Literal('draining'), Type.Literal('drained')])),
   url: Type.String(),
+  /** The monitor whose poll wrote the device's state (GET /api/monitors); null before its first poll. */
+  polled_by: Nullable(Type.String()),
   last_status: Type.Optional(Nullable(FleetStatus)),
 });
 export type DeviceView = Static<typeof DeviceView>;
@@ -265,3 +267,37 @@ export type ReleaseView = Static<typeof ReleaseView>;
 
 export const ReleaseUploaded = Type.Object({ version: Type.String(), file: Type.String(), size: Type.Integer(), sha256: Type.String() });
 export type ReleaseUploaded = Static<typeof ReleaseUploaded>;
+
+/** A monitor in GET /api/monitors: its lease, its share of the fleet and its own health. */
+export const MonitorView = Type.Object({
+  id: Type.String(),
+  url: Type.String(),
+  hostname: Type.String(),
+  pid: Type.Integer(),
+  version: Type.String(),
+  started_at: Type.String(),
+  renewed_at: Type.String(),
+  lease_until: Type.String(),
+  /** false once its lease has lapsed; it stays in the list until it drops out. */
+  alive: Type.Boolean(),
+  leader: Type.Boolean(),
+  /** The monitor that answered this request. */
+  self: Type.Boolean(),
+  /** The devices it polls now (its share). */
+  devices: Type.Integer(),
+  last_cycle: Nullable(
+    Type.Object({ at: Type.String(), duration_ms: Type.Number(), polled: Type.Integer(), ok: Type.Integer(), failed: Type.Integer(), cpu_ms: Type.Number() }),
+  ),
+  rss_bytes: Nullable(Type.Number()),
+});
+export type MonitorView = Static<typeof MonitorView>;
+
+/** GET /api/monitors: 'single' with SQLite (one monitor polls every device), 'shared' with PostgreSQL. */
+export const MonitorList = Type.Object({
+  mode: Type.Union([Type.Literal('single'), Type.Literal('shared')]),
+  self: Type.String(),
+  leader: Nullable(Type.String()),
+  lease_s: Type.Number(),
+  monitors: Type.Array(MonitorView),
+});
+export type MonitorList = Static<typeof MonitorList>;

@@ -4,7 +4,16 @@ import { deviceBaseUrl } from '../devices/device-http.js';
 import type { FleetStatus } from '../../../device/src/shared/index.js';
 import type { DeviceView } from './schemas.js';
 
-export function deviceView(d: Device, full: boolean, openAlerts: number): DeviceView {
+/**
+ * The monitor whose poll wrote the device's state. STAND-IN (c16-ui): a single monitor polls every
+ * device, so it is `self` once the device has been polled; the cluster core's registry carries the
+ * real polled_by (mirrored from the devices table).
+ */
+export function polledBy(d: Device, self: string): string | null {
+  return d.health.lastPollAt === null ? null : self;
+}
+
+export function deviceView(d: Device, full: boolean, openAlerts: number, self: string): DeviceView {
   const s = d.health.lastStatus;
   return {
     id: d.id,
@@ -23,6 +32,7 @@ export function deviceView(d: Device, full: boolean, openAlerts: number): Device
     flapping: d.health.flapping,
     drain: s?.appliance.drain?.state ?? null,
     url: `${deviceBaseUrl(d)}/`,
+    polled_by: polledBy(d, self),
     ...(full ? { last_status: s } : {}),
   };
 }
