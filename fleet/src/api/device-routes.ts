@@ -13,6 +13,8 @@ const ListQuery = Type.Object(
     group: Type.Optional(Type.String({ maxLength: 200 })),
     version: Type.Optional(Type.String({ maxLength: 100 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
+    /** Only the devices this monitor polls (its id, as in GET /api/monitors). */
+    polled_by: Type.Optional(Type.String({ maxLength: 100 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
     view: Type.Optional(Type.Union([Type.Literal('summary'), Type.Literal('full')])),
@@ -44,7 +46,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/api/devices', { schema: { querystring: ListQuery, response: { 200: Type.Array(DeviceView), 400: ErrorBody, 401: ErrorBody } } }, async (req, reply) => {
-    const { status, group, version, q, offset = 0, limit, view } = req.query;
+    const { status, group, version, q, polled_by, offset = 0, limit, view } = req.query;
     const statuses = status ? new Set(status.split(',')) : null;
     const needle = q?.toLowerCase();
     const matching = registry
@@ -54,6 +56,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           (!statuses || statuses.has(d.health.status)) &&
           (!group || d.groups.includes(group)) &&
           (!version || (d.health.lastStatus?.appliance.version ?? 'unknown') === version) &&
+          (!polled_by || cluster.ownerOf(d.id) === polled_by) &&
           (!needle || d.id.toLowerCase().includes(needle) || d.name.toLowerCase().includes(needle) || d.address.includes(needle)),
       )
       .sort(compareDevices);

@@ -292,6 +292,8 @@ export const MonitorView = Type.Object({
   rss_bytes: Nullable(Type.Integer()),
 });
 
+export type MonitorView = Static<typeof MonitorView>;
+
 export const MonitorList = Type.Object({
   /** single: a SQLite store, one monitor; shared: monitors splitting the fleet over a PostgreSQL store. */
   mode: Type.Union([Type.Literal('single'), Type.Literal('shared')]),
@@ -300,3 +302,4 @@ export const MonitorList = Type.Object({
   lease_s: Type.Number(),
   monitors: Type.Array(MonitorView),
 });
+export type MonitorList = Static<typeof MonitorList>;
