@@ -212,6 +212,29 @@ describe('unit templates', () => {
     expect(r.socket).toBe(readFileSync(join(rootDir, 'systemd/outpost-device.socket'), 'utf8').replace(/^ListenStream=.*$/m, 'ListenStream=0.0.0.0:8080'));
     expect(r.env).toContain('OUTPOST_FLEET_INVENTORY="/etc/outpost/fleet.yaml"\n');
     expect(r.env).not.toContain('OUTPOST_FLEET_INVENTORY_GROUP');
+    // One monitor on its SQLite file: the unit's OUTPOST_FLEET_DB, nothing of several monitors.
+    for (const name of ['OUTPOST_FLEET_DB', 'OUTPOST_FLEET_DATA_DIR', 'OUTPOST_FLEET_MONITOR_ID', 'OUTPOST_FLEET_LEASE_S', 'OUTPOST_FLEET_RELEASES_DIR']) {
+      expect(r.env).not.toContain(`${name}=`);
+    }
+  });
+
+  it('with a shared PostgreSQL, write its URL as data, the data dir, the monitor id and the lease into fleet.env', { timeout: 120_000 }, async () => {
+    // tasks/store.yml works the URL out; an outpost_fleet_db_url from vault may hold anything.
+    const r = await units('shared', { outpost_fleet__db_url: 'postgres://outpost:pa$s"w`d@db.vpn:5432/fleet', outpost_fleet_monitor_id: 'fleet02', outpost_fleet_lease_s: '20' });
+    expect(r.env).toContain('OUTPOST_FLEET_DB="postgres://outpost:pa\\$s\\"w\\`d@db.vpn:5432/fleet"\n');
+    expect(r.env).toContain('OUTPOST_FLEET_DATA_DIR="/var/lib/outpost-fleet"\nOUTPOST_FLEET_MONITOR_ID="fleet02"\nOUTPOST_FLEET_LEASE_S="20"\n');
+    expect(r.env).not.toContain('OUTPOST_FLEET_RELEASES_DIR');
+    expect(r.fleet).toBe(readFileSync(join(rootDir, 'systemd/outpost-fleet.service'), 'utf8'));
+  });
+
+  it('with the releases on a shared mount outside the data dir, name it in fleet.env and let the unit write it', { timeout: 120_000 }, async () => {
+    const r = await units('releases', { outpost_fleet_releases_dir: '/srv/outpost-releases' });
+    expect(r.env).toContain('OUTPOST_FLEET_RELEASES_DIR="/srv/outpost-releases"\n');
+    expect(r.fleet).toMatch(/^ReadWritePaths=\/var\/lib\/outpost-fleet \/srv\/outpost-releases$/m);
+    // Under the data dir it needs neither.
+    const inside = await units('releases-inside', { outpost_fleet_releases_dir: '/var/lib/outpost-fleet/shared-releases' });
+    expect(inside.env).toContain('OUTPOST_FLEET_RELEASES_DIR="/var/lib/outpost-fleet/shared-releases"\n');
+    expect(inside.fleet).toMatch(/^ReadWritePaths=\/var\/lib\/outpost-fleet$/m);
   });
 
   it('with moved paths, name only those paths', { timeout: 120_000 }, async () => {

@@ -87,7 +87,7 @@ describe('monitors sharing a store', () => {
     const c = loadFleetConfig({ OUTPOST_FLEET_PORT: '9123' });
     expect(c.cluster.monitorId).toMatch(/:9123$/);
     expect(c.cluster.leaseS).toBe(15);
-    expect(loadFleetConfig({ OUTPOST_FLEET_MONITOR_ID: 'fleet-b.vpn:9000', OUTPOST_FLEET_LEASE_S: '5' }).cluster).toEqual({ monitorId: 'fleet-b.vpn:9000', leaseS: 5 });
+    expect(loadFleetConfig({ OUTPOST_FLEET_MONITOR_ID: 'fleet-b.vpn:9000', OUTPOST_FLEET_LEASE_S: '5' }).cluster).toMatchObject({ monitorId: 'fleet-b.vpn:9000', leaseS: 5 });
     expect(() => loadFleetConfig({ OUTPOST_FLEET_MONITOR_ID: 'two words' })).toThrow(/OUTPOST_FLEET_MONITOR_ID: expected a monitor name of letters, digits and _.:@- \(up to 64\)/);
     expect(() => loadFleetConfig({ OUTPOST_FLEET_LEASE_S: '0' })).toThrow(/OUTPOST_FLEET_LEASE_S/);
   });

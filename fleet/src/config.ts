@@ -33,6 +33,8 @@ export interface FleetConfig {
     monitorId: string;
     /** OUTPOST_FLEET_LEASE_S: a monitor that has not renewed its lease for this long has its devices taken over. */
     leaseS: number;
+    /** OUTPOST_FLEET_MONITOR_URL: this monitor's own address, for the Monitors page (default from the listen address). */
+    url: string;
   };
   poll: {
     intervalS: number;
@@ -119,6 +121,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
         expected: 'a monitor name of letters, digits and _.:@- (up to 64)',
       }),
       leaseS: envNumber(env, 'OUTPOST_FLEET_LEASE_S', 15, 1, 3600),
+      url: envString(env, 'OUTPOST_FLEET_MONITOR_URL', ownUrl(host, port), { pattern: '^https?://', expected: 'an http(s) URL' }),
     },
     poll: {
       intervalS: envNumber(env, 'OUTPOST_FLEET_POLL_INTERVAL_S', 15, 0.2, 3600),
@@ -158,6 +161,12 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
       releaseMaxBytes: envInt(env, 'OUTPOST_FLEET_RELEASE_MAX_MB', 500, 1, 16_384) * 1024 * 1024,
     },
   };
+}
+
+/** http://<listen address>:<port>, the host's name when it listens on every address. */
+function ownUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? hostname() : host;
+  return `http://${name.includes(':') ? `[${name}]` : name}:${port}`;
 }
 
 const TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$/;

@@ -20,6 +20,9 @@ ROOTFS_PACKAGES=(
   iproute2 iputils-ping procps openssl jq gzip tar util-linux wireguard-tools wireguard-go
   # testbed tests: xwininfo tries a session's X display as another user (ansible/tests/deploy.int.test.ts)
   x11-utils
+  # testbed hosts: the fleet role's PostgreSQL and what its community.postgresql tasks import
+  # (ansible/tests/fleet-cluster.int.test.ts); the testbed image leaves the service disabled
+  postgresql python3-psycopg2
 )
 
 log() { printf '[images] %s\n' "$*" >&2; }

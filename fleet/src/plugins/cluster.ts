@@ -13,11 +13,10 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { config } = app;
-    const url = config.publicUrl?.replace(/\/$/, '') ?? `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}`;
     const cluster = createCluster({
       db: app.store.database,
       self: config.cluster.monitorId,
-      url,
+      url: config.cluster.url,
       version: config.version,
       leaseMs: config.cluster.leaseS * 1000,
       deviceIds: () => app.registry.all().map((d) => d.id),
