@@ -61,6 +61,27 @@ export async function playbook(inventory: string, file: string, extra: Record<st
   return { code, output, recap };
 }
 
+/** An inventory's `[all:vars]` for the testbed: root over ssh with its key, the test releases, a short poll and backoff. */
+export function testbedVars(tb: Testbed, rel: TestReleases): string[] {
+  return [
+    '[all:vars]',
+    'ansible_user=root',
+    `ansible_ssh_private_key_file=${tb.sshKey}`,
+    "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'",
+    'ansible_python_interpreter=/usr/bin/python3',
+    // The testbed image has every package; nothing needs the apt cache (and no mirror is needed).
+    'outpost_device_apt_update_cache=false',
+    'outpost_fleet_apt_update_cache=false',
+    'wireguard_apt_update_cache=false',
+    `outpost_release_dir=${rel.dir}`,
+    `outpost_release_pubkey=${rel.pubkey}`,
+    'outpost_fleet_poll_interval_s=2',
+    // The monitor starts before the devices exist and backs off while they do not answer; a short
+    // ceiling lets the tests wait for a bounded time once they do (README: OUTPOST_FLEET_BACKOFF_MAX_S).
+    `outpost_fleet_backoff_max_s=${FLEET_BACKOFF_MAX_S}`,
+  ];
+}
+
 /** `namedTokens`: the monitor's API tokens by name (outpost_fleet_named_tokens). */
 export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opts: { fleet: boolean; vpn: boolean; devices?: TestbedDevice[]; namedTokens?: Record<string, string> }): void {
   const [fleetHost, ...rest] = tb.devices;
@@ -78,22 +99,8 @@ export function writeInventory(file: string, tb: Testbed, rel: TestReleases, opt
     '[devices]',
     ...devices.map((d) => line(d, address(d)) + named(d)),
     '',
-    '[all:vars]',
-    'ansible_user=root',
-    `ansible_ssh_private_key_file=${tb.sshKey}`,
-    "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'",
-    'ansible_python_interpreter=/usr/bin/python3',
-    // The testbed image has every package; nothing needs the apt cache (and no mirror is needed).
-    'outpost_device_apt_update_cache=false',
-    'outpost_fleet_apt_update_cache=false',
-    'wireguard_apt_update_cache=false',
-    `outpost_release_dir=${rel.dir}`,
-    `outpost_release_pubkey=${rel.pubkey}`,
+    ...testbedVars(tb, rel),
     `outpost_vpn=${opts.vpn ? 'wireguard' : 'none'}`,
-    'outpost_fleet_poll_interval_s=2',
-    // The monitor starts before the devices exist and backs off while they do not answer; a short
-    // ceiling lets the tests wait for a bounded time once they do (README: OUTPOST_FLEET_BACKOFF_MAX_S).
-    `outpost_fleet_backoff_max_s=${FLEET_BACKOFF_MAX_S}`,
     ...(opts.namedTokens ? [`outpost_fleet_named_tokens=${JSON.stringify(opts.namedTokens)}`] : []),
   ];
   writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });

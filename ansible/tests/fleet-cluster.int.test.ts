@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { tempDir, waitFor } from '../../device/test/index.js';
 import { buildTestReleases, startTestbed, type Testbed, type TestbedDevice, type TestReleases } from '../../scripts/testbed/testbed.js';
-import { FLEET_BACKOFF_MAX_S, playbook } from './ansible-helpers.js';
+import { FLEET_BACKOFF_MAX_S, playbook, testbedVars } from './ansible-helpers.js';
 
 describe('outpost_fleet with a fleet_db group: PostgreSQL and two monitors on a testbed', () => {
   const dir = tempDir('outpost-fleet-cluster-');
@@ -65,19 +65,8 @@ describe('outpost_fleet with a fleet_db group: PostgreSQL and two monitors on a 
       '[devices]',
       line(device),
       '',
-      '[all:vars]',
-      'ansible_user=root',
-      `ansible_ssh_private_key_file=${tb.sshKey}`,
-      "ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'",
-      'ansible_python_interpreter=/usr/bin/python3',
-      // The testbed image has every package (PostgreSQL too); nothing needs the apt cache.
-      'outpost_device_apt_update_cache=false',
-      'outpost_fleet_apt_update_cache=false',
-      `outpost_release_dir=${rel.dir}`,
-      `outpost_release_pubkey=${rel.pubkey}`,
+      ...testbedVars(tb, rel),
       'outpost_vpn=none',
-      'outpost_fleet_poll_interval_s=2',
-      `outpost_fleet_backoff_max_s=${FLEET_BACKOFF_MAX_S}`,
       // No browsers: this test is about the monitors, and the machine has two cores.
       'outpost_device_pool_headless=0',
       'outpost_device_pool_vnc=0',
