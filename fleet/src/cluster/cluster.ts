@@ -245,6 +245,12 @@ export function createCluster(opts: ClusterOptions): Cluster {
     async start() {
       if (!shared) return;
       lock = db.leaderLock(LEADER_LOCK, { onLost: () => setLeader(false) });
+      // Two ticks before the first poll: monitors started together (a playbook's run, a reboot)
+      // then see each other and split the fleet from their first cycle, instead of the first one
+      // polling every device once (bench:fleet's scale-out runs ran out of descriptors on that).
+      await tick();
+      await new Promise((r) => setTimeout(r, tickMs));
+      if (stopped) return;
       await tick();
       schedule();
     },

@@ -73,6 +73,23 @@ describe('device HTTP client', () => {
     expect(d.seen.map((s) => s.onConnection)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it('closes the kept connection to a device it releases, and opens a new one when called again', async () => {
+    const d = await device((_s, res) => json(res, 200, { ok: true }));
+    const c = client();
+    await c.send(d.endpoint, { path: '/api/fleet/status' });
+    c.release(d.endpoint);
+    await c.send(d.endpoint, { path: '/api/fleet/status' });
+    expect(d.connections()).toBe(2);
+    expect(d.seen.map((s) => s.onConnection)).toEqual([0, 0]);
+  });
+
+  it('names the monitor asking, when it has a name', async () => {
+    const d = await device((_s, res) => json(res, 200, {}));
+    await client({ monitorId: 'fleet-b:9000' }).send(d.endpoint, { path: '/' });
+    await client().send(d.endpoint, { path: '/' });
+    expect(d.seen.map((s) => s.headers['x-outpost-monitor'])).toEqual(['fleet-b:9000', undefined]);
+  });
+
   it('sends the bearer token, and none when it has none', async () => {
     const d = await device((_s, res) => json(res, 200, {}));
     const token = testToken();

@@ -53,6 +53,11 @@ export interface DeviceHttp {
    * DeviceUnreachableError without an answer and DeviceBadAnswerError when it is not JSON.
    */
   json(device: DeviceEndpoint & { id: string }, req: DeviceRequest): Promise<{ status: number; data: unknown }>;
+  /**
+   * Closes the idle kept-alive connections to a device this client will not call for a while (a
+   * device another monitor of a shared fleet polls now): each holds a descriptor here and on the device.
+   */
+  release(device: DeviceEndpoint): void;
   /** Destroys every socket and request in flight (they resolve as network failures); idempotent. */
   close(): void;
 }
@@ -175,6 +180,10 @@ export function createDeviceHttp(opts: DeviceHttpOptions): DeviceHttp {
       } catch {
         throw new DeviceBadAnswerError(device.id, res.status);
       }
+    },
+    release(device) {
+      const name = agent.getName({ host: device.address, port: device.port });
+      for (const socket of agent.freeSockets[name] ?? []) socket.destroy();
     },
     close() {
       if (closed) return;

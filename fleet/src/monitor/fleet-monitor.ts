@@ -229,7 +229,14 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
   }
 
   if (shared) {
-    cluster.onOwnership((gained) => {
+    cluster.onOwnership((gained, lost) => {
+      // Another monitor polls these now: no idle connection to them stays open here (a monitor that
+      // starts alone owns the whole fleet until the others' leases are read, and would otherwise
+      // keep a descriptor per device of theirs until the devices time the connections out).
+      for (const id of lost) {
+        const d = registry.get(id);
+        if (d) opts.client.release(d);
+      }
       for (const id of gained) {
         const d = registry.get(id);
         if (!d) continue;

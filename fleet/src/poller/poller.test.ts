@@ -17,7 +17,7 @@ function fleetOf(n: number) {
 function heldClient() {
   const waiting: Array<() => void> = [];
   const state = { open: 0, maxOpen: 0, order: [] as string[] };
-  const client: StatusClient = {
+  const client: Pick<StatusClient, 'poll'> = {
     poll(device) {
       state.order.push(device.address);
       state.open += 1;

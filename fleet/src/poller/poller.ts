@@ -19,7 +19,7 @@ export interface CycleStats {
 
 export interface PollerOptions {
   registry: DeviceRegistry;
-  client: StatusClient;
+  client: Pick<StatusClient, 'poll'>;
   rules: StateRules;
   intervalMs: number;
   jitterPct: number;

@@ -11,6 +11,8 @@ const addFormats = ((addFormatsModule as unknown as { default?: unknown }).defau
 
 export interface StatusClient {
   poll(device: DeviceEndpoint): Promise<PollResult>;
+  /** The device is polled elsewhere now: its idle connection is closed (DeviceHttp.release). */
+  release(device: DeviceEndpoint): void;
 }
 
 export function createStatusClient(http: DeviceHttp): StatusClient {
@@ -20,6 +22,7 @@ export function createStatusClient(http: DeviceHttp): StatusClient {
   const request = { path: '/api/fleet/status' } as const;
 
   return {
+    release: (device) => http.release(device),
     async poll(device) {
       const started = performance.now();
       const took = () => Math.round((performance.now() - started) * 10) / 10;
