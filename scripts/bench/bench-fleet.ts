@@ -1,22 +1,39 @@
-// npm run bench:fleet — the fleet monitor with 10,000 simulated devices on loopback (a share of
-// them down or slow), in one run on this machine:
+// npm run bench:fleet — the fleet monitor against simulated devices on loopback (a share of them
+// down or slow), in one run on this machine. Two modes, chosen by BENCH_MODE:
+//
+// BENCH_MODE=default (or unset): 10,000 devices
 //   1. the monitor (compiled, its own process): poll cycle duration, CPU seconds per cycle, peak RSS;
 //   2. Prometheus (Debian's package) scraping the same 10,000 targets at the same interval: CPU
 //      seconds per interval, and the ratio to the monitor's;
 //   3. the dashboard with 10,000 devices in headless chromium: time until the first rows render.
+// BENCH_MODE=scale-out: 30,000 devices, monitors sharing one PostgreSQL (bench-fleet-scale-out.ts)
+//   1. one monitor on a SQLite file: the single-monitor figure;
+//   2. 1, then 2, then 3 monitors on one throwaway PostgreSQL (Debian's package, a fresh database
+//      each): per monitor its share, cycle time, CPU per cycle and peak RSS; PostgreSQL's CPU;
+//   3. with 3, kill -9 of one: the time until the others poll its devices, beside the promise
+//      (poll interval + lease). Target: cycle time <= 5 s with 3 monitors.
 // Everything listens on 127.0.0.0/8; every loop is bounded in count and time; Ctrl-C stops every
-// simulator, monitor and Prometheus the run started (fleet-bench-kit.ts).
+// simulator, monitor and PostgreSQL the run started (fleet-bench-kit.ts).
 //
-// env: BENCH_DEVICES (10000), BENCH_CYCLES (5), BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2)
+// env: BENCH_MODE (default), BENCH_DEVICES (10000; scale-out 30000), BENCH_CYCLES (5),
+// BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2); scale-out also BENCH_LEASE_S (15),
+// BENCH_SIM_WORKERS (a worker per 4,000 devices, at least 4)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { freePort, waitFor } from '../../device/test/index.js';
 import { simAddress } from '../../fleet/test/device-simulator.js';
+import { runScaleOut } from './bench-fleet-scale-out.js';
 import { cpuSeconds, createBenchRun, MONITOR_FLAGS, MONITOR_MAIN, peakRssMb, metric, startSimulatorWorkers, writeInventory, type BenchRun, type FleetShape } from './fleet-bench-kit.js';
 import { mean } from './stats.js';
 
-const N = Number(process.env.BENCH_DEVICES ?? 10_000);
+const MODES = ['default', 'scale-out'] as const;
+const MODE = process.env.BENCH_MODE ?? 'default';
+if (!(MODES as readonly string[]).includes(MODE)) {
+  console.error(`BENCH_MODE: expected one of ${MODES.join(', ')}, got "${MODE}"`);
+  process.exit(2);
+}
+const N = Number(process.env.BENCH_DEVICES ?? (MODE === 'scale-out' ? 30_000 : 10_000));
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 5);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 15);
 const DOWN_PCT = Number(process.env.BENCH_DOWN_PCT ?? 3);
@@ -127,7 +144,8 @@ async function runDefault(run: BenchRun): Promise<void> {
 
 const run = createBenchRun('outpost-bench-fleet-');
 try {
-  await runDefault(run);
+  if (MODE === 'scale-out') await runScaleOut(run, { shape, cycles: CYCLES, intervalS: INTERVAL_S, leaseS: Number(process.env.BENCH_LEASE_S ?? 15) });
+  else await runDefault(run);
 } finally {
   await run.close();
 }
