@@ -17,7 +17,8 @@
 //
 // env: BENCH_MODE (default), BENCH_DEVICES (10000; scale-out 30000), BENCH_CYCLES (5),
 // BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2); scale-out also BENCH_LEASE_S (15),
-// BENCH_SIM_WORKERS (a worker per 4,000 devices, at least 4)
+// BENCH_SIM_WORKERS (a worker per 4,000 devices, at least 4), BENCH_SIM_KEEPALIVE (auto: the simulators
+// keep connections alive unless a monitor's share needs more descriptors than the hard limit; kept; closed)
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
