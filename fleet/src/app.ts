@@ -7,12 +7,14 @@ import { acceptEmptyJsonBodies, errorHandler, HealthResponse, registerApiDocs, i
 import alertRoutes from './api/alert-routes.js';
 import deviceRoutes from './api/device-routes.js';
 import metricsRoutes from './api/metrics-routes.js';
+import monitorRoutes from './api/monitor-routes.js';
 import connectRoutes from './api/connect-routes.js';
 import webdriverRoutes from './api/webdriver-routes.js';
 import sessionRoutes from './api/session-routes.js';
 import artifactRoutes from './api/artifact-routes.js';
 import type { FleetConfig } from './config.js';
 import alertsPlugin from './plugins/alerts.js';
+import clusterPlugin from './plugins/cluster.js';
 import configPlugin from './plugins/config.js';
 import deviceClientPlugin from './plugins/device-client.js';
 import inventoryPlugin from './plugins/inventory.js';
@@ -97,6 +99,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
     await app.register(configPlugin, { config });
     await app.register(storePlugin);
     await app.register(registryPlugin);
+    await app.register(clusterPlugin);
     await app.register(deviceClientPlugin);
     await app.register(alertsPlugin);
     await app.register(updatesPlugin);
@@ -111,6 +114,7 @@ export async function buildFleetApp(config: FleetConfig, opts: FleetBuildOptions
   // The one public API route: probes carry no token.
   app.get('/api/health', { config: { public: true }, schema: { response: { 200: HealthResponse } } }, async () => ({ status: 'ok' as const, version: config.version }));
   await app.register(deviceRoutes);
+  await app.register(monitorRoutes);
   await app.register(alertRoutes);
   await app.register(sessionRoutes);
   await app.register(artifactRoutes);

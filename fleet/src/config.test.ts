@@ -81,3 +81,19 @@ describe('OUTPOST_FLEET_DB', () => {
     expect(() => loadFleetConfig({ OUTPOST_FLEET_DB: 'http://db.fleet.internal/fleet' })).toThrow(/^OUTPOST_FLEET_DB: .*http: is not supported/);
   });
 });
+
+describe('monitors sharing a store', () => {
+  it('names this monitor <hostname>:<port> unless told, and refuses a name or lease that cannot work', () => {
+    const c = loadFleetConfig({ OUTPOST_FLEET_PORT: '9123' });
+    expect(c.cluster.monitorId).toMatch(/:9123$/);
+    expect(c.cluster.leaseS).toBe(15);
+    expect(loadFleetConfig({ OUTPOST_FLEET_MONITOR_ID: 'fleet-b.vpn:9000', OUTPOST_FLEET_LEASE_S: '5' }).cluster).toEqual({ monitorId: 'fleet-b.vpn:9000', leaseS: 5 });
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_MONITOR_ID: 'two words' })).toThrow(/OUTPOST_FLEET_MONITOR_ID: expected a monitor name of letters, digits and _.:@- \(up to 64\)/);
+    expect(() => loadFleetConfig({ OUTPOST_FLEET_LEASE_S: '0' })).toThrow(/OUTPOST_FLEET_LEASE_S/);
+  });
+
+  it('serves release files from OUTPOST_FLEET_RELEASES_DIR when given (a mount every monitor sees)', () => {
+    expect(loadFleetConfig({ OUTPOST_FLEET_RELEASES_DIR: '/srv/outpost-releases' }).updates.releasesDir).toBe('/srv/outpost-releases');
+    expect(loadFleetConfig({ OUTPOST_FLEET_DATA_DIR: '/var/lib/outpost-fleet' }).updates.releasesDir).toBe('/var/lib/outpost-fleet/releases');
+  });
+});

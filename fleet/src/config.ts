@@ -2,6 +2,7 @@
 // Names follow ../shared/DESIGN.md ("Configuration"); extras are OUTPOST_FLEET_* / OUTPOST_ALERT_*.
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseStoreLocation, type StoreLocation } from './store/store-location.js';
 import { parseReleasePublicKey } from './updates/release-verify.js';
@@ -26,6 +27,13 @@ export interface FleetConfig {
   /** OUTPOST_FLEET_DB: a SQLite file or a PostgreSQL URL (store/store-location.ts). */
   db: StoreLocation;
   dataDir: string;
+  /** Several monitors on one PostgreSQL store (cluster/cluster.ts); with SQLite only `monitorId` is shown. */
+  cluster: {
+    /** OUTPOST_FLEET_MONITOR_ID: this monitor's name in the lease table (default <hostname>:<port>, or <hostname>:pid<pid> on port 0). */
+    monitorId: string;
+    /** OUTPOST_FLEET_LEASE_S: a monitor that has not renewed its lease for this long has its devices taken over. */
+    leaseS: number;
+  };
   poll: {
     intervalS: number;
     jitterPct: number;
@@ -53,7 +61,10 @@ export interface FleetConfig {
   updates: {
     channels: string[];
     failureThreshold: number;
-    /** Release files served to devices: ${dataDir}/releases. */
+    /**
+     * Release files served to devices: OUTPOST_FLEET_RELEASES_DIR, default ${dataDir}/releases. Monitors
+     * sharing a store must all see the same files: a shared mount, or each its own copy (README).
+     */
     releasesDir: string;
     /** What devices hold: opens release downloads, manifests and reports only (never the rest of the API). */
     token: string | undefined;
@@ -87,9 +98,10 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     throw new ConfigError('OUTPOST_FLEET_TOKENS_FILE', 'OUTPOST_FLEET_TOKEN set as well (without it the API takes no token at all)', tokensFile);
   }
   const pubkeyPath = envOptionalString(env, 'OUTPOST_FLEET_RELEASE_PUBKEY', { expected: 'a path to the release public key (PEM, ed25519)' });
+  const port = envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535);
   return {
     host,
-    port: envInt(env, 'OUTPOST_FLEET_PORT', 9000, 0, 65535),
+    port,
     token,
     namedTokens,
     logLevel: envEnum(env, 'OUTPOST_LOG_LEVEL', LOG_LEVELS, 'info'),
@@ -101,6 +113,13 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
     deviceToken: envToken(env, 'OUTPOST_FLEET_DEVICE_TOKEN'),
     db,
     dataDir,
+    cluster: {
+      monitorId: envString(env, 'OUTPOST_FLEET_MONITOR_ID', `${hostname()}:${port === 0 ? `pid${process.pid}` : port}`, {
+        pattern: '^[A-Za-z0-9][A-Za-z0-9_.:@\\-]{0,63}$',
+        expected: 'a monitor name of letters, digits and _.:@- (up to 64)',
+      }),
+      leaseS: envNumber(env, 'OUTPOST_FLEET_LEASE_S', 15, 1, 3600),
+    },
     poll: {
       intervalS: envNumber(env, 'OUTPOST_FLEET_POLL_INTERVAL_S', 15, 0.2, 3600),
       jitterPct: envInt(env, 'OUTPOST_FLEET_POLL_JITTER_PCT', 10, 0, 50),
@@ -133,7 +152,7 @@ export function loadFleetConfig(env: Env = process.env): FleetConfig {
         expected: 'comma-separated channel names',
       }).split(','),
       failureThreshold: envInt(env, 'OUTPOST_FLEET_ROLLOUT_FAILURE_PCT', 20, 0, 100),
-      releasesDir: resolve(dataDir, 'releases'),
+      releasesDir: resolve(envString(env, 'OUTPOST_FLEET_RELEASES_DIR', resolve(dataDir, 'releases'))),
       token: updateToken,
       releasePublicKey: pubkeyPath === undefined ? undefined : releasePublicKey(pubkeyPath),
       releaseMaxBytes: envInt(env, 'OUTPOST_FLEET_RELEASE_MAX_MB', 500, 1, 16_384) * 1024 * 1024,

@@ -17,6 +17,8 @@ export interface SimDevice {
   /** Sessions the device says it turned away for host pressure (sessions.counters); 0: no counters sent. */
   rejected: number;
   requests: number;
+  /** Status polls by monitor (the x-outpost-monitor header): how many, and when the last came. */
+  pollers: Map<string, { count: number; lastAt: number }>;
 }
 
 export interface Simulators {
@@ -137,6 +139,7 @@ export async function startSimulators(opts: {
       version: opts.version?.(i) ?? '1.0.0',
       rejected: opts.rejected?.(i) ?? 0,
       requests: 0,
+      pollers: new Map(),
     };
     devices.push(d);
     byAddress.set(d.address, d);
@@ -154,7 +157,16 @@ export async function startSimulators(opts: {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(fakeMetrics(d));
       return;
     }
-    if (path !== '/api/fleet/status') {
+    if (path === '/api/fleet/status') {
+      const monitor = req.headers['x-outpost-monitor'];
+      if (typeof monitor === 'string') {
+        const p = d.pollers.get(monitor);
+        if (p) {
+          p.count += 1;
+          p.lastAt = Date.now();
+        } else d.pollers.set(monitor, { count: 1, lastAt: Date.now() });
+      }
+    } else {
       res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"code":"not_found","message":"no route"}}');
       return;
     }

@@ -13,6 +13,8 @@ const ListQuery = Type.Object(
     group: Type.Optional(Type.String({ maxLength: 200 })),
     version: Type.Optional(Type.String({ maxLength: 100 })),
     q: Type.Optional(Type.String({ maxLength: 200 })),
+    /** Only the devices this monitor polls (its id, as in GET /api/monitors). */
+    polled_by: Type.Optional(Type.String({ maxLength: 100 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20_000 })),
     view: Type.Optional(Type.Union([Type.Literal('summary'), Type.Literal('full')])),
@@ -29,7 +31,7 @@ function counts(values: Iterable<string>): Array<{ key: string; count: number }>
 }
 
 const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const { registry, alerts, store, monitor } = app;
+  const { registry, alerts, store, monitor, cluster } = app;
 
   function openAlertsByDevice(): Map<string, number> {
     const m = new Map<string, number>();
@@ -44,7 +46,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }
 
   app.get('/api/devices', { schema: { querystring: ListQuery, response: { 200: Type.Array(DeviceView), 400: ErrorBody, 401: ErrorBody } } }, async (req, reply) => {
-    const { status, group, version, q, offset = 0, limit, view } = req.query;
+    const { status, group, version, q, polled_by, offset = 0, limit, view } = req.query;
     const statuses = status ? new Set(status.split(',')) : null;
     const needle = q?.toLowerCase();
     const matching = registry
@@ -54,13 +56,14 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
           (!statuses || statuses.has(d.health.status)) &&
           (!group || d.groups.includes(group)) &&
           (!version || (d.health.lastStatus?.appliance.version ?? 'unknown') === version) &&
+          (!polled_by || cluster.ownerOf(d.id) === polled_by) &&
           (!needle || d.id.toLowerCase().includes(needle) || d.name.toLowerCase().includes(needle) || d.address.includes(needle)),
       )
       .sort(compareDevices);
     const page = matching.slice(offset, limit === undefined ? undefined : offset + limit);
     const perDevice = openAlertsByDevice();
     void reply.header('x-total-count', String(matching.length));
-    return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0));
+    return page.map((d) => deviceView(d, view === 'full', perDevice.get(d.id) ?? 0, cluster.ownerOf(d.id)));
   });
 
   app.get('/api/devices/summary', { schema: { response: { 200: FleetSummary } } }, async () => {
@@ -112,7 +115,7 @@ const deviceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/devices/:id', { schema: { params: IdParams, response: { 200: DeviceDetail, 404: ErrorBody } } }, async (req) => {
     const d = getDevice(req.params.id);
     return {
-      ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length),
+      ...deviceView(d, true, alerts.open().filter((a) => a.device_id === d.id).length, cluster.ownerOf(d.id)),
       transitions: (await store.transitions(d.id, 0, 50)).map((t) => ({ ts: new Date(t.ts).toISOString(), from: t.from_status, to: t.to_status, reason: t.reason })),
       alerts_recent: (await store.deviceAlerts(d.id, 50)).map((a) => ({
         id: a.id,

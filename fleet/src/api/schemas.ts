@@ -41,6 +41,8 @@ export const DeviceView = Type.Object({
   /** The device's drain (it takes no new sessions): null when it takes sessions. */
   drain: Nullable(Type.Union([Type.Literal('draining'), Type.Literal('drained')])),
   url: Type.String(),
+  /** The monitor that polls the device (several monitors share a PostgreSQL store); null while no monitor is live. */
+  polled_by: Nullable(Type.String()),
   last_status: Type.Optional(Nullable(FleetStatus)),
 });
 export type DeviceView = Static<typeof DeviceView>;
@@ -265,3 +267,39 @@ export type ReleaseView = Static<typeof ReleaseView>;
 
 export const ReleaseUploaded = Type.Object({ version: Type.String(), file: Type.String(), size: Type.Integer(), sha256: Type.String() });
 export type ReleaseUploaded = Static<typeof ReleaseUploaded>;
+
+const MonitorCycle = Type.Object({ at: Type.String(), duration_ms: Type.Number(), polled: Type.Integer(), ok: Type.Integer(), failed: Type.Integer(), cpu_ms: Type.Number() });
+
+/** A monitor of the fleet (GET /api/monitors): its lease, whether it leads, its share and its own health. */
+export const MonitorView = Type.Object({
+  id: Type.String(),
+  url: Nullable(Type.String()),
+  hostname: Nullable(Type.String()),
+  pid: Nullable(Type.Integer()),
+  version: Nullable(Type.String()),
+  started_at: Type.String(),
+  renewed_at: Type.String(),
+  lease_until: Type.String(),
+  /** Its lease has not lapsed: it polls its share. */
+  alive: Type.Boolean(),
+  /** It holds the leader lock: alert notifications and pruning run there. */
+  leader: Type.Boolean(),
+  /** The monitor that answered this request. */
+  self: Type.Boolean(),
+  /** Devices in its share now. */
+  devices: Type.Integer(),
+  last_cycle: Nullable(MonitorCycle),
+  rss_bytes: Nullable(Type.Integer()),
+});
+
+export type MonitorView = Static<typeof MonitorView>;
+
+export const MonitorList = Type.Object({
+  /** single: a SQLite store, one monitor; shared: monitors splitting the fleet over a PostgreSQL store. */
+  mode: Type.Union([Type.Literal('single'), Type.Literal('shared')]),
+  self: Type.String(),
+  leader: Nullable(Type.String()),
+  lease_s: Type.Number(),
+  monitors: Type.Array(MonitorView),
+});
+export type MonitorList = Static<typeof MonitorList>;

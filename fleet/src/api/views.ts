@@ -4,7 +4,8 @@ import { deviceBaseUrl } from '../devices/device-http.js';
 import type { FleetStatus } from '../../../device/src/shared/index.js';
 import type { DeviceView } from './schemas.js';
 
-export function deviceView(d: Device, full: boolean, openAlerts: number): DeviceView {
+/** `polledBy`: the monitor whose share the device is in (cluster/cluster.ts; the one monitor when single). */
+export function deviceView(d: Device, full: boolean, openAlerts: number, polledBy: string | null): DeviceView {
   const s = d.health.lastStatus;
   return {
     id: d.id,
@@ -23,6 +24,7 @@ export function deviceView(d: Device, full: boolean, openAlerts: number): Device
     flapping: d.health.flapping,
     drain: s?.appliance.drain?.state ?? null,
     url: `${deviceBaseUrl(d)}/`,
+    polled_by: polledBy,
     ...(full ? { last_status: s } : {}),
   };
 }

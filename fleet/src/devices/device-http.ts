@@ -41,6 +41,8 @@ export interface DeviceHttpOptions {
   maxSockets: number;
   /** Idle connections kept per device. */
   maxFreeSockets: number;
+  /** Sent as `x-outpost-monitor`: which monitor of a shared fleet is asking. */
+  monitorId?: string;
 }
 
 export interface DeviceHttp {
@@ -91,7 +93,11 @@ function abort(req: http.ClientRequest, res: http.IncomingMessage | null, err: E
 
 export function createDeviceHttp(opts: DeviceHttpOptions): DeviceHttp {
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.maxSockets, maxFreeSockets: opts.maxFreeSockets, scheduling: 'lifo' });
-  const baseHeaders: Record<string, string> = { accept: 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };
+  const baseHeaders: Record<string, string> = {
+    accept: 'application/json',
+    ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+    ...(opts.monitorId ? { 'x-outpost-monitor': opts.monitorId } : {}),
+  };
   const inflight = new Map<http.ClientRequest, InFlight>();
   const tooLarge = `answer larger than ${opts.maxBytes} bytes`;
   let closed = false;

@@ -15,6 +15,10 @@ export interface DeviceRow {
   failures: number;
   successes: number;
   updated_at: number;
+  /** The monitor whose poll wrote the row (migration 7). */
+  polled_by: string | null;
+  /** Times (ms) of the device's recent up↔down changes, as JSON: what flapping is judged on. */
+  flips: string | null;
 }
 
 export interface SnapshotRow {
@@ -109,11 +113,30 @@ CREATE INDEX transitions_device_ts ON transitions (device_id, ts);
 `,
 };
 
-const DEVICE_COLUMNS = ['id', 'status', 'reason', 'version', 'last_seen', 'last_status', 'failures', 'successes', 'updated_at'] as const;
+/**
+ * Migration 7's part: which monitor polls each device, and the flips a monitor that takes the device
+ * over (or mirrors it) judges flapping on; `updated_at` indexed for the mirror's reads.
+ */
+export const addDevicePoller: MigrationStep = {
+  sqlite(db) {
+    db.exec(`
+ALTER TABLE devices ADD COLUMN polled_by TEXT;
+ALTER TABLE devices ADD COLUMN flips TEXT;
+CREATE INDEX IF NOT EXISTS devices_updated_at ON devices (updated_at);
+`);
+  },
+  postgres: `
+ALTER TABLE devices ADD COLUMN polled_by TEXT;
+ALTER TABLE devices ADD COLUMN flips TEXT;
+CREATE INDEX devices_updated_at ON devices (updated_at);
+`,
+};
+
+const DEVICE_COLUMNS = ['id', 'status', 'reason', 'version', 'last_seen', 'last_status', 'failures', 'successes', 'updated_at', 'polled_by', 'flips'] as const;
 // A poll without a status (a failure) keeps the last one the device sent.
 const UPSERT_DEVICE = `ON CONFLICT (id) DO UPDATE SET status=excluded.status, reason=excluded.reason, version=excluded.version,
   last_seen=excluded.last_seen, last_status=COALESCE(excluded.last_status, devices.last_status),
-  failures=excluded.failures, successes=excluded.successes, updated_at=excluded.updated_at`;
+  failures=excluded.failures, successes=excluded.successes, updated_at=excluded.updated_at, polled_by=excluded.polled_by, flips=excluded.flips`;
 const SNAPSHOT_COLUMNS = ['device_id', 'ts', 'status', 'cpu_pct', 'mem_pct', 'disk_pct', 'temperature_c', 'sessions_active', 'latency_ms', 'version'] as const;
 const TRANSITION_COLUMNS = ['device_id', 'ts', 'from_status', 'to_status', 'reason'] as const;
 
@@ -130,6 +153,9 @@ export function openDeviceTables(db: StoreDatabase) {
         await tx.insertMany('transitions', TRANSITION_COLUMNS, transitions);
       }),
     devices: () => db.all<DeviceRow>(`SELECT ${DEVICE_COLUMNS.join(', ')} FROM devices ORDER BY id`),
+    /** Rows written since `since` (ms, the writers' clocks) by a poll of another monitor than `self`: what the mirror reads. */
+    devicesChangedSince: (since: number, self: string) =>
+      db.all<DeviceRow>(`SELECT ${DEVICE_COLUMNS.join(', ')} FROM devices WHERE updated_at >= ? AND (polled_by IS NULL OR polled_by <> ?)`, [since, self]),
     forgetDevice: async (id: string): Promise<void> => {
       await db.run('DELETE FROM devices WHERE id = ?', [id]);
     },

@@ -1,9 +1,16 @@
 // Ties the fleet together: inventory → registry → poller → state, store and alerts. One instance per
 // fleet process; the API reads from it. Its store writes (a cycle's batch, a device forgotten) go
 // out one after another in the order they were made; the poller does not wait for them.
+// With monitors sharing the store (cluster/cluster.ts) it polls and writes only its own share; the
+// other devices are mirrored into the registry from their rows at every cluster tick, so the API
+// answers for the whole fleet. A row is written when the device's status, version, failing or
+// alert-relevant state changes (and with every snapshot), so the mirror sees those within a tick;
+// figures between snapshots (CPU, sessions) are the owner's alone. Only the leader evaluates alerts
+// (over every device, its own after each poll and the mirrored ones as their rows arrive) and prunes.
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Log } from '../../../device/src/shared/index.js';
-import type { AlertEngine } from '../alerts/alert-engine.js';
+import { desiredAlerts, type AlertEngine } from '../alerts/alert-engine.js';
+import type { Cluster } from '../cluster/cluster.js';
 import type { FleetConfig } from '../config.js';
 import type { Device, DeviceIdentity, DeviceRegistry } from '../devices/device-registry.js';
 import type { DeviceHealth, DeviceStatus, PollResult, Transition } from '../poller/device-state.js';
@@ -18,6 +25,9 @@ export interface FleetMonitorOptions {
   registry: DeviceRegistry;
   client: StatusClient;
   alerts: AlertEngine;
+  cluster: Cluster;
+  /** The fleet's target version, for the alert-relevant part of a device's row (shared mode). */
+  targetVersion?: () => string | null;
   log: Log;
   onCycle?: (stats: CycleStats) => void;
   onPoll?: (device: Device, result: PollResult) => void;
@@ -43,8 +53,16 @@ function snapshotOf(d: Device, ts: number): SnapshotRow & { device_id: string } 
   };
 }
 
+/**
+ * Rows of other monitors written this long before the newest one seen are read again by the mirror:
+ * a row is stamped with its writer's clock when the batch is built, and commits later.
+ */
+const MIRROR_OVERLAP_MS = 10_000;
+
 export function createFleetMonitor(opts: FleetMonitorOptions) {
-  const { config, store, registry, alerts, log } = opts;
+  const { config, store, registry, alerts, cluster, log } = opts;
+  const shared = cluster.mode === 'shared';
+  const self = cluster.self;
   const snapshotMs = config.store.snapshotIntervalS * 1000;
   let pendingTransitions: TransitionRow[] = [];
   let pendingSnapshots: Array<SnapshotRow & { device_id: string }> = [];
@@ -68,6 +86,7 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     jitterPct: config.poll.jitterPct,
     concurrency: config.poll.concurrency,
     backoffMaxMs: config.poll.backoffMaxS * 1000,
+    owns: shared ? (d) => cluster.owns(d.id) : undefined,
     log: log.child({ module: 'poller' }),
     onResult(d, result, transition) {
       const now = Date.now();
@@ -81,7 +100,7 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
         pendingSnapshots.push(snapshotOf(d, now));
         d.lastSnapshotAt = now;
       }
-      alerts.evaluate(d);
+      if (cluster.isLeader()) alerts.evaluate(d);
       opts.onPoll?.(d, result);
     },
     onCycle(stats) {
@@ -101,7 +120,15 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       failures: d.health.failures,
       successes: d.health.successes,
       updated_at: now,
+      polled_by: self,
+      flips: d.health.flips.length > 0 ? JSON.stringify(d.health.flips) : null,
     };
+  }
+
+  /** What the leader's alert rules would open for the device: a change is written at once for the mirror. */
+  function alertSignature(d: Device): string {
+    const { always, fromData } = desiredAlerts(d, config.alerts, opts.targetVersion?.() ?? null);
+    return [...always.keys(), ...(fromData?.keys() ?? [])].join(',');
   }
 
   const lastPersisted = new Map<string, string>();
@@ -112,7 +139,10 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     for (const d of registry.all()) {
       if (!d.dirty) continue;
       d.dirty = false;
-      const sig = `${d.health.status}|${d.health.reason}|${d.health.lastStatus?.appliance.version}|${d.health.failures > 0}`;
+      // Another monitor's device (mirrored, or lost to a monitor that joined): its owner writes it.
+      if (shared && !cluster.owns(d.id)) continue;
+      let sig = `${d.health.status}|${d.health.reason}|${d.health.lastStatus?.appliance.version}|${d.health.failures > 0}`;
+      if (shared) sig += `|${d.health.flapping}|${alertSignature(d)}`;
       const snap = d.lastSnapshotAt >= now - 1000;
       if (!snap && lastPersisted.get(d.id) === sig) continue;
       lastPersisted.set(d.id, sig);
@@ -128,8 +158,11 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
 
   function applyInventory(identities: DeviceIdentity[]): void {
     const { added, removed, changed } = registry.sync(identities);
+    if (added.length || removed.length) cluster.devicesChanged();
     for (const id of removed) {
-      alerts.forgetDevice(id);
+      mirrored.delete(id);
+      // Its alerts close once, on the leader; the others see that at their next tick.
+      if (cluster.isLeader()) alerts.forgetDevice(id);
       void write(`forget ${id}`, () => store.forgetDevice(id));
       lastPersisted.delete(id);
     }
@@ -138,27 +171,79 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     }
   }
 
+  /** Takes a device's state from its row (at start, and for the mirror). */
+  function applyRow(row: DeviceRow): Device | undefined {
+    const d = registry.get(row.id);
+    if (!d) return undefined;
+    const health: Partial<DeviceHealth> = {
+      status: row.status as DeviceStatus,
+      reason: row.reason,
+      failures: row.failures,
+      successes: row.successes,
+      lastSeen: row.last_seen,
+    };
+    if (row.last_status) {
+      try {
+        health.lastStatus = JSON.parse(row.last_status);
+        health.lastStatusText = row.last_status;
+      } catch {
+        // a damaged row only loses the detail
+      }
+    }
+    if (row.flips) {
+      try {
+        health.flips = JSON.parse(row.flips) as number[];
+        health.flapping = health.flips.length >= 4;
+      } catch {
+        // as above
+      }
+    }
+    registry.restore(row.id, health);
+    return d;
+  }
+
+  /** The newest `updated_at` the mirror has seen, and what it applied of each device. */
+  let mirrorSeen = 0;
+  const mirrored = new Map<string, number>();
+
   /** Start from the last known state: statuses, last answers, counters. */
   async function restore(): Promise<void> {
     for (const row of await store.devices()) {
-      const d = registry.get(row.id);
-      if (!d) continue;
-      const health: Partial<DeviceHealth> = {
-        status: row.status as DeviceStatus,
-        reason: row.reason,
-        failures: row.failures,
-        successes: row.successes,
-        lastSeen: row.last_seen,
-      };
-      if (row.last_status) {
-        try {
-          health.lastStatus = JSON.parse(row.last_status);
-        } catch {
-          // a damaged row only loses the detail
-        }
-      }
-      registry.restore(row.id, health);
+      applyRow(row);
+      mirrored.set(row.id, row.updated_at);
+      mirrorSeen = Math.max(mirrorSeen, row.updated_at);
     }
+  }
+
+  /** Other monitors' devices as their rows now say (each tick, shared mode); the leader evaluates their alerts. */
+  async function mirror(): Promise<void> {
+    const rows = await store.devicesChangedSince(mirrorSeen - MIRROR_OVERLAP_MS, self);
+    const leading = cluster.isLeader();
+    for (const row of rows) {
+      mirrorSeen = Math.max(mirrorSeen, row.updated_at);
+      if (cluster.owns(row.id) || mirrored.get(row.id) === row.updated_at) continue;
+      mirrored.set(row.id, row.updated_at);
+      const d = applyRow(row);
+      if (d && leading) alerts.evaluate(d);
+    }
+  }
+
+  if (shared) {
+    cluster.onOwnership((gained) => {
+      for (const id of gained) {
+        const d = registry.get(id);
+        if (!d) continue;
+        d.nextPollAt = 0;
+        // Written at its first poll here, whatever this monitor wrote of it before.
+        lastPersisted.delete(id);
+      }
+      if (gained.length > 0) poller.kick();
+    });
+    cluster.onTick(mirror);
+    // A new leader starts from every device's state as it is now.
+    cluster.onLeadership((leading) => {
+      if (leading) for (const d of registry.all()) alerts.evaluate(d);
+    });
   }
 
   return {
@@ -169,10 +254,14 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       return () => listeners.delete(fn);
     },
     async start(): Promise<void> {
+      // The share first: the first cycle polls only this monitor's devices.
+      await cluster.start();
       await restore();
       poller.start();
       alerts.startReminders();
       pruneTask = cron.schedule(config.store.pruneSchedule, async () => {
+        // Once for the fleet: the leader prunes.
+        if (!cluster.isLeader()) return;
         const before = Date.now() - config.store.retentionDays * 86_400_000;
         try {
           const removed = await store.prune(before);
@@ -186,6 +275,8 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     async stop(): Promise<void> {
       await pruneTask?.destroy();
       await poller.stop();
+      // The others take this monitor's devices at their next tick, not after the lease.
+      await cluster.stop();
       await flush();
       await alerts.close();
     },

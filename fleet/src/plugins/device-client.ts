@@ -22,8 +22,9 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { config } = app;
-    const pollHttp = createDeviceHttp({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken, maxBytes: 1024 * 1024, maxSockets: 2, maxFreeSockets: 1 });
-    const deviceApi = createDeviceHttp({ timeoutMs: 60_000, token: config.deviceToken, maxBytes: 4 * 1024 * 1024, maxSockets: 8, maxFreeSockets: 2 });
+    const monitorId = config.cluster.monitorId;
+    const pollHttp = createDeviceHttp({ timeoutMs: config.poll.timeoutMs, token: config.deviceToken, maxBytes: 1024 * 1024, maxSockets: 2, maxFreeSockets: 1, monitorId });
+    const deviceApi = createDeviceHttp({ timeoutMs: 60_000, token: config.deviceToken, maxBytes: 4 * 1024 * 1024, maxSockets: 8, maxFreeSockets: 2, monitorId });
     app.decorate('deviceClient', createStatusClient(pollHttp));
     const deviceStreams = createDeviceStreams({ token: config.deviceToken, idleTimeoutMs: 60_000, maxSockets: 16 });
     app.decorate('deviceApi', deviceApi);

@@ -31,6 +31,8 @@ export default fp<MonitorPluginOptions>(
       registry: app.registry,
       client: app.deviceClient,
       alerts: app.alerts,
+      cluster: app.cluster,
+      targetVersion: () => app.targetVersion(),
       log,
       onCycle: (stats) => {
         metrics.cycle(stats);
@@ -43,5 +45,5 @@ export default fp<MonitorPluginOptions>(
     if (autoStart) app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => monitor.stop());
   },
-  { name: 'fleet-monitor', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry', 'fleet-device-client', 'fleet-alerts', 'fleet-updates'] },
+  { name: 'fleet-monitor', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry', 'fleet-cluster', 'fleet-device-client', 'fleet-alerts', 'fleet-updates'] },
 );

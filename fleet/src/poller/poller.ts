@@ -25,6 +25,8 @@ export interface PollerOptions {
   jitterPct: number;
   concurrency: number;
   backoffMaxMs: number;
+  /** Only devices this says yes to are polled (a monitor's share of a shared fleet); default: all. */
+  owns?: (device: Device) => boolean;
   log: Log;
   onResult(device: Device, result: PollResult, transition: Transition | null): void;
   onCycle(stats: CycleStats): void;
@@ -35,6 +37,8 @@ export interface Poller {
   stop(): Promise<void>;
   /** Run one cycle now (tests, and the first cycle at start). */
   runCycle(): Promise<CycleStats>;
+  /** Start the next cycle now (devices just taken over are due), or right after the one under way. */
+  kick(): void;
   lastCycle(): CycleStats | null;
 }
 
@@ -74,9 +78,10 @@ export function createPoller(opts: PollerOptions): Poller {
     const cpu0 = process.cpuUsage();
     // Devices that were slow or silent last time go first: their wait (up to the timeout) then
     // overlaps with everyone else's quick answers instead of being added at the end of the cycle.
+    const owns = opts.owns;
     const due = opts.registry
       .all()
-      .filter((d) => !d.inflight && d.nextPollAt <= startedAt)
+      .filter((d) => !d.inflight && d.nextPollAt <= startedAt && (owns === undefined || owns(d)))
       .sort((a, b) => (b.health.lastDurationMs ?? 0) - (a.health.lastDurationMs ?? 0));
     const stats: CycleStats = { startedAt, durationMs: 0, polled: due.length, ok: 0, failed: 0, cpuMs: 0 };
     // At most `concurrency` polls in flight: that many loops take the next due device until none is
@@ -97,9 +102,11 @@ export function createPoller(opts: PollerOptions): Poller {
     return stats;
   }
 
+  let kicked = false;
   function schedule(startedAt: number): void {
     if (stopped) return;
-    const wait = Math.max(0, startedAt + jittered(opts.intervalMs) - Date.now());
+    const wait = kicked ? 0 : Math.max(0, startedAt + jittered(opts.intervalMs) - Date.now());
+    kicked = false;
     timer = setTimeout(() => {
       const t = Date.now();
       running = cycle().finally(() => {
@@ -125,6 +132,16 @@ export function createPoller(opts: PollerOptions): Poller {
       if (running) await running.catch(() => undefined);
     },
     runCycle: () => cycle(),
+    kick() {
+      if (stopped) return;
+      if (running) {
+        kicked = true;
+        return;
+      }
+      clearTimeout(timer);
+      kicked = true;
+      schedule(Date.now());
+    },
     lastCycle: () => last,
   };
 }

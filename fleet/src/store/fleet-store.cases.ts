@@ -24,6 +24,8 @@ const device = (id: string, over: Partial<DeviceRow> = {}): DeviceRow => ({
   failures: 0,
   successes: 1,
   updated_at: T,
+  polled_by: 'm1',
+  flips: null,
   ...over,
 });
 const snapshot = (deviceId: string, ts: number) => ({

@@ -32,6 +32,8 @@ export async function openFleetStore(location: StoreLocation, opts: OpenOptions 
     ...updates,
     /** The schema version the store was at when opened, and the one it is at now. */
     schema: core.schema,
+    /** The database itself, for the monitors sharing it (cluster/cluster.ts: leases, the leader lock). */
+    database: core,
     /** Drop history older than the retention; open alerts and rollouts are kept whatever their age. */
     prune: (before: number) =>
       core.transaction(async (tx) => ({ ...(await pruneDevices(tx, before)), ...(await pruneAlerts(tx, before)), ...(await pruneUpdates(tx, before)) })),

@@ -5,7 +5,8 @@
 // released is never edited or renumbered: a change to a table is a new entry at the end, written by
 // the module that owns the table, for both dialects.
 import { addSilencesAndAcks, createAlertTables } from '../alerts/alert-tables.js';
-import { createDeviceTables } from '../monitor/device-tables.js';
+import { createMonitorTable } from '../cluster/monitor-tables.js';
+import { addDevicePoller, createDeviceTables } from '../monitor/device-tables.js';
 import { addRolloutForce, addRolloutTargetsAndHistory, createUpdateTables } from '../updates/update-tables.js';
 import { steps, type Migration } from './store-database.js';
 
@@ -46,5 +47,11 @@ export const MIGRATIONS: readonly Migration[] = [
     owner: 'updates',
     description: 'rollouts.target and rollouts.deploy_id; the deploy history (deploys, deploy_events)',
     ...addRolloutTargetsAndHistory,
+  },
+  {
+    version: 7,
+    owner: 'monitor, cluster',
+    description: 'devices.polled_by and devices.flips; the monitors table (leases of the monitors sharing the store)',
+    ...steps(addDevicePoller, createMonitorTable),
   },
 ];

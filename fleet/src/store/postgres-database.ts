@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Log } from '../../../device/src/shared/index.js';
 import { toPositional, type PositionalSql } from './sql-placeholders.js';
-import { latestVersion, type Migration, type OpenOptions, type SqlParams, type SqlRunner, type StoreDatabase } from './store-database.js';
+import { latestVersion, type LeaderLock, type Migration, type OpenOptions, type SqlParams, type SqlRunner, type StoreDatabase } from './store-database.js';
 import { StoreTooNewError, StoreUnavailableError } from './store-errors.js';
 import type { StoreLocation } from './store-location.js';
 
@@ -126,6 +126,57 @@ function runnerOf(query: Query, statement: ReturnType<typeof createStatements>):
   };
 }
 
+/**
+ * A session advisory lock on a client of its own (not the pool's: a pooled connection would carry
+ * the lock to whatever query borrowed it next). PostgreSQL ends the lock with the session, so a
+ * monitor killed with SIGKILL, or cut off, loses it as soon as the server sees the connection go.
+ * hold() on a held lock runs a query on that connection, so a connection that died quietly is
+ * found out at the next check; a check that does not answer within `checkMs` counts as lost.
+ */
+function advisoryLock(location: PostgresLocation, key: bigint, log: Log | undefined, onLost: (() => void) | undefined, checkMs = 5000): LeaderLock {
+  let client: pg.Client | null = null;
+  let held = false;
+  const lose = (c: pg.Client, why: string, err?: unknown) => {
+    if (client !== c) return;
+    client = null;
+    void c.end().catch(() => undefined);
+    if (held) {
+      held = false;
+      log?.warn({ err, db: location.display }, `the leader lock was lost (${why})`);
+      onLost?.();
+    }
+  };
+  return {
+    async hold() {
+      let c = client;
+      try {
+        if (!c) {
+          c = client = new pg.Client({ connectionString: location.url, application_name: 'outpost-fleet-leader', keepAlive: true, query_timeout: checkMs, connectionTimeoutMillis: checkMs });
+          const mine = c;
+          c.on('error', (err) => lose(mine, 'connection error', err));
+          c.on('end', () => lose(mine, 'connection closed'));
+          await c.connect();
+        }
+        const r = await c.query<{ ok: boolean }>(held ? 'SELECT true AS ok' : `SELECT pg_try_advisory_lock(${key}) AS ok`);
+        if (client !== c) return false;
+        held = r.rows[0]?.ok === true;
+        return held;
+      } catch (err) {
+        if (c) lose(c, 'check failed', err);
+        return false;
+      }
+    },
+    held: () => held,
+    async release() {
+      const c = client;
+      client = null;
+      held = false;
+      // Ending the session releases the lock.
+      if (c) await c.end().catch(() => undefined);
+    },
+  };
+}
+
 export async function openPostgresDatabase(location: PostgresLocation, migrations: readonly Migration[], opts: OpenOptions): Promise<StoreDatabase> {
   const pool = poolOf(location, opts.log);
   const client = await connect(pool, location);
@@ -144,6 +195,9 @@ export async function openPostgresDatabase(location: PostgresLocation, migration
   return {
     dialect: 'postgres',
     schema: { from, to: latestVersion(migrations) },
+    shared: true,
+    now: async () => Number((await pool.query<{ ms: string }>('SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms')).rows[0]!.ms),
+    leaderLock: (key, o) => advisoryLock(location, key, opts.log, o?.onLost),
     ...runnerOf((q) => pool.query(q), statement),
     async transaction<R>(fn: (tx: SqlRunner) => Promise<R>): Promise<R> {
       const tx = await pool.connect();

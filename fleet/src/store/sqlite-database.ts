@@ -124,6 +124,10 @@ export function openSqliteDatabase(file: string, migrations: readonly Migration[
   return {
     dialect: 'sqlite',
     schema: { from, to: latest },
+    shared: false,
+    now: async () => Date.now(),
+    // One process per file: it always leads.
+    leaderLock: () => ({ hold: async () => true, held: () => true, release: async () => undefined }),
     ...runner(turns.now),
     transaction: <R>(fn: (tx: SqlRunner) => Promise<R>) =>
       turns.queue(async () => {

@@ -17,8 +17,10 @@
 // statement would join the transaction), so while one is open other calls wait their turn, in order
 // (store-database.cases.ts, "keeps a call made while a transaction is open out of it").
 // PostgreSQL runs a transaction on a connection of its own from a small pool; insertMany sends
-// multi-row INSERTs there (one round trip per thousand rows, not per row). Several monitors on one
-// database (leases, a leader) are not built yet; they would use this same transaction API.
+// multi-row INSERTs there (one round trip per thousand rows, not per row). Several monitors share one
+// PostgreSQL database (cluster/cluster.ts): `shared` says a store can be shared, `now()` is the
+// database's clock their leases are counted on, and `leaderLock()` is PostgreSQL's advisory lock
+// on a connection of its own.
 //
 // SQL. Queries are written once with `@name` (an object of parameters) or `?` (an array)
 // placeholders, in the SQL both dialects share: INSERT … ON CONFLICT … DO UPDATE with `excluded`,
@@ -49,8 +51,27 @@ export interface SqlRunner {
   insertMany(table: string, columns: readonly string[], rows: readonly object[], tail?: string): Promise<void>;
 }
 
+/**
+ * Who runs the once-only work among the monitors sharing a store: a session advisory lock held on
+ * a connection of its own, so that it ends with that connection (a monitor killed, a network gone).
+ */
+export interface LeaderLock {
+  /** Takes the lock if it is free, or checks that it is still held; false when another holds it or the connection failed. */
+  hold(): Promise<boolean>;
+  /** Held as of the last hold(), and the connection has not failed since. */
+  held(): boolean;
+  /** Gives the lock up and closes its connection; idempotent. */
+  release(): Promise<void>;
+}
+
 export interface StoreDatabase extends SqlRunner {
   readonly dialect: Dialect;
+  /** Several monitor processes can use this store at once (PostgreSQL); a SQLite file has one. */
+  readonly shared: boolean;
+  /** The database's clock in ms: what leases shared between machines are counted on. */
+  now(): Promise<number>;
+  /** An advisory lock by key; on a store that is not shared it is always held by its one process. */
+  leaderLock(key: bigint, opts?: { onLost?: () => void }): LeaderLock;
   /** The schema version the store was at when opened, and the one it is at now. */
   readonly schema: { from: number; to: number };
   /**

@@ -7,6 +7,7 @@ import { deviceIdFromPath } from './device-model';
 import { AlertsPage } from './pages/AlertsPage';
 import { DeviceDetailPage } from './pages/DeviceDetailPage';
 import { DevicesPage } from './pages/DevicesPage';
+import { MonitorsPage } from './pages/MonitorsPage';
 import { ReleasesPage } from './pages/ReleasesPage';
 import { SessionsPage } from './pages/SessionsPage';
 import { RolloutsPage } from './pages/RolloutsPage';
@@ -19,6 +20,7 @@ const NAV = [
   { to: '/releases', label: 'Releases' },
   { to: '/alerts', label: 'Alerts' },
   { to: '/sessions', label: 'Sessions' },
+  { to: '/monitors', label: 'Monitors' },
 ] as const;
 
 function Page({ path }: { path: string }) {
@@ -29,6 +31,7 @@ function Page({ path }: { path: string }) {
   if (path.startsWith('/releases')) return <ReleasesPage />;
   if (path.startsWith('/alerts')) return <AlertsPage />;
   if (path.startsWith('/sessions')) return <SessionsPage />;
+  if (path.startsWith('/monitors')) return <MonitorsPage />;
   return <DevicesPage />;
 }
 

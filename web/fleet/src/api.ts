@@ -17,6 +17,7 @@ import type {
   FleetSession,
   FleetSessionList,
   FleetSummary,
+  MonitorList,
   ReleaseUploaded,
   ReleaseView,
   Silence,
@@ -38,6 +39,8 @@ export interface DeviceFilters {
   group: string;
   version: string;
   q: string;
+  /** A monitor's id: only the devices it polls. */
+  polledBy: string;
 }
 
 const enc = encodeURIComponent;
@@ -49,6 +52,7 @@ export function devicesQuery(f: DeviceFilters, offset: number, limit: number): s
   if (f.group) p.set('group', f.group);
   if (f.version) p.set('version', f.version);
   if (f.q.trim()) p.set('q', f.q.trim());
+  if (f.polledBy) p.set('polled_by', f.polledBy);
   p.set('offset', String(offset));
   p.set('limit', String(limit));
   p.set('view', 'summary');
@@ -107,6 +111,11 @@ export function useDeviceHistory(id: string, hours: number) {
     queryFn: () => api<DeviceHistory>('GET', `/api/devices/${enc(id)}/history?hours=${hours}`),
     refetchInterval: HISTORY_POLL_MS,
   });
+}
+
+/** The monitors that share the fleet (one with SQLite): leases, shares, last cycles. */
+export function useMonitors() {
+  return useQuery({ queryKey: ['monitors'], queryFn: () => api<MonitorList>('GET', '/api/monitors'), refetchInterval: POLL_MS });
 }
 
 export function useVersions() {

@@ -3,7 +3,7 @@ import { EMPTY_FILTERS, counterRows, deviceIdFromPath, filtersFromSearch, filter
 
 describe('device list filters', () => {
   it('round-trip through the query string, dropping unknown statuses', () => {
-    const f = { statuses: ['online' as const, 'offline' as const], group: 'eu west', version: '1.4.0', q: 'shop' };
+    const f = { statuses: ['online' as const, 'offline' as const], group: 'eu west', version: '1.4.0', q: 'shop', polledBy: 'mon-2:9000' };
     expect(filtersFromSearch(filtersToSearch(f))).toEqual(f);
     expect(filtersFromSearch('?status=online,bogus')).toEqual({ ...EMPTY_FILTERS, statuses: ['online'] });
     expect(filtersToSearch(EMPTY_FILTERS)).toBe('');

@@ -22,13 +22,13 @@ export const STATUS_HELP: Record<DeviceStatus, string> = {
   unknown: 'not polled yet',
 };
 
-export const EMPTY_FILTERS: DeviceFilters = { statuses: [], group: '', version: '', q: '' };
+export const EMPTY_FILTERS: DeviceFilters = { statuses: [], group: '', version: '', q: '', polledBy: '' };
 
 function isStatus(s: string): s is DeviceStatus {
   return (STATUSES as readonly string[]).includes(s);
 }
 
-/** Filters from the page's query string (?status=a,b&group=&version=&q=), so a filtered view can be linked. */
+/** Filters from the page's query string (?status=a,b&group=&version=&q=&polled_by=), so a filtered view can be linked. */
 export function filtersFromSearch(search: string): DeviceFilters {
   const p = new URLSearchParams(search);
   return {
@@ -36,6 +36,7 @@ export function filtersFromSearch(search: string): DeviceFilters {
     group: p.get('group') ?? '',
     version: p.get('version') ?? '',
     q: p.get('q') ?? '',
+    polledBy: p.get('polled_by') ?? '',
   };
 }
 
@@ -45,12 +46,13 @@ export function filtersToSearch(f: DeviceFilters): string {
   if (f.group) p.set('group', f.group);
   if (f.version) p.set('version', f.version);
   if (f.q) p.set('q', f.q);
+  if (f.polledBy) p.set('polled_by', f.polledBy);
   const s = p.toString();
   return s ? `?${s}` : '';
 }
 
 export function hasFilters(f: DeviceFilters): boolean {
-  return f.statuses.length > 0 || !!f.group || !!f.version || !!f.q;
+  return f.statuses.length > 0 || !!f.group || !!f.version || !!f.q || !!f.polledBy;
 }
 
 /** Adds or removes one status from the multi-select, keeping the server's order. */

@@ -38,6 +38,15 @@ function IdentityCard({ device: d, now }: { device: DeviceDetail; now: number })
           <StatusBadge device={d} /> {d.reason ? <span className="muted">{d.reason}</span> : null}
         </Field>
         <Field label="Last seen">{ago(d.last_seen, now)}</Field>
+        <Field label="Polled by">
+          {d.polled_by ? (
+            <AppLink to="/monitors" className="mono" testId="detail-polled-by" title="The monitors">
+              {d.polled_by}
+            </AppLink>
+          ) : (
+            <span className="muted">not polled yet</span>
+          )}
+        </Field>
         <Field label="Poll latency">{d.latency_ms === null ? '—' : `${Math.round(d.latency_ms)} ms`}</Field>
         <Field label="Open alerts">{d.alerts}</Field>
       </dl>

@@ -1,5 +1,5 @@
 import { ErrorNote } from '@common/ui';
-import { useSummary } from '../api';
+import { useMonitors, useSummary } from '../api';
 import { useUrlFilters } from '../hooks';
 import { filtersToSearch, onlyStatus } from '../device-model';
 import { DeviceFilterBar } from './devices/DeviceFilterBar';
@@ -8,6 +8,7 @@ import { SummaryCards } from './devices/SummaryCards';
 
 export function DevicesPage() {
   const summary = useSummary();
+  const monitors = useMonitors();
   const [filters, setFilters] = useUrlFilters();
   return (
     <div className="devices-page">
@@ -17,7 +18,7 @@ export function DevicesPage() {
       </div>
       <ErrorNote error={summary.error} />
       <SummaryCards summary={summary.data} selected={filters.statuses} onPick={(s) => setFilters({ statuses: onlyStatus(filters.statuses, s) })} />
-      <DeviceFilterBar filters={filters} summary={summary.data} onChange={setFilters} />
+      <DeviceFilterBar filters={filters} summary={summary.data} monitors={monitors.data} onChange={setFilters} />
       <DeviceTable key={filtersToSearch(filters)} filters={filters} targetVersion={summary.data?.target_version ?? null} />
     </div>
   );

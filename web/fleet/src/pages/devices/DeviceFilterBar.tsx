@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import type { DeviceFilters, FleetSummary } from '../../api';
+import type { DeviceFilters, FleetSummary, MonitorList } from '../../api';
 import { EMPTY_FILTERS, STATUSES, STATUS_TONE, hasFilters, toggleStatus } from '../../device-model';
 import { useDebounced } from '../../hooks';
 
@@ -28,7 +28,30 @@ function SearchBox({ value, onChange }: { value: string; onChange: (q: string) =
   );
 }
 
-export function DeviceFilterBar(props: { filters: DeviceFilters; summary: FleetSummary | undefined; onChange: (change: Partial<DeviceFilters>) => void }) {
+/** Only the devices one monitor polls: shown when there is more than one to choose (or a link chose one). */
+function MonitorSelect({ value, monitors, onChange }: { value: string; monitors: MonitorList | undefined; onChange: (polledBy: string) => void }) {
+  const list = monitors?.monitors ?? [];
+  if (list.length < 2 && !value) return null;
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label="Polled by" data-testid="filter-polled-by">
+      <option value="">All monitors</option>
+      {list.map((m) => (
+        <option key={m.id} value={m.id}>
+          {m.id}
+          {m.alive ? '' : ' (dead)'} · {m.devices}
+        </option>
+      ))}
+      {value && !list.some((m) => m.id === value) ? <option value={value}>{value}</option> : null}
+    </select>
+  );
+}
+
+export function DeviceFilterBar(props: {
+  filters: DeviceFilters;
+  summary: FleetSummary | undefined;
+  monitors: MonitorList | undefined;
+  onChange: (change: Partial<DeviceFilters>) => void;
+}) {
   const { filters, summary, onChange } = props;
   return (
     <div className="filter-bar">
@@ -67,6 +90,7 @@ export function DeviceFilterBar(props: { filters: DeviceFilters; summary: FleetS
         ))}
         {filters.version && !summary?.versions.some((v) => v.key === filters.version) ? <option value={filters.version}>{filters.version}</option> : null}
       </select>
+      <MonitorSelect value={filters.polledBy} monitors={props.monitors} onChange={(polledBy) => onChange({ polledBy })} />
       <SearchBox value={filters.q} onChange={(q) => onChange({ q })} />
       {hasFilters(filters) ? (
         <button type="button" className="btn small" onClick={() => onChange(EMPTY_FILTERS)} data-testid="filter-clear">

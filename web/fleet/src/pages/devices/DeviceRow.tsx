@@ -5,7 +5,7 @@ import { Badge } from '@common/ui';
 import { memo } from 'react';
 import type { DeviceView } from '../../api';
 import { StatusBadge } from '../../components/StatusBadge';
-import { deviceHref, offTarget, sessionsLabel } from '../../device-model';
+import { EMPTY_FILTERS, deviceHref, filtersToSearch, offTarget, sessionsLabel } from '../../device-model';
 
 /** Fixed, so the virtualizer never has to measure a row. Matches .device-row in fleet.css. */
 export const ROW_HEIGHT = 44;
@@ -55,6 +55,17 @@ export const DeviceRow = memo(function DeviceRow({ device: d, index, start, now,
       </div>
       <div role="cell" className="num">
         {d.alerts > 0 ? <Badge tone="bad">{d.alerts}</Badge> : <span className="muted">0</span>}
+      </div>
+      <div role="cell" className="ellipsis" data-testid="device-polled-by">
+        {d.polled_by ? (
+          <AppLink to={`/${filtersToSearch({ ...EMPTY_FILTERS, polledBy: d.polled_by })}`} className="polled-by mono" title={`Polled by ${d.polled_by}: show the devices it polls`}>
+            {d.polled_by}
+          </AppLink>
+        ) : (
+          <span className="muted" title="not polled yet">
+            —
+          </span>
+        )}
       </div>
       <div role="cell" className="ellipsis" title={d.last_seen ?? 'never'}>
         {ago(d.last_seen, now)}

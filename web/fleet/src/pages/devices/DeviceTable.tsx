@@ -7,7 +7,7 @@ import { hasFilters, pageSpan } from '../../device-model';
 import { useDevicePages } from '../../use-device-pages';
 import { DeviceRow, DeviceRowPlaceholder, ROW_HEIGHT } from './DeviceRow';
 
-const COLUMNS = ['Status', 'Name', 'Address', 'Groups', 'Version', 'Sessions', 'Alerts', 'Last seen', ''];
+const COLUMNS = ['Status', 'Name', 'Address', 'Groups', 'Version', 'Sessions', 'Alerts', 'Polled by', 'Last seen', ''];
 
 /**
  * The device list, virtualized: only the rows on screen are in the DOM, and only their pages are
