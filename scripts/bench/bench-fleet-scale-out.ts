@@ -73,6 +73,28 @@ interface MonitorFigures {
   rssMb: number;
 }
 
+/** What a monitor logged at warn and above, by message: how often, and the first one's details. */
+type LogTally = Map<string, { count: number; example: string }>;
+
+/** Counts a pino line (or any other line) in the tally. */
+function tallyLine(tally: LogTally, line: string): void {
+  let key = line.slice(0, 160);
+  let example = '';
+  try {
+    const rec = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; detail?: string } };
+    if ((rec.level ?? 0) < 40) return;
+    key = `${rec.level! >= 50 ? 'error' : 'warn'}: ${rec.msg ?? '?'}`;
+    example = [rec.err?.message, rec.err?.detail].filter(Boolean).join('; ');
+  } catch {
+    // not JSON: counted as it is
+  }
+  const t = tally.get(key);
+  if (t) t.count += 1;
+  else tally.set(key, { count: 1, example });
+}
+
+const progress = (text: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+
 interface ConfigFigures {
   label: string;
   /** How the simulators keep idle connections: 'kept' 60 s, or 'closed' 1 s after each answer. */
@@ -81,14 +103,20 @@ interface ConfigFigures {
   pgCpuPerInterval: number | null;
   simCpuPerInterval: number;
   settleS: number;
+  /** The leader GET /api/monitors named at the end of the measurement. */
+  leader: string | null;
   loadBefore: string;
   loadAfter: string;
   problems: string[];
+  /** Per monitor, what it logged at warn and above over its life. */
+  logs: Array<{ id: string; tally: LogTally }>;
 }
 
 interface TakeoverFigures {
   victim: string;
   share: number;
+  leaderBefore: string | null;
+  leaderAfter: string | null;
   rowsBefore: number;
   lapsedS: number | null;
   sharesS: number | null;
@@ -172,13 +200,15 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
     for (const s of sims) s.kill(keepAlive === 'kept' ? 'SIGHUP' : 'SIGUSR2');
     const ids = Array.from({ length: count }, (_, i) => `m${i + 1}`);
     const started = Date.now();
+    const logs = ids.map((id) => ({ id, tally: new Map() as LogTally }));
     const monitors = await Promise.all(
-      ids.map((id) => {
+      ids.map((id, i) => {
         const dataDir = join(run.dir, label.replace(/\W+/g, '-'), id);
         mkdirSync(dataDir, { recursive: true });
-        return startMonitor(run, baseEnv(id, db, dataDir));
+        return startMonitor(run, baseEnv(id, db, dataDir), (line) => tallyLine(logs[i]!.tally, line));
       }),
     );
+    progress(`${label}: ${monitors.map((m, i) => `${ids[i]} pid ${m.pid}`).join(', ')} started; connections ${keepAlive === 'kept' ? 'kept alive' : 'closed after each poll'}`);
     const lead = monitors[0]!.url;
     try {
       // --- shares settle -----------------------------------------------------------------------
@@ -209,6 +239,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
         if (!settled) await sleep(1000);
       }
       const settleS = (Date.now() - started) / 1000;
+      progress(`${label}: ${settled ? 'shares settled' : 'shares not settled'} after ${settleS.toFixed(0)} s (${shares}); measuring ${CYCLES} cycles`);
       if (!settled) problems.push(`shares did not settle in ${settleS.toFixed(0)} s (last seen: ${shares || 'no answer'})`);
 
       // --- measure -----------------------------------------------------------------------------
@@ -252,9 +283,11 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
         pgCpuPerInterval: pgCpu,
         simCpuPerInterval: simCpu,
         settleS,
+        leader: last?.leader ?? null,
         loadBefore,
         loadAfter: loadAverage(),
         problems,
+        logs,
       });
       if (after && !run.stopping) await after(monitors, ids);
     } finally {
@@ -310,6 +343,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
       const notOkBefore = await notOk(lead);
       let notOkMax = notOkBefore;
       const gone = new Promise((r) => victimProc.once('exit', r));
+      progress(`kill -9 ${victim} (pid ${victimProc.pid})`);
       const t0 = performance.now();
       victimProc.kill('SIGKILL');
       await gone;
@@ -319,6 +353,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
       let answeringS: number | null = null;
       let allRowsS: number | null = null;
       let rowsLeft = rowsBefore;
+      let leaderAfter: string | null = null;
       const deadline = (3 * (intervalS + leaseS) + 30) * 1000;
       while (since() < deadline && !run.stopping && (allRowsS === null || sharesS === null || lapsedS === null)) {
         const rows = await rowsOf().catch(() => null);
@@ -330,6 +365,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
         const view = await monitorsOf(lead).catch(() => null);
         if (view) {
           const dead = !view.monitors.some((m) => m.id === victim && m.alive);
+          leaderAfter = view.leader;
           if (lapsedS === null && dead) lapsedS = since();
           const sum = view.monitors.filter((m) => m.alive).reduce((a, m) => a + m.devices, 0);
           if (sharesS === null && dead && sum === N) sharesS = since();
@@ -337,7 +373,8 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
         notOkMax = Math.max(notOkMax, await notOk(lead).catch(() => 0));
         await sleep(500);
       }
-      return { victim, share, rowsBefore, lapsedS, sharesS, answeringS, allRowsS, rowsLeft, notOkBefore, notOkMax };
+      progress(`takeover: ${answeringS === null ? 'not complete' : `${secs(answeringS)} s`}`);
+      return { victim, share, leaderBefore: before.leader, leaderAfter, rowsBefore, lapsedS, sharesS, answeringS, allRowsS, rowsLeft, notOkBefore, notOkMax };
     } finally {
       await db.end().catch(() => undefined);
     }
@@ -373,7 +410,10 @@ function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNot
         ]),
       );
     });
-    console.log(`${''.padEnd(12)} connections ${f.keepAlive === 'kept' ? 'kept alive' : 'closed after each poll'}; settled after ${f.settleS.toFixed(0)} s; load ${f.loadBefore} -> ${f.loadAfter}${f.problems.length ? `; ${f.problems.join('; ')}` : ''}`);
+    for (const { id, tally } of f.logs) {
+      for (const [msg, t] of tally) console.log(`${''.padEnd(12)} ${id} logged ${t.count} x ${msg}${t.example ? ` (first: ${t.example})` : ''}`);
+    }
+    console.log(`${''.padEnd(12)} connections ${f.keepAlive === 'kept' ? 'kept alive' : 'closed after each poll'}; settled after ${f.settleS.toFixed(0)} s; leader ${f.leader ?? 'none'}; load ${f.loadBefore} -> ${f.loadAfter}${f.problems.length ? `; ${f.problems.join('; ')}` : ''}`);
   }
   console.log(`(cpu/cyc: the monitor's CPU during its cycles, from last_cycle.cpu_ms; cpu/int: its process's CPU per ${intervalS} s interval in all, from /proc; pg: the postmaster and all its children)`);
 
@@ -388,7 +428,7 @@ function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNot
     const t = takeover;
     const promise = intervalS + leaseS;
     const s = (ms: number | null) => (ms === null ? 'not within the wait' : `${secs(ms)} s`);
-    console.log(`takeover after kill -9 of ${t.victim} (share ${t.share}, ${t.rowsBefore} rows polled_by ${t.victim}):`);
+    console.log(`takeover after kill -9 of ${t.victim} (share ${t.share}, ${t.rowsBefore} rows polled_by ${t.victim}; leader ${t.leaderBefore ?? 'none'} before, ${t.leaderAfter ?? 'none'} after):`);
     console.log(`  lease seen lapsed (GET /api/monitors): ${s(t.lapsedS)}; survivors' shares sum to N: ${s(t.sharesS)}`);
     console.log(`  answering devices all re-polled (no row polled_by ${t.victim} but offline/suspect ones): ${s(t.answeringS)}; every row: ${s(t.allRowsS)}${t.allRowsS === null ? ` (${t.rowsLeft} left)` : ''}`);
     console.log(

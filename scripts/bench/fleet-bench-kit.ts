@@ -3,6 +3,7 @@
 // simulator workers and the inventory of their devices; starting the compiled monitor; CPU and
 // memory of a process from /proc.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +18,11 @@ export const MONITOR_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size
 
 export interface BenchRun {
   readonly dir: string;
-  /** A child with the hard descriptor limit (thousands of listening sockets and connections), in its own process group. */
-  spawnWithFiles(cmd: string, args: string[], env?: NodeJS.ProcessEnv): ChildProcess;
+  /**
+   * A child with the hard descriptor limit (thousands of listening sockets and connections), in its
+   * own process group; its output goes to ours, or line by line to onLine.
+   */
+  spawnWithFiles(cmd: string, args: string[], env?: NodeJS.ProcessEnv, onLine?: (line: string) => void): ChildProcess;
   /** SIGTERM, SIGKILL after graceMs; resolves when it has exited. */
   stop(child: ChildProcess, graceMs?: number): Promise<void>;
   /** Runs at close(), last registered first (a database server, a client). */
@@ -77,9 +81,11 @@ export function createBenchRun(prefix: string): BenchRun {
     get stopping() {
       return signalled > 0;
     },
-    spawnWithFiles(cmd, args, env = process.env) {
+    spawnWithFiles(cmd, args, env = process.env, onLine) {
       const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-      const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" && exec ${quoted}`], { env, stdio: ['ignore', 'inherit', 'inherit'], detached: true });
+      const out = onLine ? 'pipe' : 'inherit';
+      const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" && exec ${quoted}`], { env, stdio: ['ignore', out, out], detached: true });
+      for (const stream of onLine ? [child.stdout!, child.stderr!] : []) createInterface({ input: stream, crlfDelay: Infinity }).on('line', onLine!);
       children.add(child);
       child.once('exit', () => children.delete(child));
       return child;
@@ -205,8 +211,11 @@ export interface RunningMonitor {
   readonly url: string;
 }
 
-/** The compiled monitor on a free loopback port, with the flags of `npm run fleet`; resolves once /api/health answers. */
-export async function startMonitor(run: BenchRun, env: Record<string, string>): Promise<RunningMonitor> {
+/**
+ * The compiled monitor on a free loopback port, with the flags of `npm run fleet`; resolves once
+ * /api/health answers. Its log goes to ours, or line by line to onLine.
+ */
+export async function startMonitor(run: BenchRun, env: Record<string, string>, onLine?: (line: string) => void): Promise<RunningMonitor> {
   const port = await freePort();
   const child = run.spawnWithFiles(process.execPath, [...MONITOR_FLAGS, MONITOR_MAIN], {
     ...process.env,
@@ -214,7 +223,7 @@ export async function startMonitor(run: BenchRun, env: Record<string, string>): 
     OUTPOST_FLEET_POLL_JITTER_PCT: '0',
     OUTPOST_LOG_LEVEL: 'warn',
     ...env,
-  });
+  }, onLine);
   const url = `http://127.0.0.1:${port}`;
   // `bash -c 'ulimit … && exec node …'`: the child's pid is the monitor's once bash has exec'd.
   const died = new Promise<never>((_, reject) => child.once('exit', (code, signal) => reject(new Error(`the monitor on ${url} exited with ${code ?? signal} at start`))));
