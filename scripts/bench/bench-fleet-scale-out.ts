@@ -380,7 +380,8 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
     }
   }
 
-  print(figures, takeover, pgNote, opts);
+  // Interrupted: the figures are partial, and the signal handler is stopping everything.
+  if (!run.stopping) print(figures, takeover, pgNote, opts);
 }
 
 function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNote: string, opts: ScaleOutOptions): void {
