@@ -6,6 +6,15 @@
 // wait for them, and a write that needs an earlier one's id (resolving an alert just opened) finds
 // it set (alert-engine.cases.ts, "writes an alert opened and resolved at once in order"). The API's
 // changes (acks, silences) wait for theirs.
+//
+// Several monitors on one store (cluster mode, `shared`): one of them is the leader (`leader()`).
+// Only the leader evaluates devices and sends (first messages, reminders, recoveries). Every monitor
+// serves the API: raise, clear, acks and silences write the store wherever they are made, and
+// sync(), which the cluster runs on every monitor each tick, makes memory the store's again. The
+// leader then adopts what others opened and sends what nobody has sent; a follower just mirrors.
+// Sending is at least once and, outside a leader's death, exactly once: the store records a message
+// (last_notified_at) once the channels have taken it, and a new leader sends any open alert the
+// store shows as never sent (alert-engine.cases.ts, "two monitors").
 import type { Log } from '../../../device/src/shared/index.js';
 import type { Device } from '../devices/device-registry.js';
 import type { FleetStore } from '../store/fleet-store.js';
@@ -42,6 +51,20 @@ export interface AlertEngineOptions {
   /** What silences match besides the alert itself: the device's groups and labels (registry). */
   deviceInfo?: (deviceId: string) => { groups: readonly string[]; labels: Readonly<Record<string, string>> } | null;
   now?: () => number;
+  /**
+   * Whether this monitor is the leader now (the cluster's advisory lock). Only the leader evaluates
+   * devices, sends and reminds; on a follower evaluate() and remind() do nothing, and raise, clear,
+   * acks and silences only write the store. Default: always (a single monitor).
+   */
+  leader?: () => boolean;
+  /**
+   * Other monitors write the same store (cluster mode 'shared'). An alert's first message then goes
+   * out once its row is written (and only if no monitor has sent it yet), its "resolved" once this
+   * monitor's UPDATE closed the row (or the row was closed by a follower, which never sends); and
+   * clear() closes a key another monitor opened since the last sync(). Default false: memory is the
+   * truth, and messages go out at once.
+   */
+  shared?: boolean;
 }
 
 export { AlertNotOpenError, SilenceNotFoundError };
@@ -109,9 +132,13 @@ export function desiredAlerts(d: Device, rules: AlertRules, target: string | nul
 const DATA_PREFIXES = ['device:', 'disk:', 'memory:', 'temperature:', 'payload:', 'update:', 'version_drift:'];
 const UP_DOWN_RULES = new Set(['device_offline']);
 
+const newest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
 export async function createAlertEngine(opts: AlertEngineOptions) {
   const { store, log } = opts;
   const now = opts.now ?? Date.now;
+  const leader = opts.leader ?? (() => true);
+  const shared = opts.shared ?? false;
   const open = new Map<string, AlertRow>();
   const byDevice = new Map<string, Set<string>>();
   const pending = new Set<Promise<unknown>>();
@@ -123,20 +150,41 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
   // (Alertmanager notifies an alert it never sent once its silence ends). In memory only: after a
   // restart such an alert gets its reminders instead.
   const held = new Set<string>();
+  // Open rows whose first message this monitor, as leader, has dealt with (sent, held by a silence,
+  // held back by flapping, or no channel to send to). A leader's sync() sends the first message of
+  // the others that the store shows as never sent: opened on a follower, or by a leader that died
+  // before sending. Forgotten while following: a leader again looks at every row afresh.
+  let decided = new WeakSet<AlertRow>();
+  // Writes of ours still queued, per alert key: sync() reads the store before they land, so for
+  // these keys memory is newer than what it read, and it leaves them alone.
+  const writing = new Map<string, number>();
 
   for (const a of initialOpen) index(a);
 
   let writes: Promise<unknown> = Promise.resolve();
   const settle = () => undefined;
-  /** Runs fn after every store write made before it. */
-  function queued<R>(fn: () => Promise<R>): Promise<R> {
-    const p = writes.then(fn);
+  /** Runs fn after every store write made before it (and before any made after it); `key`: the alert it writes. */
+  function queued<R>(fn: () => Promise<R>, key?: string): Promise<R> {
+    if (key !== undefined) writing.set(key, (writing.get(key) ?? 0) + 1);
+    const run =
+      key === undefined
+        ? fn
+        : async () => {
+            try {
+              return await fn();
+            } finally {
+              const left = (writing.get(key) ?? 1) - 1;
+              if (left > 0) writing.set(key, left);
+              else writing.delete(key);
+            }
+          };
+    const p = writes.then(run);
     writes = p.then(settle, settle);
     return p;
   }
-  /** A write nobody waits for: a failure is logged (the alert stays as memory has it until a restart). */
+  /** A write nobody waits for: a failure is logged (the alert stays as memory has it until a restart, or the next sync()). */
   function later(alert: string, fn: () => Promise<unknown>): void {
-    queued(fn).catch((err: unknown) => log.error({ err, alert }, 'cannot write the alert to the store'));
+    queued(fn, alert).catch((err: unknown) => log.error({ err, alert }, 'cannot write the alert to the store'));
   }
 
   function subject(a: AlertRow): AlertSubject {
@@ -145,6 +193,9 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
   }
 
   const silencedNow = (a: AlertRow): number[] => silencedBy(silences, subject(a), now());
+
+  /** For an alert this monitor did not evaluate: its device flaps when its flapping alert is open. */
+  const flappingNow = (a: AlertRow): boolean => a.device_id !== null && open.has(`flapping:${a.device_id}`);
 
   /** Sends the first message of alerts a silence held back and no silence holds any more. */
   function releaseHeld(): void {
@@ -174,6 +225,9 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
   }
 
   function notify(a: AlertRow, kind: NotificationKind, flapping: boolean): void {
+    // A follower sends nothing: what it changes reaches the leader through the store.
+    if (!leader()) return;
+    if (kind === 'open') decided.add(a);
     if (!opts.channels) return;
     // While a device flaps, its up/down alerts are recorded but not sent; the flapping alert is.
     if (flapping && UP_DOWN_RULES.has(a.rule)) return;
@@ -198,14 +252,20 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       at: new Date(at).toISOString(),
       url: a.device_id ? opts.deviceUrl(a.device_id) : null,
     };
-    // The open row in memory too: remind() reads it (before, reminders went out on every tick
-    // once the first was due, and /api/alerts showed open alerts as never notified).
+    // The open row in memory at once: remind() and sync() read it (before, reminders went out on
+    // every tick once the first was due, and /api/alerts showed open alerts as never notified).
     a.last_notified_at = at;
     a.notify_count += 1;
-    later(a.key, () => store.markNotified(a.id, at));
     const p = opts.channels
       .send(n)
       .then((results) => {
+        // In the store only once the channels have taken the message (delivered, or given up after
+        // their retries): a leader that dies before this write leaves the alert "never sent" there,
+        // and the next leader's sync() sends it, so nothing is lost (alert-engine.cases.ts, "sends
+        // once what a leader that died before sending had opened"). The window where a message can
+        // go out twice: a leader killed after its channels delivered and before this write lands,
+        // or one that lost its lock with messages still waiting in its channels (retries, rate limit).
+        later(a.key, () => store.markNotified(a.id, at));
         const ts = now();
         for (const r of results) {
           later(a.key, () => store.recordNotification({ alert_id: a.id, kind, channel: r.channel, ts, ok: r.ok ? 1 : 0, attempts: r.attempts, error: r.error }));
@@ -214,6 +274,21 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       .catch((err: unknown) => log.error({ err, alert: a.key }, 'notification failed'))
       .finally(() => pending.delete(p));
     pending.add(p);
+  }
+
+  /**
+   * A row this monitor held open was closed by another (a follower's clear, or a leader before this
+   * one). As leader, its "resolved" goes out by the usual rule, unless the store shows that another
+   * monitor sent a message about it after this one last knew it and no earlier than its resolution:
+   * that was the "resolved" (monitors' clocks are taken to agree, as NTP keeps them, to well under
+   * the time between an alert's messages).
+   */
+  async function resolvedElsewhere(a: AlertRow, flapping: boolean): Promise<void> {
+    if (!leader()) return;
+    const row = a.id > 0 ? await store.alert(a.id) : undefined;
+    a.resolved_at = row?.resolved_at ?? a.resolved_at ?? now();
+    if (row && row.notify_count > a.notify_count && row.last_notified_at !== null && row.resolved_at !== null && row.last_notified_at >= row.resolved_at) return;
+    notify(a, 'resolved', flapping);
   }
 
   function openOne(key: string, deviceId: string | null, d: Desired, flapping: boolean): void {
@@ -242,26 +317,62 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
     };
     // The id comes with the insert; writes queued after it (resolve, notified) read it then.
     later(key, async () => {
-      row.id = await store.openAlert(row);
+      const { row: stored, inserted } = await store.openAlertOnce(row);
+      row.id = stored.id;
+      if (!inserted) {
+        // Another monitor opened the key first: its row is the alert, with what we want on top.
+        row.opened_at = stored.opened_at;
+        row.last_notified_at = newest(row.last_notified_at, stored.last_notified_at);
+        row.notify_count = Math.max(row.notify_count, stored.notify_count);
+        row.acked_at = stored.acked_at;
+        row.acked_by = stored.acked_by;
+        if (stored.severity !== row.severity || stored.title !== row.title || stored.message !== row.message) await store.updateAlert(row);
+      }
+      // Shared: sent once the row is in, unless a monitor has sent it already or it closed meanwhile.
+      if (shared && row.resolved_at === null && row.last_notified_at === null) notify(row, 'open', flapping);
     });
     index(row);
     log.info({ alert: key, severity: d.severity }, d.title);
-    notify(row, 'open', flapping);
+    if (!shared) notify(row, 'open', flapping);
   }
 
   function resolveOne(a: AlertRow, flapping: boolean): void {
     const at = (a.resolved_at = now());
-    later(a.key, () => store.resolveAlert(a.id, at));
     unindex(a);
     held.delete(a.key);
     log.info({ alert: a.key }, `resolved: ${a.title}`);
-    notify(a, 'resolved', flapping);
+    if (!shared) {
+      later(a.key, () => store.resolveAlert(a.id, at));
+      notify(a, 'resolved', flapping);
+      return;
+    }
+    // Shared: the "resolved" is this monitor's to send only if its UPDATE closed the row; closed
+    // already, it was closed elsewhere.
+    later(a.key, async () => {
+      if ((await store.resolveAlert(a.id, at)) > 0) notify(a, 'resolved', flapping);
+      else await resolvedElsewhere(a, flapping);
+    });
+  }
+
+  /** Memory's row `a` takes what other monitors may have changed in the store's row `s` (same id). */
+  function merge(a: AlertRow, s: AlertRow, lead: boolean): void {
+    Object.assign(a, { severity: s.severity, title: s.title, message: s.message, acked_at: s.acked_at, acked_by: s.acked_by });
+    if (lead) {
+      // A message under way is in memory before the store (notify()); one sent by an earlier leader
+      // is in the store only.
+      a.last_notified_at = newest(a.last_notified_at, s.last_notified_at);
+      a.notify_count = Math.max(a.notify_count, s.notify_count);
+    } else {
+      a.last_notified_at = s.last_notified_at;
+      a.notify_count = s.notify_count;
+    }
   }
 
   return {
-    /** Re-evaluate one device after a poll. */
+    /** Re-evaluate one device after a poll. The leader's work: a follower does nothing. */
     evaluate(d: Device): void {
       names.set(d.id, d.name);
+      if (!leader()) return;
       const { always, fromData } = desiredAlerts(d, opts.rules, opts.targetVersion());
       const flapping = d.health.flapping;
       for (const [key, want] of always) openOne(key, d.id, want, flapping);
@@ -287,15 +398,29 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       }
       byDevice.delete(deviceId);
     },
-    /** Alerts not tied to a polled device (update reports, rollouts). */
+    /** Alerts not tied to a polled device (update reports, rollouts). On a follower: written, sent by the leader. */
     raise(key: string, deviceId: string | null, d: Desired): void {
       openOne(key, deviceId, d, false);
     },
     clear(key: string): void {
       const a = open.get(key);
-      if (a) resolveOne(a, false);
+      if (a) {
+        resolveOne(a, false);
+        return;
+      }
+      if (!shared) return;
+      // Shared: another monitor may have opened the key since the last sync().
+      const at = now();
+      later(key, async () => {
+        for (const row of await store.resolveOpenAlert(key, at)) {
+          log.info({ alert: key }, `resolved: ${row.title}`);
+          notify(row, 'resolved', false);
+        }
+      });
     },
+    /** The leader's work: a follower does nothing. */
     remind(): void {
+      if (!leader()) return;
       releaseHeld();
       const t = now();
       for (const a of open.values()) {
@@ -308,6 +433,45 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       reminder = setInterval(() => this.remind(), everyMs);
       reminder.unref();
     },
+    /**
+     * Makes the open alerts and the silences the store's (cluster mode: every monitor, every tick,
+     * and once on becoming leader). Keys with a write of ours still queued stay as memory has them.
+     * The leader adopts rows it did not know, sends the first message of those never sent, and the
+     * "resolved" of rows closed elsewhere; a follower only mirrors. Runs in the write queue, so it
+     * never reads the store between one of our writes being made and landing.
+     */
+    sync(): Promise<void> {
+      return queued(async () => {
+        const [stored, storedSilences] = await Promise.all([store.openAlerts(), store.silences(0)]);
+        const lead = leader();
+        silences = storedSilences;
+        if (!lead) {
+          held.clear();
+          decided = new WeakSet();
+        }
+        const storedByKey = new Map(stored.map((r) => [r.key, r]));
+        const closed: AlertRow[] = [];
+        for (const a of [...open.values()]) {
+          if (writing.has(a.key)) continue;
+          const s = storedByKey.get(a.key);
+          if (s && s.id === a.id) {
+            merge(a, s, lead);
+          } else if (a.id !== 0) {
+            // (Id 0 and nothing queued: its insert failed and was logged; there is no row to compare.)
+            unindex(a);
+            held.delete(a.key);
+            closed.push(a);
+          }
+        }
+        for (const s of stored) if (!open.has(s.key) && !writing.has(s.key)) index(s);
+        if (!lead) return;
+        for (const a of open.values()) {
+          if (a.last_notified_at === null && !decided.has(a) && !writing.has(a.key)) notify(a, 'open', flappingNow(a));
+        }
+        releaseHeld();
+        for (const a of closed) await resolvedElsewhere(a, false);
+      });
+    },
     open: () => [...open.values()].sort((a, b) => b.opened_at - a.opened_at),
     /** Ids of the active silences that mute this alert (none for a resolved one). */
     silencedBy: (a: AlertRow): number[] => (a.resolved_at === null ? silencedNow(a) : []),
@@ -318,7 +482,7 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       if (a.acked_at === null) {
         const at = (a.acked_at = now());
         a.acked_by = by;
-        await queued(() => store.ackAlert(a.id, at, by));
+        await queued(() => store.ackAlert(a.id, at, by), key);
       }
       return a;
     },
@@ -327,7 +491,7 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       if (!a) throw new AlertNotOpenError(key);
       a.acked_at = null;
       a.acked_by = null;
-      await queued(() => store.ackAlert(a.id, null, null));
+      await queued(() => store.ackAlert(a.id, null, null), key);
       return a;
     },
     /** Active and planned silences, and those that ended within EXPIRED_SILENCES_SHOWN_MS. */
@@ -342,7 +506,8 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
       const window = newSilenceWindow(input, t);
       const row: SilenceRow = { id: 0, matchers: input.matchers, ...window, comment: input.comment.trim(), created_by: createdBy, created_at: t };
       row.id = await queued(() => store.insertSilence(row));
-      silences.push(row);
+      // A sync() queued right behind the insert may have brought it in already.
+      if (!silences.some((x) => x.id === row.id)) silences.push(row);
       log.info({ silence: row.id, matchers: row.matchers, starts_at: row.starts_at, ends_at: row.ends_at, by: createdBy }, 'silence created');
       return row;
     },
@@ -355,21 +520,31 @@ export async function createAlertEngine(opts: AlertEngineOptions) {
         row.starts_at = Math.min(row.starts_at, t);
         row.ends_at = t;
         await queued(() => store.endSilence(id, t));
+        // A sync() queued before the write read the silence as it was: its copy ends now too.
+        const current = silences.find((x) => x.id === id);
+        if (current && current !== row) Object.assign(current, { starts_at: row.starts_at, ends_at: row.ends_at });
         log.info({ silence: id }, 'silence ended early');
         releaseHeld();
       }
       return row;
     },
     openCount: () => open.size,
-    /** Resolves once every store write made so far is done (or has failed and been logged). */
+    /**
+     * Resolves once every store write made so far is done (or has failed and been logged), those
+     * that notifications under way will make included.
+     */
     written: async (): Promise<void> => {
-      await writes;
+      for (;;) {
+        const w = writes;
+        await Promise.allSettled([...pending]);
+        await w;
+        if (w === writes && pending.size === 0) return;
+      }
     },
     /** Idempotent: stops reminders, waits for notifications under way and the writes they make. */
     async close(): Promise<void> {
       clearInterval(reminder);
-      await Promise.allSettled([...pending]);
-      await writes;
+      await this.written();
     },
   };
 }

@@ -134,6 +134,8 @@ ALTER TABLE alerts ADD COLUMN acked_by TEXT;
 `,
 };
 
+export type NewAlert = Omit<AlertRow, 'id' | 'resolved_at' | 'last_notified_at' | 'notify_count' | 'acked_at' | 'acked_by'>;
+
 interface StoredSilence extends Omit<SilenceRow, 'matchers'> {
   matchers: string;
 }
@@ -145,11 +147,38 @@ export function openAlertTables(db: StoreDatabase) {
   const silence = (r: StoredSilence): SilenceRow => ({ ...r, matchers: JSON.parse(r.matchers) as Matcher[] });
 
   return {
-    openAlert: (a: Omit<AlertRow, 'id' | 'resolved_at' | 'last_notified_at' | 'notify_count' | 'acked_at' | 'acked_by'>): Promise<number> =>
+    /** Refused (the unique index alerts_open_key) when the key is open already. */
+    openAlert: (a: NewAlert): Promise<number> =>
       db.insert('INSERT INTO alerts (key, device_id, rule, severity, title, message, opened_at) VALUES (@key, @device_id, @rule, @severity, @title, @message, @opened_at)', a),
+    /**
+     * Opens `a` unless its key is open already (another monitor opened it, or the same request came
+     * twice): the open row either way, and whether it is this one. The conflict target names the
+     * partial index alerts_open_key; SQLite and PostgreSQL both accept it.
+     */
+    async openAlertOnce(a: NewAlert): Promise<{ row: AlertRow; inserted: boolean }> {
+      // A second round only when the open row was resolved between the two statements.
+      for (let round = 0; round < 3; round++) {
+        const made = await db.get<{ id: number }>(
+          'INSERT INTO alerts (key, device_id, rule, severity, title, message, opened_at) VALUES (@key, @device_id, @rule, @severity, @title, @message, @opened_at) ON CONFLICT (key) WHERE resolved_at IS NULL DO NOTHING RETURNING id',
+          a,
+        );
+        if (made) {
+          const row: AlertRow = { ...a, id: made.id, resolved_at: null, last_notified_at: null, notify_count: 0, acked_at: null, acked_by: null };
+          return { row, inserted: true };
+        }
+        const open = await db.get<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE key = ? AND resolved_at IS NULL`, [a.key]);
+        if (open) return { row: open, inserted: false };
+      }
+      throw new Error(`alert ${a.key}: its open row kept changing while it was opened`);
+    },
     updateAlert: (a: Pick<AlertRow, 'id' | 'severity' | 'title' | 'message'>) =>
       db.run('UPDATE alerts SET severity=@severity, title=@title, message=@message WHERE id=@id', { id: a.id, severity: a.severity, title: a.title, message: a.message }),
-    resolveAlert: (id: number, at: number) => db.run('UPDATE alerts SET resolved_at=? WHERE id=?', [at, id]),
+    /** 1 when this call resolved the row, 0 when it was resolved already (by another monitor too). */
+    resolveAlert: (id: number, at: number) => db.run('UPDATE alerts SET resolved_at=? WHERE id=? AND resolved_at IS NULL', [at, id]),
+    /** Resolves whatever is open for the key: the rows this call resolved (none or one). */
+    resolveOpenAlert: (key: string, at: number) =>
+      db.all<AlertRow>(`UPDATE alerts SET resolved_at=? WHERE key=? AND resolved_at IS NULL RETURNING ${ALERT_COLUMNS}`, [at, key]),
+    alert: (id: number) => db.get<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`, [id]),
     markNotified: (id: number, at: number) => db.run('UPDATE alerts SET last_notified_at=?, notify_count=notify_count+1 WHERE id=?', [at, id]),
     openAlerts: () => db.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE resolved_at IS NULL ORDER BY opened_at DESC, id DESC`),
     resolvedAlerts: (limit: number) => db.all<AlertRow>(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE resolved_at IS NOT NULL ORDER BY resolved_at DESC, id DESC LIMIT ?`, [limit]),

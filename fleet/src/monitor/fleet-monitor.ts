@@ -239,10 +239,20 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
       }
       if (gained.length > 0) poller.kick();
     });
-    cluster.onTick(mirror);
-    // A new leader starts from every device's state as it is now.
+    // Devices first, then the alerts as the store has them (the leader sends what nobody sent).
+    cluster.onTick(async () => {
+      await mirror();
+      await alerts.sync();
+    });
+    // A new leader starts from the open alerts and every device's state as they are now.
     cluster.onLeadership((leading) => {
-      if (leading) for (const d of registry.all()) alerts.evaluate(d);
+      if (!leading) return;
+      alerts
+        .sync()
+        .then(() => {
+          if (cluster.isLeader()) for (const d of registry.all()) alerts.evaluate(d);
+        })
+        .catch((err: unknown) => log.error({ err }, 'cannot take the alerts over'));
     });
   }
 

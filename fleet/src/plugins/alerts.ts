@@ -27,6 +27,9 @@ export default fp(
       deviceUrl: (id) => (publicUrl ? `${publicUrl}/devices/${encodeURIComponent(id)}` : null),
       // Silences match a device's groups and labels as the inventory has them now.
       deviceInfo: (id) => app.registry.get(id) ?? null,
+      // With monitors sharing the store, the leader alone evaluates and sends (cluster/cluster.ts).
+      leader: () => app.cluster.isLeader(),
+      shared: app.cluster.mode === 'shared',
       log,
     });
     app.decorate('alerts', engine);
@@ -36,5 +39,5 @@ export default fp(
       await channelSet?.close();
     });
   },
-  { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry'] },
+  { name: 'fleet-alerts', dependencies: ['fleet-config', 'fleet-store', 'fleet-registry', 'fleet-cluster'] },
 );

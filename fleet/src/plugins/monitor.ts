@@ -41,6 +41,8 @@ export default fp<MonitorPluginOptions>(
       onPoll: (_d, result) => metrics.poll(result),
     });
     app.decorate('monitor', monitor);
+    // Rollouts changed on another monitor (a halt, a start) reach this one's manifests within a tick.
+    app.cluster.onTick(() => app.rollouts.refresh());
     app.decorate('fleetMetrics', metrics);
     if (autoStart) app.addHook('onReady', async () => monitor.start());
     app.addHook('onClose', async () => monitor.stop());

@@ -134,6 +134,30 @@ export function fleetStoreCases(kind: StoreKind, stores: TestStores): void {
     await store.close();
   });
 
+  it('opens a key once whichever monitor asks, and resolves a row once whichever closes it', async () => {
+    // Two stores on one database: two monitors.
+    const [a, b] = [await openFleetStore(location), await openFleetStore(location)];
+    const alert = { key: 'rollout:stable', device_id: null, rule: 'rollout', severity: 'critical' as const, title: 'halted', message: 'm', opened_at: T };
+    const both = await Promise.all([a.openAlertOnce(alert), b.openAlertOnce({ ...alert, opened_at: T + 1 })]);
+    expect(both.map((r) => r.inserted).sort()).toEqual([false, true]);
+    const first = both.find((r) => r.inserted)!.row;
+    expect(both.map((r) => r.row.id)).toEqual([first.id, first.id]);
+    expect(first).toMatchObject({ resolved_at: null, last_notified_at: null, notify_count: 0, acked_at: null });
+    await a.markNotified(first.id, T + 2);
+    expect(await b.openAlertOnce({ ...alert, title: 'other' })).toEqual({ inserted: false, row: { ...first, last_notified_at: T + 2, notify_count: 1 } });
+    expect(await a.openAlerts()).toHaveLength(1);
+
+    expect(await a.resolveAlert(first.id, T + 3)).toBe(1);
+    expect(await b.resolveAlert(first.id, T + 4)).toBe(0);
+    expect((await b.alert(first.id))?.resolved_at).toBe(T + 3);
+    const reopened = await b.openAlertOnce(alert);
+    expect(reopened).toMatchObject({ inserted: true, row: { key: alert.key } });
+    expect((await a.resolveOpenAlert(alert.key, T + 5)).map((r) => [r.id, r.resolved_at])).toEqual([[reopened.row.id, T + 5]]);
+    expect(await b.resolveOpenAlert(alert.key, T + 6)).toEqual([]);
+    await a.close();
+    await b.close();
+  });
+
   it('keeps silences with their matchers, and ends one early, a planned one from the moment it ends', async () => {
     const store = await openFleetStore(location);
     const matchers = [{ name: 'device', value: 'kiosk-1' }];

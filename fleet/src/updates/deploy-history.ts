@@ -51,9 +51,12 @@ export function createDeployHistory(opts: {
     /** End the entry with `outcome`; false (and nothing written) when it had already ended. */
     async end(id: number, outcome: string, message: string, devices: string[] = []): Promise<boolean> {
       const t = now();
-      if ((await require(id)).ended_at !== null) return false;
+      await require(id);
+      // Ended first, then its event: of two monitors ending it at once (the last update report
+      // reaching each), only the one whose UPDATE ended it writes the event.
+      if (!(await store.endDeploy(id, t, outcome))) return false;
       await store.addDeployEvent({ deploy_id: id, ts: t, kind: outcome, message, devices });
-      return store.endDeploy(id, t, outcome);
+      return true;
     },
 
     get: async (id: number): Promise<DeployEntry> => withEvents(await require(id)),

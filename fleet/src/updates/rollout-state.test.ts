@@ -34,11 +34,22 @@ describe('rollout states: force', () => {
   let failed: number;
   let historyStore: FleetStore;
 
+  /** The store's compare-and-set: changes the channel's row of `version` when `when` holds. */
+  const swap = (channel: string, version: string, when: (r: Rollout) => boolean, change: Partial<Rollout>): boolean => {
+    const r = saved.get(channel);
+    if (!r || r.version !== version || !when(r)) return false;
+    saved.set(channel, { ...r, ...change });
+    return true;
+  };
   const make = () =>
     createRolloutStates({
       store: {
         allRollouts: async () => [...saved.values()],
+        rollout: async (channel: string) => saved.get(channel),
         saveRollout: async (r: Rollout) => (saved.set(r.channel, r), 1),
+        haltRollout: async (h) => swap(h.channel, h.version, (r) => r.state !== 'halted', { state: 'halted', halted_reason: h.halted_reason, updated_at: h.updated_at }),
+        resumeRollout: async (h) => swap(h.channel, h.version, (r) => r.state === 'halted', { state: h.state, halted_reason: null, updated_at: h.updated_at }),
+        linkRolloutDeploy: async (channel, version, deployId) => swap(channel, version, (r) => r.deploy_id === null, { deploy_id: deployId }),
       },
       channels: ['stable'],
       failureThreshold: 20,

@@ -5,12 +5,18 @@
 //   halt               → halted, by an operator or automatically when failures reach the threshold;
 //   resume             → active or complete again.
 // While halted (and outside the percentage) devices are offered the channel's previous complete
-// version. This module is the only writer of the rollouts table, so the rows live in memory too.
-// Each rollout is an entry of the deploy history (deploy-history.ts): started by whom, each change,
-// and its end — completed when every selected device has reported updated, superseded when another
-// version is rolled out on the channel. The store answers asynchronously, so changes to the rollouts
-// (start, halt, resume, the automatic halt and completion) take turns: each reads the rows as the
-// previous one left them.
+// version. Each rollout is an entry of the deploy history (deploy-history.ts): started by whom, each
+// change, and its end — completed when every selected device has reported updated, superseded when
+// another version is rolled out on the channel. The store answers asynchronously, so changes to the
+// rollouts (start, halt, resume, the automatic halt and completion) take turns.
+//
+// Several monitors on one store each run this, and any of them may receive the operator's change or
+// a device's report. So the rows in memory are a copy for manifests (every device, every cron tick),
+// made the store's again by refresh() on every cluster tick; each change reads its row from the
+// store in its turn before deciding; and halting and resuming are compare-and-set on the row, so of
+// two monitors halting at once (failure reports reaching both) one halts, records the history event
+// and raises the alert (rollouts.cases.ts, "two monitors"). A start states the rollout whole and
+// overwrites the row: of two posts made at once on two monitors the last wins, as on one monitor.
 import { join } from 'node:path';
 import type { Log } from '../../../device/src/shared/index.js';
 import type { AlertEngine } from '../alerts/alert-engine.js';
@@ -50,7 +56,7 @@ export function describeTarget(t: RolloutTarget | null): string {
 }
 
 export interface RolloutStatesOptions {
-  store: Pick<FleetStore, 'allRollouts' | 'saveRollout'>;
+  store: Pick<FleetStore, 'allRollouts' | 'rollout' | 'saveRollout' | 'haltRollout' | 'resumeRollout' | 'linkRolloutDeploy'>;
   channels: readonly string[];
   failureThreshold: number;
   releases: ReleaseCatalog;
@@ -91,6 +97,28 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     return r;
   }
 
+  /** The channel's row as the store has it now (another monitor may have changed it); memory follows. */
+  async function read(channel: string): Promise<Rollout | undefined> {
+    const r = await store.rollout(channel);
+    if (r) rows.set(channel, r);
+    else rows.delete(channel);
+    return r;
+  }
+
+  async function readRequired(channel: string): Promise<Rollout> {
+    assertChannel(channel);
+    const r = await read(channel);
+    if (!r) throw new RolloutNotFoundError(channel);
+    return r;
+  }
+
+  async function readAll(): Promise<Rollout[]> {
+    const all = await store.allRollouts();
+    rows.clear();
+    for (const r of all) rows.set(r.channel, r);
+    return all;
+  }
+
   async function save(r: Rollout): Promise<Rollout> {
     await store.saveRollout(r);
     rows.set(r.channel, r);
@@ -116,8 +144,12 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
   async function deployOf(r: Rollout, startedBy: string): Promise<number> {
     if (r.deploy_id !== null) return r.deploy_id;
     const id = await history.start({ source: 'rollout', channel: r.channel, version: r.version, target: r.target, startedBy, message: `rollout of ${r.version} at ${r.percent}% (recorded from its first change)` });
-    await save({ ...r, deploy_id: id });
-    return id;
+    // Linked only if no monitor linked one meanwhile (then ours stays in the history, unused).
+    if (await store.linkRolloutDeploy(r.channel, r.version, id)) {
+      rows.set(r.channel, { ...r, deploy_id: id });
+      return id;
+    }
+    return (await read(r.channel))?.deploy_id ?? id;
   }
 
   async function haltIfFailing(r: Rollout): Promise<void> {
@@ -126,8 +158,14 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     const reason = `${failed} of ${selected} devices failed to update to ${r.version}`;
     const failing = (await opts.devices(r)).filter((d) => d.status === 'failed').map((d) => d.device).sort();
     const deployId = await deployOf(r, 'admin');
-    await save({ ...r, state: 'halted', halted_reason: reason, updated_at: now(), deploy_id: deployId });
-    await history.event(deployId, 'halted', `halted automatically: ${reason} (threshold ${failureThreshold}%)`, failing);
+    const at = now();
+    if (!(await store.haltRollout({ channel: r.channel, version: r.version, halted_reason: reason, updated_at: at }))) {
+      // Another monitor halted it first, or the rollout changed meanwhile: that one's halt stands.
+      await read(r.channel);
+      return;
+    }
+    rows.set(r.channel, { ...r, state: 'halted', halted_reason: reason, updated_at: at, deploy_id: deployId });
+    if ((await history.get(deployId)).ended_at === null) await history.event(deployId, 'halted', `halted automatically: ${reason} (threshold ${failureThreshold}%)`, failing);
     log.warn({ channel: r.channel, version: r.version, failed, selected, thresholdPct: failureThreshold }, `rollout halted: ${reason}`);
     alerts.raise(`rollout:${r.channel}`, null, {
       rule: 'rollout',
@@ -170,6 +208,15 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     /** Every configured channel's rollout, without figures (no store read). */
     rollouts: (): Rollout[] => channels.flatMap((c) => rows.get(c) ?? []),
 
+    /**
+     * Makes the rows in memory the store's (cluster mode: every tick), so that manifests served here
+     * follow a change made on another monitor within a tick.
+     */
+    refresh: (): Promise<void> =>
+      inTurn(async () => {
+        await readAll();
+      }),
+
     /** Every configured channel's rollout with its figures. */
     list: (): Promise<RolloutView[]> => Promise.all(channels.flatMap((c) => rows.get(c) ?? []).map(view)),
 
@@ -186,8 +233,8 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
       const target = normalTarget(more.target ?? null);
       const startedBy = more.startedBy ?? 'admin';
       return inTurn(async () => {
-        // Read in turn: a concurrent change may have changed the row meanwhile.
-        const existing = rows.get(channel);
+        // Read in turn, from the store: a change here or on another monitor may have changed the row.
+        const existing = await read(channel);
         const same = existing?.version === version;
         const previous = !existing ? null : same || existing.state !== 'complete' ? existing.previous_version : existing.version;
         const t = now();
@@ -242,10 +289,13 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     async halt(channel: string, reason?: string, by = 'admin'): Promise<RolloutView> {
       assertChannel(channel);
       return inTurn(async () => {
-        const r = requireRollout(channel);
+        const r = await readRequired(channel);
         if (r.state === 'halted') return view(r);
         const deployId = await deployOf(r, by);
-        const halted = await save({ ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now(), deploy_id: deployId });
+        const halted: Rollout = { ...r, state: 'halted', halted_reason: reason ?? 'halted by an operator', updated_at: now(), deploy_id: deployId };
+        // Halted meanwhile by another monitor (or re-targeted): the rollout as it is now.
+        if (!(await store.haltRollout(halted))) return view(await readRequired(channel));
+        rows.set(channel, halted);
         if ((await history.get(deployId)).ended_at === null) await history.event(deployId, 'halted', `halted by ${by}${reason ? `: ${reason}` : ''}`);
         log.warn({ channel, version: r.version, reason: halted.halted_reason }, `rollout halted: ${channel} → ${r.version}`);
         return view(halted);
@@ -255,10 +305,13 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     async resume(channel: string, by = 'admin'): Promise<RolloutView> {
       assertChannel(channel);
       return inTurn(async () => {
-        const r = requireRollout(channel);
+        const r = await readRequired(channel);
         if (r.state !== 'halted') return view(r);
         const deployId = await deployOf(r, by);
-        const resumed = await save({ ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now(), deploy_id: deployId });
+        const resumed: Rollout = { ...r, state: r.percent === 100 ? 'complete' : 'active', halted_reason: null, updated_at: now(), deploy_id: deployId };
+        // Resumed meanwhile by another monitor (or re-targeted): the rollout as it is now.
+        if (!(await store.resumeRollout(resumed))) return view(await readRequired(channel));
+        rows.set(channel, resumed);
         if ((await history.get(deployId)).ended_at === null) await history.event(deployId, 'resumed', `resumed by ${by}`);
         alerts.clear(`rollout:${channel}`);
         log.info({ channel, version: r.version, percent: r.percent, state: resumed.state }, `rollout resumed: ${channel} → ${r.version}`);
@@ -270,7 +323,7 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
     /** After a success report about `version`: end the history entry of a rollout every selected device has now taken. */
     updateReported: (channel: string | null, version: string): Promise<void> =>
       inTurn(async () => {
-        const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
+        const candidates = channel !== null ? [await read(channel)] : await readAll();
         for (const r of candidates) if (r && r.version === version && channels.includes(r.channel)) await completeIfDone(r);
       }),
 
@@ -282,7 +335,7 @@ export async function createRolloutStates(opts: RolloutStatesOptions) {
      */
     failureReported: (channel: string | null, version: string): Promise<void> =>
       inTurn(async () => {
-        const candidates = channel !== null ? [rows.get(channel)] : [...rows.values()];
+        const candidates = channel !== null ? [await read(channel)] : await readAll();
         for (const r of candidates) {
           // A rollout at 100% can still be failing: it halts too, so the devices not yet updated stay.
           if (r && r.state !== 'halted' && r.version === version && channels.includes(r.channel)) await haltIfFailing(r);

@@ -1,5 +1,6 @@
-// The rollout service over a real store, the same on SQLite and PostgreSQL: rollouts.test.ts runs
-// these cases on SQLite (unit), rollouts.int.test.ts on both (describe.each over STORE_KINDS).
+// The rollout service over a real store, alone and as two monitors sharing it, the same on SQLite
+// and PostgreSQL: rollouts.test.ts runs these cases on SQLite (unit), rollouts.int.test.ts on both
+// (describe.each over STORE_KINDS).
 import { rmSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -8,6 +9,7 @@ import { tempDir } from '../../../device/test/index.js';
 import type { StoreKind, TestStores } from '../../test/test-stores.js';
 import type { Device } from '../devices/device-registry.js';
 import { openFleetStore, type FleetStore } from '../store/fleet-store.js';
+import type { StoreLocation } from '../store/store-location.js';
 import { isSelected } from './rollout-selection.js';
 import { createRolloutService, type RolloutService } from './rollouts.js';
 import { ReleaseChecksumMismatchError, ReleaseNotFoundError, ReleaseNotSignedError, RolloutNotFoundError, UnknownChannelError } from './update-errors.js';
@@ -15,12 +17,17 @@ import { writeRelease } from './test-support.js';
 
 type Raised = { key: string; deviceId: string | null; rule: string; severity: string; title: string; message: string };
 
-/** Alerts as the alert engine keeps them: open by key. */
+/** Alerts as the alert engine keeps them: open by key; `raised` counts every raise. */
 function fakeAlerts() {
   const open = new Map<string, Raised>();
+  const raised: string[] = [];
   return {
     open,
-    raise: (key: string, deviceId: string | null, d: Omit<Raised, 'key' | 'deviceId'>) => void open.set(key, { key, deviceId, ...d }),
+    raised,
+    raise: (key: string, deviceId: string | null, d: Omit<Raised, 'key' | 'deviceId'>) => {
+      raised.push(key);
+      open.set(key, { key, deviceId, ...d });
+    },
     clear: (key: string) => void open.delete(key),
   };
 }
@@ -35,6 +42,7 @@ const ids = (n: number, prefix = 'dev-') => Array.from({ length: n }, (_, i) => 
 export function rolloutServiceCases(kind: StoreKind, stores: TestStores): void {
   let dir: { path: string; remove: () => void };
   let releasesDir: string;
+  let location: StoreLocation;
   let store: FleetStore;
   let alerts: ReturnType<typeof fakeAlerts>;
   let registry: Array<Pick<Device, 'id' | 'health'> & Partial<Pick<Device, 'groups' | 'labels'>>>;
@@ -54,7 +62,8 @@ export function rolloutServiceCases(kind: StoreKind, stores: TestStores): void {
   beforeEach(async () => {
     dir = tempDir('outpost-rollouts-');
     releasesDir = join(dir.path, 'releases');
-    store = await openFleetStore(await stores.fresh(kind));
+    location = await stores.fresh(kind);
+    store = await openFleetStore(location);
     alerts = fakeAlerts();
     registry = ids(10).map((id) => device(id));
     clock = 1_700_000_000_000;
@@ -327,6 +336,80 @@ export function rolloutServiceCases(kind: StoreKind, stores: TestStores): void {
       await svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'updated' });
       await svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'failed' });
       expect((await svc.deviceReports('dev-0', 10)).map((r) => r.result)).toEqual(['updated', 'postponed']);
+    });
+  });
+
+  describe('two monitors', () => {
+    // A second service on its own connection to the same store, with its own alerts: another monitor.
+    let other: { store: FleetStore; alerts: ReturnType<typeof fakeAlerts>; svc: RolloutService };
+    beforeEach(async () => {
+      const otherStore = await openFleetStore(location);
+      const otherAlerts = fakeAlerts();
+      const otherSvc = await createRolloutService({
+        store: otherStore,
+        config: { updates: { channels: ['stable', 'beta'], failureThreshold: 10, releasesDir } },
+        registry: { all: () => registry, get: (id) => registry.find((d) => d.id === id) },
+        alerts: otherAlerts,
+        log: pino({ level: 'silent' }),
+        now: () => clock,
+      });
+      other = { store: otherStore, alerts: otherAlerts, svc: otherSvc };
+    });
+    afterEach(async () => {
+      await other.store.close();
+    });
+
+    it("serves a halt made on the other monitor once refreshed, and resumes from the store's row", async () => {
+      await svc.start('stable', '1.0.0', 100);
+      await svc.start('stable', '1.1.0', 50);
+      const inside = pick('1.1.0', 50, true);
+      await other.svc.refresh();
+      expect(await other.svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0', selected: true });
+      await svc.halt('stable', 'bad build');
+      // Until its next refresh (a cluster tick), the other monitor serves what it last read.
+      expect(await other.svc.manifest('stable', inside)).toMatchObject({ version: '1.1.0' });
+      await other.svc.refresh();
+      expect(await other.svc.manifest('stable', inside)).toMatchObject({ version: '1.0.0', selected: false, rollout: { state: 'halted' } });
+      // Resumed on the first monitor, which has not refreshed: it reads the row in its turn.
+      expect(await other.svc.resume('stable')).toMatchObject({ state: 'active' });
+      expect(await svc.halt('stable', 'again')).toMatchObject({ state: 'halted', halted_reason: 'again' });
+      expect((await svc.history.list('stable', 1))[0]!.events.map((e) => e.kind)).toEqual(['started', 'halted', 'resumed', 'halted']);
+    });
+
+    it('halts once when failure reports reach both monitors at once: one history event, one alert', async () => {
+      svc = await make(10);
+      registry = ids(10).map((id) => device(id));
+      await svc.start('stable', '1.1.0', 100);
+      await other.svc.refresh();
+      // Each report alone reaches the threshold.
+      await Promise.all([
+        svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'failed' }),
+        other.svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'rolled_back' }),
+      ]);
+      expect(await svc.get('stable')).toMatchObject({ state: 'halted' });
+      expect(await other.svc.get('stable')).toMatchObject({ state: 'halted' });
+      const rolloutRaises = () => [...alerts.raised, ...other.alerts.raised].filter((k) => k.startsWith('rollout:'));
+      expect(rolloutRaises()).toEqual(['rollout:stable']);
+      const [entry] = await svc.history.list('stable', 1);
+      expect(entry!.events.filter((e) => e.kind === 'halted')).toHaveLength(1);
+      // Later reports on either side halt nothing more.
+      await other.svc.report({ device: 'dev-2', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      await svc.report({ device: 'dev-3', channel: 'stable', to_version: '1.1.0', result: 'failed' });
+      expect(rolloutRaises()).toEqual(['rollout:stable']);
+    });
+
+    it('completes a rollout once when the last reports reach both monitors at once', async () => {
+      registry = ids(2).map((id) => device(id));
+      await svc.start('stable', '1.1.0', 100);
+      await other.svc.refresh();
+      await svc.report({ device: 'dev-0', channel: 'stable', to_version: '1.1.0', result: 'updated' });
+      await Promise.all([
+        svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'updated' }),
+        other.svc.report({ device: 'dev-1', channel: 'stable', to_version: '1.1.0', result: 'updated' }),
+      ]);
+      const [entry] = await svc.history.list('stable', 1);
+      expect(entry).toMatchObject({ outcome: 'completed' });
+      expect(entry!.events.filter((e) => e.kind === 'completed')).toHaveLength(1);
     });
   });
 }

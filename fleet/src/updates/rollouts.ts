@@ -59,6 +59,8 @@ export async function createRolloutService(opts: RolloutServiceOptions) {
     start: states.start,
     halt: states.halt,
     resume: states.resume,
+    /** Cluster mode, every tick: the rollouts as the store has them (a halt made on another monitor). */
+    refresh: states.refresh,
     targetVersion: states.targetVersion,
     devices: states.devices,
     assertChannel: states.assertChannel,

@@ -1,6 +1,8 @@
 // The update server's tables in the store: `update_reports` (what each device said about each update
 // attempt) and `rollouts` (one row per channel: the rollout's state, written only by the rollout
-// state machine). The queries serve SQLite and PostgreSQL alike (store/store-database.ts, "SQL").
+// state machine, of which several monitors on one store each run one: halts, resumes and the link
+// to the deploy history are compare-and-set). The queries serve SQLite and PostgreSQL alike
+// (store/store-database.ts, "SQL").
 import type { MigrationStep, SqlRunner, StoreDatabase } from '../store/store-database.js';
 
 export type RolloutState = 'active' | 'halted' | 'complete';
@@ -208,6 +210,8 @@ const REPORT_COLUMNS = 'device_id, ts, channel, from_version, to_version, result
 const ROLLOUT_COLUMNS = 'channel, version, percent, state, previous_version, started_at, updated_at, halted_reason, force, target, deploy_id';
 const DEPLOY_COLUMNS = 'id, source, channel, version, target, started_by, started_at, ended_at, outcome';
 
+const rolloutOf = (r: RolloutRow): Rollout => ({ ...r, force: r.force === 1, target: parseTarget(r.target) });
+
 export function openUpdateTables(db: StoreDatabase) {
   const deployOf = (r: DeployDbRow): DeployRow => ({ ...r, target: parseTarget(r.target) });
 
@@ -228,7 +232,26 @@ export function openUpdateTables(db: StoreDatabase) {
     /** One device's reports, newest first. */
     deviceReports: (deviceId: string, limit: number) =>
       db.all<ReportRow>(`SELECT ${REPORT_COLUMNS} FROM update_reports WHERE device_id = ? ORDER BY ts DESC, id DESC LIMIT ?`, [deviceId, limit]),
-    allRollouts: async () => (await db.all<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts ORDER BY channel`)).map((r): Rollout => ({ ...r, force: r.force === 1, target: parseTarget(r.target) })),
+    allRollouts: async () => (await db.all<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts ORDER BY channel`)).map(rolloutOf),
+    rollout: async (channel: string): Promise<Rollout | undefined> => {
+      const r = await db.get<RolloutRow>(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE channel = ?`, [channel]);
+      return r && rolloutOf(r);
+    },
+    /** Halts the channel's rollout of `version` unless it is halted already: true when this call halted it. */
+    haltRollout: async (h: Pick<Rollout, 'channel' | 'version' | 'halted_reason' | 'updated_at'>): Promise<boolean> =>
+      (await db.run(
+        "UPDATE rollouts SET state = 'halted', halted_reason = @halted_reason, updated_at = @updated_at WHERE channel = @channel AND version = @version AND state <> 'halted'",
+        h,
+      )) === 1,
+    /** Resumes the channel's halted rollout of `version` (to `state`): true when this call resumed it. */
+    resumeRollout: async (r: Pick<Rollout, 'channel' | 'version' | 'state' | 'updated_at'>): Promise<boolean> =>
+      (await db.run(
+        "UPDATE rollouts SET state = @state, halted_reason = NULL, updated_at = @updated_at WHERE channel = @channel AND version = @version AND state = 'halted'",
+        r,
+      )) === 1,
+    /** Links a rollout from before migration 6 to its history entry, unless one is linked already: true when this call linked it. */
+    linkRolloutDeploy: async (channel: string, version: string, deployId: number): Promise<boolean> =>
+      (await db.run('UPDATE rollouts SET deploy_id = ? WHERE channel = ? AND version = ? AND deploy_id IS NULL', [deployId, channel, version])) === 1,
     saveRollout: (r: Rollout) =>
       db.run(
         `INSERT INTO rollouts (${ROLLOUT_COLUMNS})
