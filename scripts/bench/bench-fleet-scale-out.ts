@@ -70,6 +70,8 @@ interface MonitorFigures {
   share: number;
   cycles: LastCycle[];
   cpuPerInterval: number;
+  /** Garbage collection, seconds per interval (nodejs_gc_duration_seconds, every kind). */
+  gcPerInterval: number;
   rssMb: number;
 }
 
@@ -138,6 +140,14 @@ async function notOk(url: string): Promise<number> {
   const res = await fetch(`${url}/api/devices/summary`, { signal: AbortSignal.timeout(5000) });
   const s = (await res.json()) as { by_status: Record<string, number> };
   return (s.by_status.offline ?? 0) + (s.by_status.suspect ?? 0);
+}
+
+/** Seconds the monitor at url has spent in garbage collection since it started. */
+async function gcSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} ([0-9.eE+-]+)$/gm)) sum += Number(m[1]);
+  return sum;
 }
 
 function hardFileLimit(): number {
@@ -249,6 +259,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
       for (const m of first?.monitors ?? []) if (m.last_cycle) seen.set(m.id, m.last_cycle.at);
       const t0 = performance.now();
       const cpu0 = monitors.map((m) => cpuSeconds(m.pid));
+      const gc0 = await Promise.all(monitors.map((m) => gcSeconds(m.url).catch(() => NaN)));
       const pg0 = pgPid === null ? 0 : treeCpuSeconds(pgPid);
       const sim0 = simPids.reduce((a, p) => a + cpuSeconds(p), 0);
       let last: MonitorsAnswer | null = first;
@@ -267,6 +278,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
         }
       }
       const intervals = (performance.now() - t0) / 1000 / intervalS;
+      const gc1 = await Promise.all(monitors.map((m) => gcSeconds(m.url).catch(() => NaN)));
       for (const [id, list] of collected) if (list.length < CYCLES) problems.push(`${id}: ${list.length} of ${CYCLES} cycles seen`);
       const pgCpu = pgPid === null ? null : (treeCpuSeconds(pgPid) - pg0) / intervals;
       const simCpu = (simPids.reduce((a, p) => a + cpuSeconds(p), 0) - sim0) / intervals;
@@ -278,6 +290,7 @@ export async function runScaleOut(run: BenchRun, opts: ScaleOutOptions): Promise
           share: last?.monitors.find((v) => v.id === ids[i])?.devices ?? NaN,
           cycles: collected.get(ids[i]!) ?? [],
           cpuPerInterval: (cpuSeconds(m.pid) - cpu0[i]!) / intervals,
+          gcPerInterval: (gc1[i]! - gc0[i]!) / intervals,
           rssMb: peakRssMb(m.pid),
         })),
         pgCpuPerInterval: pgCpu,
@@ -389,7 +402,7 @@ function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNot
   const row = (cells: Array<string | number>) => cells.map((c, i) => (i < 2 ? String(c).padEnd(12) : String(c).padStart(10))).join(' ');
   console.log('');
   if (pgNote) console.log(pgNote);
-  console.log(row(['config', 'monitor', 'share', 'cycles', 'avg s', 'max s', 'cpu/cyc s', 'cpu/int s', 'rss MB', 'ok/cyc', 'failed/cyc', 'pg cpu/int', 'sim cpu/int']));
+  console.log(row(['config', 'monitor', 'share', 'cycles', 'avg s', 'max s', 'cpu/cyc s', 'cpu/int s', 'gc/int s', 'rss MB', 'ok/cyc', 'failed/cyc', 'pg cpu/int', 'sim cpu/int']));
   for (const f of figures) {
     f.monitors.forEach((m, i) => {
       const d = m.cycles.map((c) => c.duration_ms / 1000);
@@ -403,6 +416,7 @@ function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNot
           Math.max(...d).toFixed(2),
           mean(m.cycles.map((c) => c.cpu_ms / 1000)).toFixed(2),
           m.cpuPerInterval.toFixed(2),
+          m.gcPerInterval.toFixed(2),
           m.rssMb.toFixed(0),
           mean(m.cycles.map((c) => c.ok)).toFixed(0),
           mean(m.cycles.map((c) => c.failed)).toFixed(0),
@@ -411,12 +425,15 @@ function print(figures: ConfigFigures[], takeover: TakeoverFigures | null, pgNot
         ]),
       );
     });
+    for (const m of f.monitors) {
+      console.log(`${''.padEnd(12)} ${m.id} cycles, s/failed: ${m.cycles.map((c) => `${(c.duration_ms / 1000).toFixed(1)}/${c.failed}`).join(' ')}`);
+    }
     for (const { id, tally } of f.logs) {
       for (const [msg, t] of tally) console.log(`${''.padEnd(12)} ${id} logged ${t.count} x ${msg}${t.example ? ` (first: ${t.example})` : ''}`);
     }
     console.log(`${''.padEnd(12)} connections ${f.keepAlive === 'kept' ? 'kept alive' : 'closed after each poll'}; settled after ${f.settleS.toFixed(0)} s; leader ${f.leader ?? 'none'}; load ${f.loadBefore} -> ${f.loadAfter}${f.problems.length ? `; ${f.problems.join('; ')}` : ''}`);
   }
-  console.log(`(cpu/cyc: the monitor's CPU during its cycles, from last_cycle.cpu_ms; cpu/int: its process's CPU per ${intervalS} s interval in all, from /proc; pg: the postmaster and all its children)`);
+  console.log(`(cpu/cyc: the monitor's CPU during its cycles, from last_cycle.cpu_ms; cpu/int: its process's CPU per ${intervalS} s interval in all, from /proc; gc/int: its garbage collection per interval, from /metrics; pg: the postmaster and all its children)`);
 
   const three = figures.find((f) => f.label === 'postgres x3');
   if (three) {
