@@ -25,6 +25,8 @@ export interface Simulators {
   devices: SimDevice[];
   byAddress: Map<string, SimDevice>;
   set(id: string, behaviour: Behaviour): Promise<void>;
+  /** How long an idle kept-alive connection stays open after an answer (60 s unless set). */
+  setKeepAliveTimeout(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -234,6 +236,9 @@ export async function startSimulators(opts: {
       if (behaviour === 'down') {
         unlisten(d);
       } else await listen(d);
+    },
+    setKeepAliveTimeout(ms) {
+      http.keepAliveTimeout = ms;
     },
     async close() {
       for (const res of hanging) res.destroy();

@@ -67,7 +67,15 @@ function run(cmd: string, args: string[], opts: { cwd: string; user: { uid: numb
   });
 }
 
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export interface PostgresClusterOptions {
+  /**
+   * Server settings passed as `-c name=value` after the tests' own (the last one wins): bench:fleet
+   * turns fsync and synchronous commits back on to measure the server as it runs in production.
+   */
+  settings?: Record<string, string>;
+}
+
+export async function startPostgresCluster(opts: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const bin = postgresBinDir();
   const user = serverUser();
   const dir = mkdtempSync(join(tmpdir(), 'outpost-pg-'));
@@ -98,6 +106,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     await run(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '--no-locale', '--encoding=UTF8'], { cwd: dir, user });
     port = await freePort();
     const postgres = [join(bin, 'postgres'), '-D', data, '-k', socketDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
+    for (const [name, value] of Object.entries(opts.settings ?? {})) postgres.push('-c', `${name}=${value}`);
     server = spawn('/bin/sh', ['-c', WATCHDOG, 'outpost-pg-watchdog', dir, ...postgres], {
       cwd: dir,
       stdio: ['pipe', 'ignore', 'pipe'],

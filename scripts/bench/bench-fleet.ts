@@ -1,23 +1,40 @@
-// npm run bench:fleet — the fleet monitor with 10,000 simulated devices on loopback (a share of
-// them down or slow), in one run on this machine:
+// npm run bench:fleet — the fleet monitor against simulated devices on loopback (a share of them
+// down or slow), in one run on this machine. Two modes, chosen by BENCH_MODE:
+//
+// BENCH_MODE=default (or unset): 10,000 devices
 //   1. the monitor (compiled, its own process): poll cycle duration, CPU seconds per cycle, peak RSS;
 //   2. Prometheus (Debian's package) scraping the same 10,000 targets at the same interval: CPU
 //      seconds per interval, and the ratio to the monitor's;
 //   3. the dashboard with 10,000 devices in headless chromium: time until the first rows render.
-// Everything listens on 127.0.0.0/8; every loop is bounded in count and time.
+// BENCH_MODE=scale-out: 30,000 devices, monitors sharing one PostgreSQL (bench-fleet-scale-out.ts)
+//   1. one monitor on a SQLite file: the single-monitor figure;
+//   2. 1, then 2, then 3 monitors on one throwaway PostgreSQL (Debian's package, a fresh database
+//      each): per monitor its share, cycle time, CPU per cycle and peak RSS; PostgreSQL's CPU;
+//   3. with 3, kill -9 of one: the time until the others poll its devices, beside the promise
+//      (poll interval + lease). Target: cycle time <= 5 s with 3 monitors.
+// Everything listens on 127.0.0.0/8; every loop is bounded in count and time; Ctrl-C stops every
+// simulator, monitor and PostgreSQL the run started (fleet-bench-kit.ts).
 //
-// env: BENCH_DEVICES (10000), BENCH_CYCLES (5), BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// env: BENCH_MODE (default), BENCH_DEVICES (10000; scale-out 30000), BENCH_CYCLES (5),
+// BENCH_INTERVAL_S (15), BENCH_DOWN_PCT (3), BENCH_SLOW_PCT (2); scale-out also BENCH_LEASE_S (15),
+// BENCH_SIM_WORKERS (a worker per 4,000 devices, at least 4), BENCH_SIM_KEEPALIVE (auto: the simulators
+// keep connections alive unless a monitor's share needs more descriptors than the hard limit; kept; closed)
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { rootDir } from '../../device/src/shared/index.js';
 import { freePort, waitFor } from '../../device/test/index.js';
 import { simAddress } from '../../fleet/test/device-simulator.js';
+import { runScaleOut } from './bench-fleet-scale-out.js';
+import { cpuSeconds, createBenchRun, MONITOR_FLAGS, MONITOR_MAIN, peakRssMb, metric, startSimulatorWorkers, writeInventory, type BenchRun, type FleetShape } from './fleet-bench-kit.js';
 import { mean } from './stats.js';
 
-const N = Number(process.env.BENCH_DEVICES ?? 10_000);
+const MODES = ['default', 'scale-out'] as const;
+const MODE = process.env.BENCH_MODE ?? 'default';
+if (!(MODES as readonly string[]).includes(MODE)) {
+  console.error(`BENCH_MODE: expected one of ${MODES.join(', ')}, got "${MODE}"`);
+  process.exit(2);
+}
+const N = Number(process.env.BENCH_DEVICES ?? (MODE === 'scale-out' ? 30_000 : 10_000));
 const CYCLES = Number(process.env.BENCH_CYCLES ?? 5);
 const INTERVAL_S = Number(process.env.BENCH_INTERVAL_S ?? 15);
 const DOWN_PCT = Number(process.env.BENCH_DOWN_PCT ?? 3);
@@ -26,75 +43,17 @@ const TIMEOUT_MS = 3000;
 const WORKERS = 4;
 const SIM_PORT = 18090;
 const CHROMIUM = process.env.OUTPOST_CHROMIUM_PATH ?? '/usr/lib/chromium/chromium';
-const TICKS = 100; // USER_HZ for /proc/<pid>/stat
+const shape: FleetShape = { devices: N, downPct: DOWN_PCT, slowPct: SLOW_PCT, timeoutMs: TIMEOUT_MS, simPort: SIM_PORT };
 
-const dir = mkdtempSync(join(tmpdir(), 'outpost-bench-fleet-'));
-const children: ChildProcess[] = [];
-const behaviourOf = (i: number) => (i % 100 < DOWN_PCT ? 'down' : i % 100 < DOWN_PCT + SLOW_PCT ? 'slow' : 'healthy');
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / TICKS; // utime + stime
-}
-
-function peakRssMb(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-
-/** Children get the hard descriptor limit: 10,000 listening sockets and as many connections. */
-function spawnWithFiles(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('bash', ['-c', `ulimit -n "$(ulimit -Hn)" && exec ${quoted}`], { env, stdio: ['ignore', 'inherit', 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await Promise.race([new Promise((r) => child.once('exit', r)), new Promise((r) => setTimeout(r, 20_000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
-
-async function metric(url: string, name: string): Promise<number> {
-  const text = await (await fetch(url)).text();
-  const m = new RegExp(`^${name} ([0-9.eE+-]+)$`, 'm').exec(text);
-  return m ? Number(m[1]) : NaN;
-}
-
-try {
+async function runDefault(run: BenchRun): Promise<void> {
+  const dir = run.dir;
   // --- simulators ----------------------------------------------------------------------------
-  const per = Math.ceil(N / WORKERS);
-  const sims: ChildProcess[] = [];
-  for (let w = 0; w < WORKERS; w += 1) {
-    const child = spawnWithFiles(process.execPath, ['--import', 'tsx', join(rootDir, 'scripts/bench/fleet-sim-worker.ts')], {
-      ...process.env,
-      SIM_FROM: String(w * per),
-      SIM_TO: String(Math.min(N, (w + 1) * per)),
-      SIM_PORT: String(SIM_PORT),
-      SIM_DOWN_PCT: String(DOWN_PCT),
-      SIM_SLOW_PCT: String(SLOW_PCT),
-      SIM_SLOW_MS: String(TIMEOUT_MS * 3),
-    });
-    sims.push(child);
-  }
-  await waitFor(async () => (await fetch(`http://${simAddress(N - 1)}:${SIM_PORT}/api/fleet/status`).catch(() => null))?.ok === true || behaviourOf(N - 1) !== 'healthy', {
-    timeoutMs: 120_000,
-    intervalMs: 500,
-    what: 'simulators',
-  });
-  await new Promise((r) => setTimeout(r, 2000));
+  await startSimulatorWorkers(run, shape, WORKERS);
 
   // --- the monitor ---------------------------------------------------------------------------
-  const inventory = join(dir, 'fleet.yaml');
-  const lines = ['devices:'];
-  for (let i = 0; i < N; i += 1) lines.push(`  - {id: dev-${String(i).padStart(5, '0')}, address: ${simAddress(i)}, port: ${SIM_PORT}, groups: [g${i % 20}]}`);
-  writeFileSync(inventory, `${lines.join('\n')}\n`);
+  const inventory = writeInventory(join(dir, 'fleet.yaml'), shape);
   const fleetPort = await freePort();
-  // The flags `npm run fleet` and the systemd unit use.
-  const monitor = spawnWithFiles(process.execPath, ['--max-old-space-size=256', '--max-semi-space-size=16', join(rootDir, 'dist/fleet/src/main.js')], {
+  const monitor = run.spawnWithFiles(process.execPath, [...MONITOR_FLAGS, MONITOR_MAIN], {
     ...process.env,
     OUTPOST_FLEET_PORT: String(fleetPort),
     OUTPOST_FLEET_INVENTORY: inventory,
@@ -119,7 +78,8 @@ try {
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  const monitorPid = Number(spawnSync('pgrep', ['-f', `${join(rootDir, 'dist/fleet/src/main.js')}`]).stdout.toString().trim().split('\n')[0]);
+  // `bash -c 'ulimit … && exec node …'`: the child's pid is the monitor's.
+  const monitorPid = monitor.pid!;
   // The first cycle starts every device cold (connections, JIT); the rest are the steady state.
   const steady = cycles.slice(1);
   const wallCpuStart = cpuSeconds(monitorPid);
@@ -143,7 +103,7 @@ try {
   } catch (err) {
     console.error(`dashboard measurement failed: ${(err as Error).message}`);
   }
-  await stop(monitor);
+  await run.stop(monitor);
 
   // --- Prometheus ----------------------------------------------------------------------------
   const promPort = await freePort();
@@ -153,7 +113,7 @@ try {
     join(dir, 'prometheus.yml'),
     `global:\n  scrape_interval: ${INTERVAL_S}s\n  scrape_timeout: ${TIMEOUT_MS / 1000}s\nscrape_configs:\n  - job_name: outpost\n    file_sd_configs:\n      - files: ['${join(dir, 'targets.json')}']\n`,
   );
-  const prom = spawnWithFiles('prometheus', [
+  const prom = run.spawnWithFiles('prometheus', [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'tsdb')}`,
     `--web.listen-address=127.0.0.1:${promPort}`,
@@ -168,7 +128,7 @@ try {
   const promCpuPerInterval = (cpuSeconds(promPid) - promStart) / CYCLES;
   const promRss = peakRssMb(promPid);
   const up = await fetch(`http://127.0.0.1:${promPort}/api/v1/query?query=count(up==1)`).then((r) => r.json() as Promise<{ data: { result: Array<{ value: [number, string] }> } }>);
-  await stop(prom);
+  await run.stop(prom);
 
   const avg = mean;
   const maxDuration = Math.max(...steady.map((c) => c.durationS));
@@ -181,7 +141,12 @@ try {
   console.log(`prometheus ${INTERVAL_S} s interval: ${promCpuPerInterval.toFixed(2)} CPU s per interval, peak RSS ${promRss.toFixed(0)} MB, up targets ${up.data.result[0]?.value[1] ?? '?'}`);
   console.log(`CPU ratio monitor / prometheus (per interval): ${(monitorCpuPerInterval / promCpuPerInterval).toFixed(2)} (target <= 1)`);
   console.log(`dashboard with ${N} devices, navigation to first rows: ${renderMs.toFixed(0)} ms (target <= 1500 ms)`);
+}
+
+const run = createBenchRun('outpost-bench-fleet-');
+try {
+  if (MODE === 'scale-out') await runScaleOut(run, { shape, cycles: CYCLES, intervalS: INTERVAL_S, leaseS: Number(process.env.BENCH_LEASE_S ?? 15) });
+  else await runDefault(run);
 } finally {
-  for (const c of children.reverse()) await stop(c);
-  rmSync(dir, { recursive: true, force: true });
+  await run.close();
 }
