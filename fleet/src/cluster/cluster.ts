@@ -64,6 +64,12 @@ export interface Cluster {
   ownerOf(deviceId: string): string | null;
   /** The ids of the live monitors as of the last tick. */
   live(): readonly string[];
+  /**
+   * Where in the poll interval this monitor's cycles start (its rank among the live monitors over
+   * their number): their cycles take turns instead of loading the database, and any host they
+   * share, all at once. Null when single or not live.
+   */
+  phase(): number | null;
   onLeadership(fn: (leader: boolean) => void): () => void;
   /** Devices this monitor has gained (to poll at once) and lost (to stop polling). */
   onOwnership(fn: (gained: string[], lost: string[]) => void): () => void;
@@ -227,6 +233,10 @@ export function createCluster(opts: ClusterOptions): Cluster {
     owns: (id) => !shared || owners.get(id) === self,
     ownerOf: (id) => (shared ? (owners.get(id) ?? null) : self),
     live: () => live,
+    phase: () => {
+      const rank = shared ? live.indexOf(self) : -1;
+      return rank < 0 ? null : rank / live.length;
+    },
     onLeadership: (fn) => subscribe(leadership, fn),
     onOwnership: (fn) => subscribe(ownership, fn),
     onTick: (fn) => subscribe(ticks, fn),

@@ -87,6 +87,7 @@ export function createFleetMonitor(opts: FleetMonitorOptions) {
     concurrency: config.poll.concurrency,
     backoffMaxMs: config.poll.backoffMaxS * 1000,
     owns: shared ? (d) => cluster.owns(d.id) : undefined,
+    phase: shared ? () => cluster.phase() : undefined,
     log: log.child({ module: 'poller' }),
     onResult(d, result, transition) {
       const now = Date.now();

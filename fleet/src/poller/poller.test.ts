@@ -4,7 +4,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createDeviceRegistry } from '../devices/device-registry.js';
 import type { PollResult } from './device-state.js';
-import { createPoller } from './poller.js';
+import { createPoller, phasedStart } from './poller.js';
 import type { StatusClient } from './status-client.js';
 
 function fleetOf(n: number) {
@@ -67,5 +67,22 @@ describe('poller', () => {
     }
     await cycle;
     expect(held.state.order.slice(0, 2)).toEqual(['127.0.0.3', '127.0.0.1']);
+  });
+});
+
+describe('phased cycles (monitors sharing a fleet)', () => {
+  const I = 15_000;
+  it('starts at the slot of its phase nearest an interval after the last start', () => {
+    // Phase 1/3 of 15 s: slots at 5 s, 20 s, 35 s, … on the wall clock.
+    expect(phasedStart(30_000, 16_000, I, 1 / 3)).toBe(35_000);
+    expect(phasedStart(27_000, 16_000, I, 1 / 3)).toBe(20_000);
+    expect(phasedStart(15_000, 1_000, I, 0)).toBe(15_000);
+  });
+  it('starts at once when the slot has passed (a cycle that ran long)', () => {
+    expect(phasedStart(30_000, 36_000, I, 1 / 3)).toBe(36_000);
+  });
+  it('spreads three monitors a third of the interval apart', () => {
+    const starts = [0, 1, 2].map((rank) => phasedStart(1_000_000, 990_000, I, rank / 3) % I);
+    expect(starts.sort((a, b) => a - b)).toEqual([0, 5_000, 10_000]);
   });
 });

@@ -27,6 +27,12 @@ export interface PollerOptions {
   backoffMaxMs: number;
   /** Only devices this says yes to are polled (a monitor's share of a shared fleet); default: all. */
   owns?: (device: Device) => boolean;
+  /**
+   * Where in the interval this poller's cycles start, as a fraction of it (0 ≤ f < 1) on the
+   * wall clock; null or absent: an interval (± jitter) after the last one started. Monitors sharing
+   * a fleet take evenly spaced phases, so their cycles do not all run at once.
+   */
+  phase?: () => number | null;
   log: Log;
   onResult(device: Device, result: PollResult, transition: Transition | null): void;
   onCycle(stats: CycleStats): void;
@@ -40,6 +46,16 @@ export interface Poller {
   /** Start the next cycle now (devices just taken over are due), or right after the one under way. */
   kick(): void;
   lastCycle(): CycleStats | null;
+}
+
+/**
+ * When the next cycle starts, in wall-clock ms: the slot of the phase nearest `target` (the last
+ * start plus an interval), or at once when that slot has passed (a cycle that ran long).
+ */
+export function phasedStart(target: number, now: number, intervalMs: number, fraction: number): number {
+  const offset = fraction * intervalMs;
+  const slot = offset + Math.round((target - offset) / intervalMs) * intervalMs;
+  return Math.max(now, slot);
 }
 
 export function createPoller(opts: PollerOptions): Poller {
@@ -105,7 +121,9 @@ export function createPoller(opts: PollerOptions): Poller {
   let kicked = false;
   function schedule(startedAt: number): void {
     if (stopped) return;
-    const wait = kicked ? 0 : Math.max(0, startedAt + jittered(opts.intervalMs) - Date.now());
+    const fraction = opts.phase?.() ?? null;
+    const now = Date.now();
+    const wait = kicked ? 0 : fraction === null ? Math.max(0, startedAt + jittered(opts.intervalMs) - now) : phasedStart(startedAt + opts.intervalMs, now, opts.intervalMs, fraction) - now;
     kicked = false;
     timer = setTimeout(() => {
       const t = Date.now();
